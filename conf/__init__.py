@@ -1,0 +1,1 @@
+"""Hydra configs of nnfw, shipped as package data and found through pkg://nnfw.conf."""

@@ -1,0 +1,82 @@
+"""`nnfw SUBCOMMAND ...`: dispatch, help, and the error contract (exit 2, no traceback)."""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Callable
+
+from nnfw.errors import UserError, suggestion
+
+USAGE = "usage: nnfw [--help] [--version] SUBCOMMAND [ARGS...]"
+
+
+def _train(argv: list[str]) -> int:
+    from nnfw.cli.train import run
+
+    return run(argv)
+
+
+def _list(argv: list[str]) -> int:
+    from nnfw.cli.listing import run
+
+    return run(argv)
+
+
+#: subcommand -> (handler, one-line description)
+SUBCOMMANDS: dict[str, tuple[Callable[[list[str]], int], str]] = {
+    "train": (_train, "train a model: nnfw train [-m] [group=option] [key=value ...]"),
+    "list": (_list, "list config groups and their options: nnfw list [GROUP]"),
+}
+
+
+def print_help() -> None:
+    from nnfw.config import locate
+
+    lines = [USAGE, "", "Train neural networks from composable Hydra configs.", "", "subcommands:"]
+    lines += [f"  {name:<10} {about}" for name, (_, about) in SUBCOMMANDS.items()]
+    lines += ["", "config groups (choose with group=option, e.g. nnfw train model=mlp data=moons):"]
+    lines += [f"  {group:<15} {', '.join(opts)}" for group, opts in locate.groups().items()]
+    lines += [
+        "",
+        "examples:",
+        "  nnfw train                                   # MLP on the two-spirals data",
+        "  nnfw train experiment=xor                    # a tutorial example",
+        "  nnfw train -m optimizer.lr=1e-3,1e-2 regularization.dropout=0,0.3",
+        "  nnfw train --help                            # Hydra's help for the train config",
+        "",
+        "Set NNFW_DEBUG=1 to see the traceback behind an error message.",
+    ]
+    print("\n".join(lines))
+
+
+def report(err: UserError) -> int:
+    """Print a user error the way every nnfw command does, and return its exit status."""
+    print(f"nnfw: error: {err}", file=sys.stderr)
+    return err.exit_code
+
+
+def main(argv: list[str] | None = None) -> None:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if not argv or argv[0] in ("-h", "--help", "help"):
+        print_help()
+        sys.exit(0 if argv else 2)
+    if argv[0] == "--version":
+        from nnfw import __version__
+
+        print(f"nnfw {__version__}")
+        sys.exit(0)
+    name, rest = argv[0], argv[1:]
+    if name not in SUBCOMMANDS:
+        sys.exit(report(UserError(f"unknown subcommand '{name}'", suggestion(name, SUBCOMMANDS, "subcommands"))))
+    handler = SUBCOMMANDS[name][0]
+    try:
+        status = handler(rest)
+    except UserError as err:
+        if os.environ.get("NNFW_DEBUG"):
+            raise
+        status = report(err)
+    except KeyboardInterrupt:
+        print("nnfw: interrupted", file=sys.stderr)
+        status = 130
+    sys.exit(status)

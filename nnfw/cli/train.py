@@ -1,0 +1,30 @@
+"""`nnfw train`: check the command line, then hand it to Hydra, which runs the pipeline."""
+
+from __future__ import annotations
+
+import sys
+
+import hydra
+from hydra._internal.utils import get_args_parser
+from omegaconf import DictConfig
+
+from nnfw.config import locate
+from nnfw.config.checks import check
+
+
+@hydra.main(version_base="1.3", config_path=locate.config_path_for_hydra(), config_name="train")
+def _hydra_entry(cfg: DictConfig) -> float | None:
+    from nnfw.pipeline.run import run_job  # torch and Lightning load only from here on
+
+    return run_job(cfg)
+
+
+def run(argv: list[str]) -> int:
+    """Check `argv` (exit 2 on bad input), then let Hydra run or sweep the train config."""
+    args = get_args_parser().parse_args(argv)
+    informational = args.help or args.hydra_help or args.info or args.shell_completion
+    if not informational:
+        check(args.overrides, args.config_name or "train")
+    sys.argv = ["nnfw train", *argv]
+    _hydra_entry()
+    return 0

@@ -1,0 +1,1 @@
+"""Finding, listing and checking nnfw's Hydra configs; torch-free so it answers fast."""

@@ -1,0 +1,306 @@
+"""Checks a command line's overrides before anything heavy is imported.
+
+Every problem becomes a `UserError` that names the culprit and the fix (the choices,
+the nearest match), so that a typo costs a second, not a Lightning start-up and a traceback.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from pathlib import Path
+from typing import Any
+
+from omegaconf import DictConfig, ListConfig, OmegaConf
+
+from nnfw.config import locate
+from nnfw.errors import UserError, nearest, suggestion
+from nnfw.models.choices import ACTIVATIONS, INITS
+
+# How many single-value combinations of a sweep are composed to check it.
+MAX_CHECKED_COMBINATIONS = 64
+
+
+# ----------------------------------------------------------------------------- overrides
+
+
+def parse(overrides: list[str]) -> list[Any]:
+    """Parse overrides with Hydra's own grammar, turning syntax errors into UserErrors."""
+    from hydra.core.override_parser.overrides_parser import OverridesParser
+    from hydra.errors import HydraException
+
+    parser = OverridesParser.create()
+    parsed = []
+    for text in overrides:
+        try:
+            parsed.extend(parser.parse_overrides([text]))
+        except HydraException as err:
+            raise UserError(
+                f"cannot read the override '{text}'",
+                "write overrides as key=value, e.g. optimizer.lr=0.01 or model=mlp "
+                "(quote values with spaces or brackets)",
+            ) from err
+    return parsed
+
+
+def expanded(parsed: list[Any]) -> list[list[str]]:
+    """Single-valued override lists that together cover every value of every sweep.
+
+    A sweep `a=1,2 b=x,y` is checked as [a=1 b=x], [a=2 b=x], [a=1 b=y]: every value once,
+    without composing the whole product.
+    """
+    fixed: list[str] = []
+    sweeps: list[tuple[str, list[str]]] = []
+    for override in parsed:
+        key = override.get_key_element()
+        if override.is_sweep_override():
+            if not override.is_choice_sweep():
+                continue  # ranges and intervals are the search's business
+            values = [str(v) for v in override.sweep_string_iterator()]
+            sweeps.append((key, values))
+        else:
+            fixed.append(f"{key}={override.get_value_element_as_str()}")
+    combos = [fixed + [f"{k}={vals[0]}" for k, vals in sweeps]]
+    for index, (key, values) in enumerate(sweeps):
+        for value in values[1:]:
+            combo = [f"{k}={vals[0]}" for k, vals in sweeps]
+            combo[index] = f"{key}={value}"
+            combos.append(fixed + combo)
+    return combos[:MAX_CHECKED_COMBINATIONS]
+
+
+def compose(overrides: list[str], config_name: str) -> DictConfig:
+    """Compose the config the way `nnfw train` will, without running anything."""
+    from hydra import compose as hydra_compose
+    from hydra import initialize_config_dir
+    from hydra.core.global_hydra import GlobalHydra
+
+    GlobalHydra.instance().clear()
+    with initialize_config_dir(str(locate.config_dir()), version_base="1.3"):
+        return hydra_compose(config_name, overrides=overrides, return_hydra_config=True)
+
+
+def check_groups(parsed: list[Any], base: DictConfig) -> None:
+    """Every `group=option` names an existing group and option."""
+    all_groups = locate.groups()
+    for override in parsed:
+        key = override.get_key_element().lstrip("+~")
+        if key.startswith("hydra") or "." in key or "@" in key:
+            continue
+        if key in all_groups:
+            values = (
+                [str(v) for v in override.sweep_string_iterator()]
+                if override.is_choice_sweep()
+                else [override.get_value_element_as_str()]
+            )
+            for value in values:
+                if value not in all_groups[key] and value != "null":
+                    raise UserError(
+                        f"unknown {key} '{value}'",
+                        suggestion(value, all_groups[key], f"choices for {key}"),
+                    )
+        elif key not in base:
+            raise UserError(
+                f"unknown config group or key '{key}'",
+                suggestion(key, [*all_groups, *(k for k in base if k != "hydra")], "choices"),
+            )
+
+
+def check_keys(parsed: list[Any], base: DictConfig) -> None:
+    """Every `a.b.c=value` names a key that exists and gets a value of its type."""
+    for override in parsed:
+        key = override.get_key_element()
+        if "." not in key or key.startswith(("+", "~")) or override.is_sweep_override():
+            continue
+        parent_key, _, leaf = key.rpartition(".")
+        parent = OmegaConf.select(base, parent_key, default=None)
+        if not isinstance(parent, DictConfig) or leaf not in parent:
+            siblings = list(parent.keys()) if isinstance(parent, DictConfig) else []
+            raise UserError(
+                f"unknown key '{key}'",
+                suggestion(leaf, [str(s) for s in siblings], f"keys of {parent_key}")
+                or f"'{parent_key}' has no keys; prefix with + to add one: +{key}=...",
+            )
+        if key in RULES:
+            continue  # checked with its rule on the composed config
+        default = parent._get_node(leaf)
+        if default is None or default._is_none() or OmegaConf.is_interpolation(parent, leaf):
+            continue
+        check_type(key, OmegaConf.to_object(default) if isinstance(default, (DictConfig, ListConfig)) else default._value(), override.value())
+
+
+def check_type(key: str, default: Any, given: Any) -> None:
+    """A value given on the command line has the type of the default it replaces."""
+    if given is None or isinstance(default, str):
+        return
+    if isinstance(default, bool):
+        ok = isinstance(given, bool)
+        expected = "true or false"
+    elif isinstance(default, (int, float)):
+        ok = isinstance(given, (int, float)) and not isinstance(given, bool)
+        if isinstance(default, int) and isinstance(given, float):
+            ok = False
+        expected = "an integer" if isinstance(default, int) else "a number"
+    elif isinstance(default, (list, tuple)):
+        ok = isinstance(given, (list, tuple))
+        expected = "a list, e.g. [64,64]"
+    elif isinstance(default, dict):
+        ok = isinstance(given, dict)
+        expected = "a mapping, e.g. {a:1}"
+    else:
+        return
+    if not ok:
+        raise UserError(f"{key} must be {expected}, got '{given}'", f"e.g. {key}={default}")
+
+
+# ----------------------------------------------------------------------------- rules
+
+
+def _number(low: float | None = None, high: float | None = None, *, low_open: bool = False,
+            high_open: bool = True, integer: bool = False) -> Callable[[Any], str | None]:
+    """A rule for a number in [low, high) (bounds optional)."""
+
+    def rule(value: Any) -> str | None:
+        kind = "an integer" if integer else "a number"
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or (integer and not isinstance(value, int)):
+            return f"must be {kind}"
+        if low is not None and (value < low or (low_open and value == low)):
+            return f"must be {'>' if low_open else '>='} {low}"
+        if high is not None and (value > high or (high_open and value == high)):
+            return f"must be {'<' if high_open else '<='} {high}"
+        return None
+
+    return rule
+
+
+def _one_of(choices: Iterable[str]) -> Callable[[Any], str | None]:
+    choices = tuple(choices)
+
+    def rule(value: Any) -> str | None:
+        if value in choices:
+            return None
+        close = nearest(str(value), choices)
+        return (f"must be one of {', '.join(choices)}" + (f" (did you mean '{close}'?)" if close else ""))
+
+    return rule
+
+
+def _batch_size(value: Any) -> str | None:
+    if value == "full":
+        return None
+    return _number(1, integer=True)(value) and "must be a positive integer or 'full'"
+
+
+def _hidden_sizes(value: Any) -> str | None:
+    if not isinstance(value, (list, tuple)) or any(
+        isinstance(v, bool) or not isinstance(v, int) or v < 1 for v in value
+    ):
+        return "must be a list of positive integers, e.g. [64,64]"
+    return None
+
+
+def _max_epochs(value: Any) -> str | None:
+    if value == -1:
+        return None
+    return _number(1, integer=True)(value) and "must be a positive integer (or -1 for no limit)"
+
+
+def _optional(rule: Callable[[Any], str | None]) -> Callable[[Any], str | None]:
+    return lambda value: None if value is None else rule(value)
+
+
+def _existing_file(value: Any) -> str | None:
+    if value is None:
+        return None
+    path = Path(str(value)).expanduser()
+    if not path.exists():
+        return f"names a path that does not exist: {path}"
+    return None
+
+
+#: Checked on the composed config wherever the key exists; each rule returns a problem or None.
+RULES: dict[str, Callable[[Any], str | None]] = {
+    "seed": _number(0, integer=True),
+    "optimizer.lr": _number(0, low_open=True, high=None),
+    "optimizer.momentum": _number(0, 1),
+    "optimizer.weight_decay": _number(0),
+    "regularization.dropout": _number(0, 1),
+    "regularization.weight_decay": _number(0),
+    "regularization.l1": _number(0),
+    "regularization.batchnorm": lambda v: None if isinstance(v, bool) else "must be true or false",
+    "regularization.early_stopping.patience": _number(1, integer=True),
+    "regularization.early_stopping.min_delta": _number(0),
+    "regularization.gradient_clip.value": _optional(_number(0, low_open=True)),
+    "regularization.gradient_clip.algorithm": _one_of(("norm", "value")),
+    "data.batch_size": _batch_size,
+    "data.val_fraction": _number(0, 1),
+    "data.test_fraction": _number(0, 1),
+    "data.path": _existing_file,
+    "model.hidden_sizes": _hidden_sizes,
+    "model.activation": _one_of(ACTIVATIONS),
+    "model.init": _one_of(INITS),
+    "trainer.max_epochs": _max_epochs,
+}
+
+
+def check_rules(cfg: DictConfig) -> None:
+    """Apply RULES to every key of the composed config that has one."""
+    for key, rule in RULES.items():
+        if OmegaConf.select(cfg, key, default="<absent>", throw_on_resolution_failure=False) == "<absent>":
+            continue
+        value = OmegaConf.select(cfg, key)
+        if isinstance(value, (DictConfig, ListConfig)):
+            value = OmegaConf.to_object(value)
+        problem = rule(value)
+        if problem:
+            raise UserError(f"{key} {problem}, got {value!r}")
+    fractions = (cfg.get("data") or {})
+    if fractions.get("val_fraction", 0) + fractions.get("test_fraction", 0) >= 1:
+        raise UserError(
+            "data.val_fraction + data.test_fraction must leave some training data, "
+            f"got {fractions.val_fraction} + {fractions.test_fraction}"
+        )
+
+
+def check_run_dir(cfg: DictConfig, overrides: list[str]) -> None:
+    """An explicit hydra.run.dir that already holds a finished run is never overwritten."""
+    if not any(o.startswith("hydra.run.dir=") for o in overrides):
+        return
+    run_dir = Path(str(OmegaConf.select(cfg, "hydra.run.dir")))
+    if (run_dir / "summary.json").exists():
+        raise UserError(
+            f"run directory {run_dir} already holds a finished run",
+            "choose a new hydra.run.dir, or leave it out to get a fresh timestamped one",
+        )
+
+
+# ----------------------------------------------------------------------------- entry
+
+
+def check(overrides: list[str], config_name: str = "train") -> DictConfig:
+    """Check a command line's overrides; return the first composed config or raise UserError."""
+    from hydra.errors import HydraException
+    from omegaconf.errors import OmegaConfBaseException
+
+    parsed = parse(overrides)
+    group_choices = [
+        o.input_line for o in parsed
+        if not o.is_sweep_override() and "." not in o.get_key_element() and locate.is_group(o.get_key_element())
+    ]
+    try:
+        base = compose(group_choices, config_name)
+    except (HydraException, OmegaConfBaseException):
+        base = compose([], config_name)
+    check_groups(parsed, base)
+    check_keys(parsed, base)
+    first = None
+    for combo in expanded(parsed):
+        try:
+            cfg = compose(combo, config_name)
+        except (HydraException, OmegaConfBaseException) as err:
+            raise UserError(f"cannot compose the config from {' '.join(combo) or 'the defaults'}",
+                            str(err).strip().splitlines()[0]) from err
+        check_rules(cfg)
+        first = first if first is not None else cfg
+    assert first is not None
+    check_run_dir(first, overrides)
+    return first

@@ -1,0 +1,124 @@
+"""`ArrayDataModule`: any `Table` source split, standardized and served as tensor batches."""
+
+from __future__ import annotations
+
+import inspect
+from typing import Any
+
+import lightning.pytorch as pl
+import numpy as np
+import torch
+from hydra.utils import get_method
+from sklearn.model_selection import train_test_split
+
+from nnfw.data.loader import TensorLoader
+from nnfw.data.spec import DataSpec, TaskKind
+from nnfw.data.table import Table
+
+SPLITS = ("train", "val", "test")
+
+
+class ArrayDataModule(pl.LightningDataModule):
+    """Splits a table into train / val / test and batches it from memory.
+
+    `source` is the import path of a function returning a `Table`; the remaining keyword
+    arguments are that function's parameters (and `seed`, when it takes one). A split
+    fraction of 0 evaluates on the training data, as the tutorials do for 4-row truth tables.
+    Standardization statistics come from the training split only and travel in checkpoints.
+    """
+
+    def __init__(self, source: str, batch_size: int | str = 32, val_fraction: float = 0.2,
+                 test_fraction: float = 0.2, standardize: bool = True, seed: int = 0,
+                 task: TaskKind | None = None, **params: Any) -> None:
+        super().__init__()
+        self.source, self.params = source, params
+        self.batch_size, self.seed, self.task = batch_size, seed, task
+        self.val_fraction, self.test_fraction = val_fraction, test_fraction
+        self.standardize = standardize
+        self.mean: np.ndarray | None = None
+        self.std: np.ndarray | None = None
+        self.tensors: dict[str, tuple[torch.Tensor, torch.Tensor]] = {}
+        self.spec: DataSpec | None = None
+
+    # ------------------------------------------------------------------ building
+
+    def load(self) -> Table:
+        function = get_method(self.source)
+        params = dict(self.params)
+        if "seed" in inspect.signature(function).parameters:
+            params["seed"] = self.seed
+        if self.task is not None and "task" in inspect.signature(function).parameters:
+            params["task"] = self.task
+        return function(**params)
+
+    def _split(self, table: Table) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+        X, y = table.X, table.y
+        stratify = table.task != "regression"
+        parts = {"train": (X, y), "val": (X, y), "test": (X, y)}
+        for name, fraction in (("test", self.test_fraction), ("val", self.val_fraction)):
+            if fraction <= 0:
+                continue
+            X_rest, y_rest = parts["train"]
+            share = fraction / (1 - (self.test_fraction if name == "val" else 0))
+            labels = y_rest if stratify and np.bincount(y_rest).min() >= 2 else None
+            X_train, X_part, y_train, y_part = train_test_split(
+                X_rest, y_rest, test_size=share, random_state=self.seed, stratify=labels)
+            parts["train"], parts[name] = (X_train, y_train), (X_part, y_part)
+        for name in SPLITS:  # a split of fraction 0 is the training data
+            if (name == "val" and self.val_fraction <= 0) or (name == "test" and self.test_fraction <= 0):
+                parts[name] = parts["train"]
+        return parts
+
+    def setup(self, stage: str | None = None) -> None:
+        if self.tensors:
+            return
+        table = self.load()
+        parts = self._split(table)
+        if self.standardize and self.mean is None:
+            self.mean = parts["train"][0].mean(axis=0)
+            self.std = parts["train"][0].std(axis=0) + 1e-8
+        for name, (X, y) in parts.items():
+            if self.mean is not None:
+                X = (X - self.mean) / self.std
+            targets = torch.as_tensor(y)
+            if table.task == "binary":
+                targets = targets.float()
+            self.tensors[name] = (torch.as_tensor(X, dtype=torch.float32), targets)
+        self.spec = DataSpec(
+            task=table.task,
+            num_features=table.X.shape[1],
+            num_classes=len(table.class_names) if table.task != "regression" else 0,
+            num_targets=1 if table.y.ndim == 1 else table.y.shape[1],
+            feature_names=table.feature_names,
+            class_names=table.class_names,
+        )
+
+    # ------------------------------------------------------------------ serving
+
+    def _loader(self, split: str, shuffle: bool) -> TensorLoader:
+        features, targets = self.tensors[split]
+        size = len(features) if self.batch_size == "full" else int(self.batch_size)
+        return TensorLoader(features, targets, size, shuffle=shuffle, seed=self.seed)
+
+    def train_dataloader(self) -> TensorLoader:
+        return self._loader("train", shuffle=True)
+
+    def val_dataloader(self) -> TensorLoader:
+        return self._loader("val", shuffle=False)
+
+    def test_dataloader(self) -> TensorLoader:
+        return self._loader("test", shuffle=False)
+
+    def split_sizes(self) -> dict[str, int]:
+        return {name: len(tensors[0]) for name, tensors in self.tensors.items()}
+
+    # ------------------------------------------------------------------ checkpoints
+
+    def state_dict(self) -> dict[str, Any]:
+        """Preprocessing that inference must reuse, saved in every checkpoint."""
+        as_list = (lambda a: None if a is None else a.tolist())  # plain types load with weights_only
+        return {"mean": as_list(self.mean), "std": as_list(self.std)}
+
+    def load_state_dict(self, state: dict[str, Any]) -> None:
+        as_array = (lambda v: None if v is None else np.asarray(v, dtype=np.float32))
+        self.mean, self.std = as_array(state["mean"]), as_array(state["std"])

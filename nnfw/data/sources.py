@@ -1,0 +1,85 @@
+"""Built-in datasets: generated or shipped with scikit-learn, never downloaded.
+
+Each source returns a `Table`; the ones the tutorials define follow their generators exactly.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from sklearn import datasets
+
+from nnfw.data.table import Table
+
+GATES = {
+    "xor": [0, 1, 1, 0],
+    "and": [0, 0, 0, 1],
+    "or": [0, 1, 1, 1],
+}
+
+
+def truth_table(gate: str) -> Table:
+    """The 4-row truth table of a logic gate (xor, and, or) over two binary inputs."""
+    X = [[0, 0], [0, 1], [1, 0], [1, 1]]
+    return Table(X, GATES[gate], "binary", ("x1", "x2"), ("0", "1"))
+
+
+def hours_score() -> Table:
+    """Study hours -> exam score: X=[1,2,3,4], y=[50,60,70,80] (a perfect line, y = 10x + 40)."""
+    return Table([1, 2, 3, 4], [50, 60, 70, 80], "regression", ("hours",))
+
+
+def hours_pass() -> Table:
+    """Study hours -> pass (1) or fail (0): X=[1,2,3,4], y=[0,0,1,1]."""
+    return Table([1, 2, 3, 4], [0, 0, 1, 1], "binary", ("hours",), ("fail", "pass"))
+
+
+def spirals(n: int = 500, noise: float = 0.1, seed: int = 0) -> Table:
+    """Two interleaved spirals, r = theta / 4pi, theta in [0, 4pi] + noise; class 1 turned by pi."""
+    rng = np.random.default_rng(seed)
+    half = n // 2
+    theta0 = np.linspace(0, 4 * np.pi, half) + rng.standard_normal(half) * noise
+    theta1 = np.linspace(0, 4 * np.pi, half) + np.pi + rng.standard_normal(half) * noise
+    r0, r1 = theta0 / (4 * np.pi), theta1 / (4 * np.pi)
+    X = np.concatenate([np.stack([r0 * np.cos(theta0), r0 * np.sin(theta0)], 1),
+                        np.stack([r1 * np.cos(theta1), r1 * np.sin(theta1)], 1)])
+    y = np.concatenate([np.zeros(half), np.ones(half)])
+    return Table(X, y, "binary", ("x", "y"), ("spiral 0", "spiral 1"))
+
+
+def moons(n: int = 500, noise: float = 0.2, seed: int = 0) -> Table:
+    X, y = datasets.make_moons(n_samples=n, noise=noise, random_state=seed)
+    return Table(X, y, "binary", ("x", "y"))
+
+
+def circles(n: int = 200, noise: float = 0.1, factor: float = 0.3, seed: int = 0) -> Table:
+    X, y = datasets.make_circles(n_samples=n, noise=noise, factor=factor, random_state=seed)
+    return Table(X, y, "binary", ("x", "y"), ("outer", "inner"))
+
+
+def blobs(n: int = 500, centers: int = 3, features: int = 2, std: float = 1.0, seed: int = 0) -> Table:
+    X, y = datasets.make_blobs(n_samples=n, centers=centers, n_features=features, cluster_std=std,
+                               random_state=seed)
+    return Table(X, y, "binary" if centers == 2 else "multiclass")
+
+
+def classification(n: int = 1000, features: int = 20, informative: int = 10, classes: int = 2,
+                   seed: int = 0) -> Table:
+    X, y = datasets.make_classification(n_samples=n, n_features=features, n_informative=informative,
+                                        n_redundant=min(2, features - informative), n_classes=classes,
+                                        random_state=seed)
+    return Table(X, y, "binary" if classes == 2 else "multiclass")
+
+
+def iris() -> Table:
+    """Fisher's iris: 150 flowers, 4 measurements, 3 species (shipped with scikit-learn)."""
+    bunch = datasets.load_iris()
+    return Table(bunch.data, bunch.target, "multiclass", tuple(bunch.feature_names),
+                 tuple(bunch.target_names))
+
+
+def linear(n: int = 500, features: int = 3, noise: float = 0.1, seed: int = 0) -> Table:
+    """y = X.w + b + noise with fixed random w and b: a regression a linear model solves exactly."""
+    rng = np.random.default_rng(seed)
+    X = rng.standard_normal((n, features))
+    weights, bias = rng.uniform(-3, 3, features), rng.uniform(-1, 1)
+    return Table(X, X @ weights + bias + noise * rng.standard_normal(n), "regression")

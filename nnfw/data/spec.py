@@ -1,0 +1,32 @@
+"""What a datamodule tells the rest of nnfw about its data, so users never type sizes."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any, Literal
+
+TaskKind = Literal["binary", "multiclass", "regression"]
+
+
+@dataclass(frozen=True)
+class DataSpec:
+    """Sizes and names that depend on the data: models are built from these."""
+
+    task: TaskKind
+    num_features: int
+    num_classes: int = 0  # 0 for regression
+    num_targets: int = 1  # regression outputs
+    feature_names: tuple[str, ...] = field(default_factory=tuple)
+    class_names: tuple[str, ...] = field(default_factory=tuple)
+
+    @property
+    def output_size(self) -> int:
+        """Units of the model's last layer: 1 logit (binary), one per class, or one per target."""
+        if self.task == "binary":
+            return 1
+        if self.task == "multiclass":
+            return self.num_classes
+        return self.num_targets
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)

@@ -1,0 +1,37 @@
+"""The one exception type that means "the user's input is wrong", not "nnfw is broken"."""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterable
+
+
+class UserError(Exception):
+    """Bad input: reported as a short message with exit status 2 and no traceback.
+
+    The message names the culprit; `hint` says how to fix it (choices, nearest match).
+    """
+
+    exit_code = 2
+
+    def __init__(self, message: str, hint: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.hint = hint
+
+    def __str__(self) -> str:
+        return self.message if not self.hint else f"{self.message}\n  {self.hint}"
+
+
+def nearest(word: str, candidates: Iterable[str]) -> str | None:
+    """The closest candidate to a misspelled word, if any is close enough."""
+    matches = difflib.get_close_matches(word, list(candidates), n=1, cutoff=0.6)
+    return matches[0] if matches else None
+
+
+def suggestion(word: str, candidates: Iterable[str], kind: str) -> str:
+    """'did you mean X? choices: ...' for a hint."""
+    candidates = sorted(candidates)
+    close = nearest(word, candidates)
+    choices = f"{kind}: {', '.join(candidates)}" if candidates else ""
+    return f"did you mean '{close}'? {choices}" if close else choices

@@ -1,0 +1,4 @@
+"""Names of the model options that configs may choose; torch-free so configs are checked fast."""
+
+ACTIVATIONS = ("relu", "leaky_relu", "tanh", "sigmoid", "elu", "gelu")
+INITS = ("default", "zeros", "normal", "xavier", "he")

@@ -1,0 +1,18 @@
+"""Callbacks that exist only when the config turns them on."""
+
+from __future__ import annotations
+
+from lightning.pytorch.callbacks import EarlyStopping
+
+
+def early_stopping(enabled: bool, monitor: str, patience: int, min_delta: float = 0.0,
+                   mode: str = "min", **_: object) -> EarlyStopping | None:
+    """Lightning's EarlyStopping when `regularization.early_stopping.enabled`, else nothing.
+
+    Restoring the best weights is done by evaluating the best checkpoint (`restore_best`),
+    so it is accepted here and not passed on.
+    """
+    if not enabled:
+        return None
+    return EarlyStopping(monitor=monitor, patience=patience, min_delta=min_delta, mode=mode,
+                         check_on_train_epoch_end=False)

@@ -1,0 +1,52 @@
+"""A Hydra job around `train`: run directory, summary.json on success and on failure, exit codes."""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+from pathlib import Path
+
+from hydra.core.hydra_config import HydraConfig
+from hydra.types import RunMode
+from omegaconf import DictConfig
+
+from nnfw.errors import UserError
+from nnfw.pipeline.summary import clean_metrics, failed_summary, write_summary
+
+#: Failures of the jobs of a multirun in this process, reported when the sweep ends.
+FAILED_JOBS: list[tuple[str, BaseException]] = []
+
+
+def run_job(cfg: DictConfig) -> float | None:
+    """Train one config; returns the monitored metric (for sweepers), None when the job failed."""
+    from nnfw.pipeline.train import train
+
+    hydra_cfg = HydraConfig.get()
+    run_dir = Path(hydra_cfg.runtime.output_dir)
+    multirun = hydra_cfg.mode == RunMode.MULTIRUN
+    started = time.perf_counter()
+    try:
+        summary = train(cfg, run_dir)
+    except (Exception, KeyboardInterrupt) as error:
+        write_summary(run_dir, failed_summary(error, time.perf_counter() - started,
+                                              overrides=list(hydra_cfg.overrides.task)))
+        if isinstance(error, UserError) and not os.environ.get("NNFW_DEBUG"):
+            from nnfw.cli.main import report
+
+            report(error)
+            if not multirun:
+                sys.exit(error.exit_code)
+        elif not multirun:
+            raise
+        FAILED_JOBS.append((" ".join(hydra_cfg.overrides.task), error))
+        print(f"failed: {error}", file=sys.stderr)
+        print(run_dir)
+        return None
+    summary["metrics"] = clean_metrics(summary["metrics"])
+    summary["wall_time_s"] = round(time.perf_counter() - started, 3)
+    summary["overrides"] = list(hydra_cfg.overrides.task)
+    write_summary(run_dir, summary)
+    print(run_dir)
+    monitored = summary["metrics"].get(cfg.callbacks.model_checkpoint.monitor) if cfg.get("callbacks") else None
+    return monitored if isinstance(monitored, float) else None

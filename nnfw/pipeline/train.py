@@ -1,0 +1,123 @@
+"""One training run: build everything from the config, fit, evaluate, and summarise."""
+
+from __future__ import annotations
+
+import logging
+import time
+from pathlib import Path
+from typing import Any
+
+import lightning.pytorch as pl
+from hydra.core.hydra_config import HydraConfig
+from hydra.utils import instantiate
+from lightning.pytorch.loggers import TensorBoardLogger
+from omegaconf import DictConfig, OmegaConf
+
+from nnfw.errors import UserError
+from nnfw.pipeline.console import console, results_table, show_config
+from nnfw.tasks import TASKS, SupervisedTask
+
+#: Lightning's start-up chatter (GPU/TPU availability, tips) is not what users came for.
+QUIET_LOGGERS = ("lightning.pytorch.utilities.rank_zero", "lightning.pytorch.accelerators.cuda",
+                 "lightning.fabric.utilities.seed")
+
+
+def choice(group: str) -> str:
+    """The option chosen for a config group in this run (`model` -> 'mlp')."""
+    return str(HydraConfig.get().runtime.choices.get(group))
+
+
+def build_task(cfg: DictConfig, datamodule: pl.LightningDataModule) -> SupervisedTask:
+    """The model sized from the data, wrapped in the task its data (or its config) calls for."""
+    spec = datamodule.spec
+    kind = spec.task if cfg.task == "auto" else cfg.task
+    task_class = TASKS[kind]
+    if spec.task not in task_class.accepts:
+        raise UserError(
+            f"model={choice('model')} trains {' or '.join(task_class.accepts)} data, "
+            f"but data={choice('data')} is a {spec.task} dataset",
+            f"choose a {' or '.join(task_class.accepts)} dataset, or another model",
+        )
+    model = instantiate(cfg.model, in_features=spec.num_features, out_features=spec.output_size)
+    return task_class(
+        model=model,
+        spec=spec,
+        optimizer=instantiate(cfg.optimizer),
+        scheduler=instantiate(cfg.scheduler) or None,
+        l1=cfg.regularization.l1,
+        config=OmegaConf.to_container(cfg, resolve=True),
+    )
+
+
+def build_trainer(cfg: DictConfig) -> pl.Trainer:
+    callbacks = [instantiate(c) for c in (cfg.callbacks or {}).values() if c]
+    loggers = [instantiate(c) for c in (cfg.logger or {}).values() if c]
+    return instantiate(cfg.trainer, callbacks=[c for c in callbacks if c is not None], logger=loggers or False)
+
+
+def evaluation_checkpoint(trainer: pl.Trainer, restore_best: bool) -> str | None:
+    """The checkpoint whose weights are evaluated and reported: the best one, or the last."""
+    callback = trainer.checkpoint_callback
+    if callback is None:
+        return None
+    if restore_best and callback.best_model_path:
+        return callback.best_model_path
+    return callback.last_model_path or callback.best_model_path or None
+
+
+def log_hparams(trainer: pl.Trainer, cfg: DictConfig, metrics: dict[str, float]) -> None:
+    """The run's choices beside its final metrics, for TensorBoard's hparams tab."""
+    params = {"seed": cfg.seed, **{f"choice/{k}": v for k, v in HydraConfig.get().runtime.choices.items()
+                                   if not k.startswith("hydra")}}
+    for section in ("model", "data", "optimizer", "regularization"):
+        params[section] = OmegaConf.to_container(cfg[section], resolve=True)
+    for logger in trainer.loggers:
+        if isinstance(logger, TensorBoardLogger):
+            logger.log_hyperparams(params, metrics={k: v for k, v in metrics.items() if isinstance(v, float)})
+
+
+def train(cfg: DictConfig, run_dir: Path) -> dict[str, Any]:
+    """Fit the configured model and return the summary (metrics, checkpoint, timings)."""
+    for name in QUIET_LOGGERS:
+        logging.getLogger(name).setLevel(logging.WARNING)
+    show_config(cfg, run_dir / "config_tree.txt", show=cfg.print_config)
+    pl.seed_everything(cfg.seed, workers=True, verbose=False)
+
+    datamodule = instantiate(cfg.data)
+    datamodule.setup("fit")
+    task = build_task(cfg, datamodule)
+    trainer = build_trainer(cfg)
+
+    started = time.perf_counter()
+    trainer.fit(task, datamodule=datamodule, ckpt_path=cfg.get("ckpt_path"))
+    fit_time = time.perf_counter() - started
+    if trainer.interrupted:
+        raise KeyboardInterrupt
+
+    train_metrics = {k: float(v) for k, v in trainer.callback_metrics.items()
+                     if k.startswith("train/") and not k.endswith("_step")}
+    checkpoint = evaluation_checkpoint(trainer, cfg.regularization.early_stopping.restore_best)
+    evaluated: dict[str, float] = {}
+    if not trainer.fast_dev_run:
+        for run in (trainer.validate, trainer.test):
+            for result in run(task, datamodule=datamodule, ckpt_path=checkpoint, verbose=False):
+                evaluated.update({k: float(v) for k, v in result.items()})
+    metrics = {**train_metrics, **evaluated}
+    log_hparams(trainer, cfg, metrics)
+
+    best = trainer.checkpoint_callback.best_model_path if trainer.checkpoint_callback else ""
+    summary = {
+        "status": "completed",
+        "task": task.spec.task if cfg.task == "auto" else cfg.task,
+        "metrics": metrics,
+        "best_checkpoint": str(Path(best).relative_to(run_dir)) if best else None,
+        "evaluated_checkpoint": str(Path(checkpoint).relative_to(run_dir)) if checkpoint else None,
+        "epochs": trainer.current_epoch,
+        "steps": trainer.global_step,
+        "fit_time_s": round(fit_time, 3),
+        "samples_per_s": round(task.samples_seen / fit_time, 1) if fit_time > 0 else None,
+        "parameters": sum(p.numel() for p in task.model.parameters()),
+        "data": {"splits": datamodule.split_sizes(), **task.spec.to_dict()},
+    }
+    console.print(results_table(metrics, title=f"{choice('model')} on {choice('data')}"))
+    return summary

@@ -1,0 +1,16 @@
+"""Task layer: LightningModules holding loss, metrics and optimizer wiring, one per kind of task."""
+
+from __future__ import annotations
+
+from nnfw.tasks.base import SupervisedTask
+from nnfw.tasks.classification import BinaryClassification, MulticlassClassification
+from nnfw.tasks.perceptron import PerceptronRule
+from nnfw.tasks.regression import Regression
+
+#: `task=auto` picks by the data's kind; a model config may pin another (the perceptron rule).
+TASKS: dict[str, type[SupervisedTask]] = {
+    "binary": BinaryClassification,
+    "multiclass": MulticlassClassification,
+    "regression": Regression,
+    "perceptron": PerceptronRule,
+}

@@ -1,0 +1,109 @@
+"""What every supervised task shares: steps, metric logging, L1, optimizer and scheduler wiring."""
+
+from __future__ import annotations
+
+import inspect
+from collections.abc import Callable
+from functools import partial
+from typing import Any
+
+import lightning.pytorch as pl
+import torch
+from torch import nn
+from torchmetrics import MetricCollection
+
+from nnfw.data.spec import DataSpec, TaskKind
+
+STAGES = ("train", "val", "test")
+OptimizerFactory = Callable[..., torch.optim.Optimizer]
+
+
+class SupervisedTask(pl.LightningModule):
+    """Trains `model` on (features, targets) batches; subclasses give the loss and the metrics.
+
+    `optimizer` is a partial that takes the parameters; `scheduler` is Lightning's scheduler
+    dict with a partial under "scheduler" that takes the optimizer (None for a constant rate).
+    `config` is the run's resolved config, stored in every checkpoint so that it can be rebuilt.
+    """
+
+    #: the data kinds this task can train on
+    accepts: tuple[TaskKind, ...] = ()
+
+    def __init__(self, model: nn.Module, spec: DataSpec, optimizer: OptimizerFactory,
+                 scheduler: dict[str, Any] | None = None, l1: float = 0.0,
+                 config: dict[str, Any] | None = None) -> None:
+        super().__init__()
+        self.model, self.spec = model, spec
+        self.optimizer_factory, self.scheduler_config = optimizer, scheduler
+        self.l1, self.config = l1, config or {}
+        metrics = self.build_metrics()
+        # keyed "train_" etc.: a ModuleDict key may not shadow nn.Module.train
+        self.metrics = nn.ModuleDict({f"{stage}_": metrics.clone(prefix=f"{stage}/") for stage in STAGES})
+        self.samples_seen = 0
+
+    # ------------------------------------------------------------------ per task kind
+
+    def build_metrics(self) -> MetricCollection:
+        raise NotImplementedError
+
+    def loss(self, outputs: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:
+        raise NotImplementedError
+
+    def predictions(self, outputs: torch.Tensor) -> torch.Tensor:
+        """What metrics compare with the targets: probabilities, class scores or values."""
+        raise NotImplementedError
+
+    # ------------------------------------------------------------------ steps
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.model(x)
+
+    def _evaluate(self, batch: tuple[torch.Tensor, torch.Tensor], stage: str) -> torch.Tensor:
+        features, targets = batch
+        outputs = self.model(features)
+        loss = self.loss(outputs, targets)
+        metrics = self.metrics[f"{stage}_"]
+        metrics.update(self.predictions(outputs.detach()), targets)
+        size = len(features)
+        self.log(f"{stage}/loss", loss, on_step=False, on_epoch=True, batch_size=size, prog_bar=stage != "test")
+        self.log_dict(metrics, on_step=False, on_epoch=True, batch_size=size, prog_bar=stage == "val")
+        return loss
+
+    def training_step(self, batch: tuple[torch.Tensor, torch.Tensor], batch_idx: int) -> torch.Tensor:
+        loss = self._evaluate(batch, "train")
+        self.samples_seen += len(batch[0])
+        self.log("train/loss_step", loss, on_step=True, on_epoch=False, batch_size=len(batch[0]))
+        if self.l1:
+            loss = loss + self.l1 * sum(p.abs().sum() for p in self.model.parameters() if p.ndim > 1)
+        return loss
+
+    def validation_step(self, batch: tuple[torch.Tensor, torch.Tensor], batch_idx: int) -> None:
+        self._evaluate(batch, "val")
+
+    def test_step(self, batch: tuple[torch.Tensor, torch.Tensor], batch_idx: int) -> None:
+        self._evaluate(batch, "test")
+
+    # ------------------------------------------------------------------ optimisation
+
+    def configure_optimizers(self) -> Any:
+        optimizer = self.optimizer_factory(self.parameters())
+        if not self.scheduler_config:
+            return optimizer
+        config = dict(self.scheduler_config)
+        factory = config.pop("scheduler")
+        config["scheduler"] = factory(optimizer, **self._run_length(factory))
+        return {"optimizer": optimizer, "lr_scheduler": config}
+
+    def _run_length(self, factory: partial) -> dict[str, int]:
+        """Schedules that span the whole run (one-cycle) get its length in steps."""
+        if "total_steps" in inspect.signature(factory.func).parameters and "total_steps" not in factory.keywords:
+            return {"total_steps": int(self.trainer.estimated_stepping_batches)}
+        return {}
+
+    # ------------------------------------------------------------------ checkpoints
+
+    def on_save_checkpoint(self, checkpoint: dict[str, Any]) -> None:
+        """Everything needed to rebuild this run's model and data from a checkpoint alone."""
+        from nnfw import __version__
+
+        checkpoint["nnfw"] = {"version": __version__, "config": self.config, "spec": self.spec.to_dict()}
