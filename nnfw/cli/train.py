@@ -8,8 +8,10 @@ import hydra
 from hydra._internal.utils import get_args_parser
 from omegaconf import DictConfig
 
-from nnfw.config import locate
+from nnfw.config import locate, resolvers
 from nnfw.config.checks import check
+
+resolvers.register()
 
 
 @hydra.main(version_base="1.3", config_path=locate.config_path_for_hydra(), config_name="train")

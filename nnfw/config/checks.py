@@ -12,7 +12,7 @@ from typing import Any
 
 from omegaconf import DictConfig, ListConfig, OmegaConf
 
-from nnfw.config import locate
+from nnfw.config import locate, resolvers
 from nnfw.errors import UserError, nearest, suggestion
 from nnfw.models.choices import ACTIVATIONS, INITS
 
@@ -74,6 +74,7 @@ def compose(overrides: list[str], config_name: str) -> DictConfig:
     from hydra import initialize_config_dir
     from hydra.core.global_hydra import GlobalHydra
 
+    resolvers.register()
     GlobalHydra.instance().clear()
     with initialize_config_dir(str(locate.config_dir()), version_base="1.3"):
         return hydra_compose(config_name, overrides=overrides, return_hydra_config=True)
@@ -101,7 +102,7 @@ def check_groups(parsed: list[Any], base: DictConfig) -> None:
         elif key not in base:
             raise UserError(
                 f"unknown config group or key '{key}'",
-                suggestion(key, [*all_groups, *(k for k in base if k != "hydra")], "choices"),
+                suggestion(key, {*all_groups, *(str(k) for k in base if k != "hydra")}, "choices"),
             )
 
 
@@ -113,11 +114,12 @@ def check_keys(parsed: list[Any], base: DictConfig) -> None:
             continue
         parent_key, _, leaf = key.rpartition(".")
         parent = OmegaConf.select(base, parent_key, default=None)
-        if not isinstance(parent, DictConfig) or leaf not in parent:
-            siblings = list(parent.keys()) if isinstance(parent, DictConfig) else []
+        if not isinstance(parent, DictConfig) or leaf not in parent.keys():
+            siblings = [f"{parent_key}.{k}" for k in parent.keys() if not str(k).startswith("_")] \
+                if isinstance(parent, DictConfig) else []
             raise UserError(
                 f"unknown key '{key}'",
-                suggestion(leaf, [str(s) for s in siblings], f"keys of {parent_key}")
+                suggestion(key, siblings, f"keys of {parent_key}")
                 or f"'{parent_key}' has no keys; prefix with + to add one: +{key}=...",
             )
         if key in RULES:
@@ -213,7 +215,7 @@ def _existing_file(value: Any) -> str | None:
         return None
     path = Path(str(value)).expanduser()
     if not path.exists():
-        return f"names a path that does not exist: {path}"
+        return "names a file that does not exist"
     return None
 
 
@@ -242,8 +244,24 @@ RULES: dict[str, Callable[[Any], str | None]] = {
 }
 
 
+def missing_values(node: DictConfig, prefix: str = "") -> list[str]:
+    """Keys left at `???` (required), found without resolving interpolations."""
+    found = []
+    for key in node.keys():
+        if key == "hydra":
+            continue
+        path = f"{prefix}{key}"
+        if OmegaConf.is_missing(node, key):
+            found.append(path)
+        elif not OmegaConf.is_interpolation(node, key) and isinstance(node._get_node(key), DictConfig):
+            found.extend(missing_values(node._get_node(key), f"{path}."))
+    return found
+
+
 def check_rules(cfg: DictConfig) -> None:
-    """Apply RULES to every key of the composed config that has one."""
+    """Every required value is set, and RULES hold for every key of the composed config that has one."""
+    for key in missing_values(cfg):
+        raise UserError(f"{key} must be set", f"add {key}=... to the command line")
     for key, rule in RULES.items():
         if OmegaConf.select(cfg, key, default="<absent>", throw_on_resolution_failure=False) == "<absent>":
             continue
@@ -252,7 +270,7 @@ def check_rules(cfg: DictConfig) -> None:
             value = OmegaConf.to_object(value)
         problem = rule(value)
         if problem:
-            raise UserError(f"{key} {problem}, got {value!r}")
+            raise UserError(f"{key} {problem} (got {value!r})")
     fractions = (cfg.get("data") or {})
     if fractions.get("val_fraction", 0) + fractions.get("test_fraction", 0) >= 1:
         raise UserError(

@@ -29,12 +29,12 @@ class ArrayDataModule(pl.LightningDataModule):
 
     def __init__(self, source: str, batch_size: int | str = 32, val_fraction: float = 0.2,
                  test_fraction: float = 0.2, standardize: bool = True, seed: int = 0,
-                 task: TaskKind | None = None, **params: Any) -> None:
+                 task: TaskKind | None = None, shuffle: bool = True, **params: Any) -> None:
         super().__init__()
         self.source, self.params = source, params
         self.batch_size, self.seed, self.task = batch_size, seed, task
         self.val_fraction, self.test_fraction = val_fraction, test_fraction
-        self.standardize = standardize
+        self.standardize, self.shuffle = standardize, shuffle
         self.mean: np.ndarray | None = None
         self.std: np.ndarray | None = None
         self.tensors: dict[str, tuple[torch.Tensor, torch.Tensor]] = {}
@@ -101,7 +101,7 @@ class ArrayDataModule(pl.LightningDataModule):
         return TensorLoader(features, targets, size, shuffle=shuffle, seed=self.seed)
 
     def train_dataloader(self) -> TensorLoader:
-        return self._loader("train", shuffle=True)
+        return self._loader("train", shuffle=self.shuffle)
 
     def val_dataloader(self) -> TensorLoader:
         return self._loader("val", shuffle=False)

@@ -27,7 +27,9 @@ class Table:
             self.y = np.asarray(self.y, dtype=np.float32)
         else:
             self.y = np.asarray(self.y, dtype=np.int64)
-        if not self.feature_names:
-            self.feature_names = tuple(f"x{i}" for i in range(self.X.shape[1]))
-        if self.task != "regression" and not self.class_names:
-            self.class_names = tuple(str(c) for c in range(int(self.y.max()) + 1))
+        # plain str, never numpy.str_: names travel in checkpoints loaded with weights_only
+        self.feature_names = tuple(str(n) for n in self.feature_names) or tuple(
+            f"x{i}" for i in range(self.X.shape[1]))
+        if self.task != "regression":
+            self.class_names = tuple(str(n) for n in self.class_names) or tuple(
+                str(c) for c in range(int(self.y.max()) + 1))

@@ -22,7 +22,8 @@ class Perceptron(nn.Module):
         self.strict = strict
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return x @ self.weight + self.bias
+        """Scores z of shape (batch, 1), like every model's one-logit output."""
+        return (x @ self.weight + self.bias).unsqueeze(-1)
 
     def decide(self, scores: torch.Tensor) -> torch.Tensor:
         return (scores > 0 if self.strict else scores >= 0).float()

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from lightning.pytorch.callbacks import EarlyStopping
+from lightning.pytorch.callbacks import EarlyStopping, RichProgressBar
 
 
 def early_stopping(enabled: bool, monitor: str, patience: int, min_delta: float = 0.0,
@@ -16,3 +16,8 @@ def early_stopping(enabled: bool, monitor: str, patience: int, min_delta: float 
         return None
     return EarlyStopping(monitor=monitor, patience=patience, min_delta=min_delta, mode=mode,
                          check_on_train_epoch_end=False)
+
+
+def progress_bar(enabled: bool, refresh_rate: int = 1, leave: bool = False) -> RichProgressBar | None:
+    """The rich progress bar, unless `trainer.enable_progress_bar=false` turns it off."""
+    return RichProgressBar(refresh_rate=refresh_rate, leave=leave) if enabled else None

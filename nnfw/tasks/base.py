@@ -10,7 +10,7 @@ from typing import Any
 import lightning.pytorch as pl
 import torch
 from torch import nn
-from torchmetrics import MetricCollection
+from torchmetrics import MeanMetric, MetricCollection
 
 from nnfw.data.spec import DataSpec, TaskKind
 
@@ -39,7 +39,9 @@ class SupervisedTask(pl.LightningModule):
         metrics = self.build_metrics()
         # keyed "train_" etc.: a ModuleDict key may not shadow nn.Module.train
         self.metrics = nn.ModuleDict({f"{stage}_": metrics.clone(prefix=f"{stage}/") for stage in STAGES})
+        self.mean_loss = nn.ModuleDict({f"{stage}_": MeanMetric() for stage in STAGES})
         self.samples_seen = 0
+        self.tracking_train_metrics = True
 
     # ------------------------------------------------------------------ per task kind
 
@@ -59,20 +61,40 @@ class SupervisedTask(pl.LightningModule):
         return self.model(x)
 
     def _evaluate(self, batch: tuple[torch.Tensor, torch.Tensor], stage: str) -> torch.Tensor:
+        """Loss of a batch; metrics and the mean loss accumulate until the epoch ends.
+
+        Nothing is logged per batch here: one `log_dict` per epoch and stage keeps Lightning's
+        logging overhead (about a millisecond a call) out of the step.
+        """
         features, targets = batch
         outputs = self.model(features)
         loss = self.loss(outputs, targets)
-        metrics = self.metrics[f"{stage}_"]
-        metrics.update(self.predictions(outputs.detach()), targets)
-        size = len(features)
-        self.log(f"{stage}/loss", loss, on_step=False, on_epoch=True, batch_size=size, prog_bar=stage != "test")
-        self.log_dict(metrics, on_step=False, on_epoch=True, batch_size=size, prog_bar=stage == "val")
+        if stage != "train" or self.tracking_train_metrics:
+            self.metrics[f"{stage}_"].update(self.predictions(outputs.detach()), targets)
+            self.mean_loss[f"{stage}_"].update(loss.detach(), weight=len(features))
         return loss
+
+    def on_train_epoch_start(self) -> None:
+        """Training metrics are gathered on the epochs that validate (and the last one).
+
+        A 5000-epoch full-batch run would otherwise spend most of its time computing and
+        logging metrics of epochs nobody looks at.
+        """
+        epoch, every = self.current_epoch + 1, self.trainer.check_val_every_n_epoch or 1
+        self.tracking_train_metrics = epoch % every == 0 or epoch == self.trainer.max_epochs
+
+    def _log_epoch(self, stage: str) -> None:
+        metrics, mean_loss = self.metrics[f"{stage}_"], self.mean_loss[f"{stage}_"]
+        values = {f"{stage}/loss": mean_loss.compute(), **metrics.compute()}
+        metrics.reset()
+        mean_loss.reset()
+        self.log_dict(values, prog_bar=stage != "test")
 
     def training_step(self, batch: tuple[torch.Tensor, torch.Tensor], batch_idx: int) -> torch.Tensor:
         loss = self._evaluate(batch, "train")
         self.samples_seen += len(batch[0])
-        self.log("train/loss_step", loss, on_step=True, on_epoch=False, batch_size=len(batch[0]))
+        if self.trainer.global_step % self.trainer.log_every_n_steps == 0:
+            self.log("train/loss_step", loss, on_step=True, on_epoch=False, prog_bar=False)
         if self.l1:
             loss = loss + self.l1 * sum(p.abs().sum() for p in self.model.parameters() if p.ndim > 1)
         return loss
@@ -82,6 +104,16 @@ class SupervisedTask(pl.LightningModule):
 
     def test_step(self, batch: tuple[torch.Tensor, torch.Tensor], batch_idx: int) -> None:
         self._evaluate(batch, "test")
+
+    def on_train_epoch_end(self) -> None:
+        if self.tracking_train_metrics:
+            self._log_epoch("train")
+
+    def on_validation_epoch_end(self) -> None:
+        self._log_epoch("val")
+
+    def on_test_epoch_end(self) -> None:
+        self._log_epoch("test")
 
     # ------------------------------------------------------------------ optimisation
 

@@ -16,7 +16,7 @@ class BinaryClassification(SupervisedTask):
     accepts = ("binary",)
 
     def build_metrics(self) -> MetricCollection:
-        return MetricCollection({"acc": BinaryAccuracy(), "auroc": BinaryAUROC()})
+        return MetricCollection({"acc": BinaryAccuracy(validate_args=False), "auroc": BinaryAUROC(validate_args=False)})
 
     def loss(self, outputs: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:
         return nn.functional.binary_cross_entropy_with_logits(outputs.squeeze(-1), targets)
@@ -33,8 +33,8 @@ class MulticlassClassification(SupervisedTask):
     def build_metrics(self) -> MetricCollection:
         classes = self.spec.num_classes
         return MetricCollection({
-            "acc": MulticlassAccuracy(num_classes=classes, average="micro"),
-            "f1": MulticlassF1Score(num_classes=classes, average="macro"),
+            "acc": MulticlassAccuracy(num_classes=classes, average="micro", validate_args=False),
+            "f1": MulticlassF1Score(num_classes=classes, average="macro", validate_args=False),
         })
 
     def loss(self, outputs: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:

@@ -26,13 +26,13 @@ class PerceptronRule(BinaryClassification):
         return self.model.decide(outputs.squeeze(-1))
 
     def training_step(self, batch: tuple[torch.Tensor, torch.Tensor], batch_idx: int) -> None:
+        self._evaluate(batch, "train")  # the mistakes this batch makes before it is learned from
         features, targets = batch
         weight, bias = self.model.weight, self.model.bias
         for x, y in zip(features, targets):
             error = y - self.model.decide(x @ weight + bias)
             weight.add_(self.lr * error * x)
             bias.add_(self.lr * error)
-        self._evaluate(batch, "train")
         self.samples_seen += len(features)
 
     def configure_optimizers(self) -> None:

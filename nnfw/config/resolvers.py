@@ -1,0 +1,19 @@
+"""OmegaConf resolvers that nnfw's configs use; registered before any config is composed."""
+
+from __future__ import annotations
+
+from omegaconf import OmegaConf
+
+
+def every(total: int, times: int) -> int:
+    """The period that does something about `times` times in `total` (at least every 1).
+
+    `check_val_every_n_epoch: ${nnfw.every:${trainer.max_epochs},100}` validates each epoch of a
+    100-epoch run but every 50th of a 5000-epoch full-batch run, where validation, checkpoints
+    and logging would otherwise cost more than the training itself.
+    """
+    return max(1, int(total) // int(times)) if int(total) > 0 else 1
+
+
+def register() -> None:
+    OmegaConf.register_new_resolver("nnfw.every", every, replace=True)
