@@ -21,12 +21,20 @@ def _hydra_entry(cfg: DictConfig) -> float | None:
     return run_job(cfg)
 
 
+def flags_first(argv: list[str], overrides: list[str]) -> list[str]:
+    """Move overrides after the flags, so `nnfw train model=mlp -m a=1,2` works as users expect."""
+    flags = list(argv)
+    for override in overrides:
+        flags.remove(override)
+    return [*flags, *overrides]
+
+
 def run(argv: list[str]) -> int:
     """Check `argv` (exit 2 on bad input), then let Hydra run or sweep the train config."""
-    args = get_args_parser().parse_args(argv)
+    args = get_args_parser().parse_intermixed_args(argv)
     informational = args.help or args.hydra_help or args.info or args.shell_completion
     if not informational:
         check(args.overrides, args.config_name or "train")
-    sys.argv = ["nnfw train", *argv]
+    sys.argv = ["nnfw train", *flags_first(argv, args.overrides)]
     _hydra_entry()
     return 0

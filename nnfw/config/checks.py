@@ -110,10 +110,10 @@ def check_keys(parsed: list[Any], base: DictConfig) -> None:
     """Every `a.b.c=value` names a key that exists and gets a value of its type."""
     for override in parsed:
         key = override.get_key_element()
-        if "." not in key or key.startswith(("+", "~")) or override.is_sweep_override():
+        if locate.is_group(key) or key.startswith(("+", "~")) or override.is_sweep_override():
             continue
         parent_key, _, leaf = key.rpartition(".")
-        parent = OmegaConf.select(base, parent_key, default=None)
+        parent = OmegaConf.select(base, parent_key, default=None) if parent_key else base
         if not isinstance(parent, DictConfig) or leaf not in parent.keys():
             siblings = [f"{parent_key}.{k}" for k in parent.keys() if not str(k).startswith("_")] \
                 if isinstance(parent, DictConfig) else []
@@ -263,8 +263,10 @@ def check_rules(cfg: DictConfig) -> None:
     for key in missing_values(cfg):
         raise UserError(f"{key} must be set", f"add {key}=... to the command line")
     for key, rule in RULES.items():
-        if OmegaConf.select(cfg, key, default="<absent>", throw_on_resolution_failure=False) == "<absent>":
-            continue
+        parent_key, _, leaf = key.rpartition(".")
+        parent = OmegaConf.select(cfg, parent_key) if parent_key else cfg
+        if not isinstance(parent, DictConfig) or leaf not in parent.keys() or OmegaConf.is_interpolation(parent, leaf):
+            continue  # absent here, or a copy of a value checked where it is set
         value = OmegaConf.select(cfg, key)
         if isinstance(value, (DictConfig, ListConfig)):
             value = OmegaConf.to_object(value)

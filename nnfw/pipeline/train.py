@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import time
+import warnings
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +21,14 @@ from nnfw.tasks import TASKS, SupervisedTask
 #: Lightning's start-up chatter (GPU/TPU availability, tips) is not what users came for.
 QUIET_LOGGERS = ("lightning.pytorch.utilities.rank_zero", "lightning.pytorch.accelerators.cuda",
                  "lightning.fabric.utilities.seed")
+
+
+#: Warnings that say nothing actionable about an nnfw run.
+NOISE = (
+    r".*isinstance\(treespec, LeafSpec\)",  # Lightning's use of a deprecated torch API
+    r"The number of training batches \(\d+\) is smaller than the logging interval",
+    r".*configure_optimizers. returned .None.",  # the perceptron rule needs no optimizer
+)
 
 
 def choice(group: str) -> str:
@@ -80,6 +89,8 @@ def train(cfg: DictConfig, run_dir: Path) -> dict[str, Any]:
     """Fit the configured model and return the summary (metrics, checkpoint, timings)."""
     for name in QUIET_LOGGERS:
         logging.getLogger(name).setLevel(logging.WARNING)
+    for pattern in NOISE:
+        warnings.filterwarnings("ignore", message=pattern)
     show_config(cfg, run_dir / "config_tree.txt", show=cfg.print_config)
     pl.seed_everything(cfg.seed, workers=True, verbose=False)
 

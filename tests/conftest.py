@@ -1,0 +1,62 @@
+"""Helpers that run nnfw the way users do: the real CLI, in this process or in a subprocess."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+QUIET = ["trainer.enable_progress_bar=false", "print_config=false", "callbacks.model_summary=null"]
+
+
+@dataclass
+class Result:
+    code: int
+    out: str
+    err: str
+    run_dir: Path
+
+    @property
+    def summary(self) -> dict[str, Any]:
+        return json.loads((self.run_dir / "summary.json").read_text())
+
+    @property
+    def metrics(self) -> dict[str, float]:
+        return self.summary["metrics"]
+
+
+@pytest.fixture
+def train(tmp_path: Path, capsys: pytest.CaptureFixture[str]):
+    """Run `nnfw train ARGS` in this process (torch is imported once per session) into tmp_path."""
+    from nnfw.cli.main import main
+
+    counter = iter(range(1000))
+
+    def run(*args: str, quiet: bool = True) -> Result:
+        run_dir = tmp_path / f"run{next(counter)}"
+        argv = ["train", *(QUIET if quiet else []), *args, f"hydra.run.dir={run_dir}"]
+        try:
+            main(argv)
+        except SystemExit as stop:
+            code = int(stop.code or 0)
+        captured = capsys.readouterr()
+        return Result(code, captured.out, captured.err, run_dir)
+
+    return run
+
+
+def run_cli(*args: str, cwd: Path | None = None, env: dict[str, str] | None = None,
+            python_flags: tuple[str, ...] = ()) -> subprocess.CompletedProcess[str]:
+    """`nnfw ARGS` in a fresh interpreter, as a user's shell would run it."""
+    return subprocess.run(
+        [sys.executable, *python_flags, "-m", "nnfw", *args],
+        cwd=cwd or REPO, capture_output=True, text=True, timeout=600,
+        env={**os.environ, "COLUMNS": "120", **(env or {})},
+    )

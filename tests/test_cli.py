@@ -1,0 +1,66 @@
+"""The command itself: help, listing, and that answering them never imports torch."""
+
+from __future__ import annotations
+
+from conftest import run_cli
+
+from nnfw.config import locate
+
+
+def test_help_lists_subcommands_and_every_group_with_its_options():
+    result = run_cli("--help")
+    assert result.returncode == 0
+    assert "train" in result.stdout and "list" in result.stdout
+    for group, options in locate.groups().items():
+        assert group in result.stdout
+        for option in options:
+            assert option in result.stdout, (group, option)
+
+
+def test_help_does_not_import_torch_or_lightning():
+    result = run_cli("--help", python_flags=("-X", "importtime"))
+    imported = {line.split("|")[-1].strip() for line in result.stderr.splitlines() if "|" in line}
+    assert "torch" not in imported
+    assert "lightning" not in imported
+
+
+def test_config_error_answers_before_torch_is_imported():
+    result = run_cli("train", "model=mlq", python_flags=("-X", "importtime"))
+    assert result.returncode == 2
+    imported = {line.split("|")[-1].strip() for line in result.stderr.splitlines() if "|" in line}
+    assert "torch" not in imported
+
+
+def test_list_prints_a_group_and_rejects_an_unknown_one():
+    listed = run_cli("list", "model")
+    assert listed.returncode == 0
+    assert listed.stdout.strip() == "model: linear, logistic, mlp, perceptron"
+    unknown = run_cli("list", "modle")
+    assert unknown.returncode == 2
+    assert "did you mean 'model'" in unknown.stderr
+
+
+def test_unknown_subcommand_suggests_the_nearest():
+    result = run_cli("trian")
+    assert result.returncode == 2
+    assert "did you mean 'train'" in result.stderr
+
+
+def test_train_help_is_hydras_help_for_the_train_config():
+    result = run_cli("train", "--help")
+    assert result.returncode == 0
+    assert "nnfw train" in result.stdout
+    assert "== Configuration groups ==" in result.stdout
+    assert "optimizer: adagrad, adam, adamw, rmsprop, sgd" in result.stdout
+
+
+def test_checkout_launcher_runs_without_installation(tmp_path):
+    import subprocess
+    import sys
+
+    from conftest import REPO
+
+    result = subprocess.run([sys.executable, str(REPO / "cli.py"), "list", "optimizer"],
+                            cwd=tmp_path, capture_output=True, text=True)
+    assert result.returncode == 0
+    assert "optimizer: adagrad, adam, adamw, rmsprop, sgd" in result.stdout

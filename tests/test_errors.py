@@ -1,0 +1,108 @@
+"""Bad input ends with exit status 2 and one message naming the culprit and the fix; no traceback."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+CONFIG_ERRORS = [
+    # (overrides, words the message must contain)
+    (["model=mlq"], ["unknown model 'mlq'", "did you mean 'mlp'", "linear, logistic, mlp, perceptron"]),
+    (["data=spiral"], ["unknown data 'spiral'", "did you mean 'spirals'"]),
+    (["optimizer=adamm"], ["unknown optimizer 'adamm'", "did you mean 'adam'"]),
+    (["experiment=xxor"], ["unknown experiment 'xxor'", "did you mean 'xor'"]),
+    (["optimzer=adam"], ["unknown config group or key 'optimzer'", "did you mean 'optimizer'"]),
+    (["optimizer.lrr=0.1"], ["unknown key 'optimizer.lrr'", "did you mean 'optimizer.lr'"]),
+    (["model.hiden_sizes=[8]"], ["unknown key 'model.hiden_sizes'", "did you mean 'model.hidden_sizes'"]),
+    (["trainer.max_epoch=3"], ["unknown key 'trainer.max_epoch'", "did you mean 'trainer.max_epochs'"]),
+    (["optimizer.lr=abc"], ["optimizer.lr must be a number", "'abc'"]),
+    (["optimizer.lr=-0.1"], ["optimizer.lr must be > 0"]),
+    (["regularization.dropout=1.5"], ["regularization.dropout must be < 1", "1.5"]),
+    (["regularization.weight_decay=-1"], ["regularization.weight_decay must be >= 0"]),
+    (["data.batch_size=0"], ["data.batch_size must be a positive integer or 'full'"]),
+    (["data.batch_size=half"], ["data.batch_size must be a positive integer or 'full'", "'half'"]),
+    (["model.hidden_sizes=[64,0]"], ["model.hidden_sizes must be a list of positive integers"]),
+    (["model.activation=rleu"], ["model.activation must be one of", "did you mean 'relu'"]),
+    (["model.init=glorot"], ["model.init must be one of"]),
+    (["trainer.max_epochs=ten"], ["trainer.max_epochs must be a positive integer"]),
+    (["data.val_fraction=0.6", "data.test_fraction=0.5"], ["must leave some training data"]),
+    (["seed=1.5"], ["seed must be an integer"]),
+    (["print_config=maybe"], ["print_config must be true or false"]),
+    (["data=csv"], ["data.path must be set"]),
+    (["data=csv", "data.path=/no/such/file.csv"], ["data.path names a file that does not exist", "/no/such/file.csv"]),
+    (["-m", "model=mlp,mlq"], ["unknown model 'mlq'"]),
+    (["-m", "optimizer.lr=0.1,oops"], ["optimizer.lr must be a number", "'oops'"]),
+    (["model"], ["cannot read the override 'model'", "key=value"]),
+]
+
+
+@pytest.mark.parametrize(("overrides", "words"), CONFIG_ERRORS, ids=[" ".join(o) for o, _ in CONFIG_ERRORS])
+def test_config_errors_exit_2_with_their_message_and_touch_nothing(train, overrides, words):
+    result = train(*overrides)
+    assert result.code == 2
+    for word in words:
+        assert word in result.err
+    assert result.err.startswith("nnfw: error:")
+    assert "Traceback" not in result.err + result.out
+    assert not result.run_dir.exists()
+
+
+def test_debug_switch_shows_the_traceback(train, monkeypatch):
+    monkeypatch.setenv("NNFW_DEBUG", "1")
+    from nnfw.errors import UserError
+
+    with pytest.raises(UserError, match="unknown model"):
+        train("model=mlq")
+
+
+def test_an_explicit_run_dir_holding_a_finished_run_is_not_overwritten(train, tmp_path):
+    first = train("data=xor", "debug=fast")
+    assert first.code == 0
+    before = {p: p.read_bytes() for p in first.run_dir.rglob("*") if p.is_file()}
+    from nnfw.cli.main import main
+
+    with pytest.raises(SystemExit) as stop:
+        main(["train", "data=xor", f"hydra.run.dir={first.run_dir}"])
+    assert stop.value.code == 2
+    assert {p: p.read_bytes() for p in first.run_dir.rglob("*") if p.is_file()} == before
+
+
+BAD_CSVS = {
+    "ragged rows": ("a,b,y\n1,2,0\n3,4,5,1\n", "cannot read the CSV file"),
+    "empty file": ("", "data file is empty"),
+    "header only": ("a,b,y\n", "has a header but no rows"),
+    "text feature": ("a,b,y\n1,x,0\n2,3,1\n", "feature column 'b'"),
+    "missing value": ("a,b,y\n1,,0\n2,3,1\n", "column 'b'"),
+}
+
+
+@pytest.mark.parametrize("case", BAD_CSVS)
+def test_malformed_csv_exits_2_naming_the_problem_and_leaves_the_file_alone(train, tmp_path, case):
+    text, words = BAD_CSVS[case]
+    path = tmp_path / "data.csv"
+    path.write_text(text)
+    result = train("data=csv", f"data.path={path}", "debug=fast")
+    assert result.code == 2, result.err
+    assert words in result.err
+    assert "Traceback" not in result.err
+    assert path.read_text() == text
+    assert result.summary["status"] == "failed"
+
+
+def test_a_target_column_that_does_not_exist_suggests_the_nearest(train, tmp_path):
+    path = tmp_path / "data.csv"
+    path.write_text("size,price\n1,2\n2,4\n3,6\n4,8\n5,10\n")
+    result = train("data=csv", f"data.path={path}", "data.target=prise", "debug=fast")
+    assert result.code == 2
+    assert "target column 'prise'" in result.err
+    assert "did you mean 'price'" in result.err
+
+
+def test_a_run_that_fails_on_bad_data_still_writes_its_summary(train, tmp_path: Path):
+    path = tmp_path / "data.csv"
+    path.write_text("a,y\n")
+    result = train("data=csv", f"data.path={path}")
+    summary = result.summary
+    assert summary["status"] == "failed"
+    assert "no rows" in summary["error"]
