@@ -1,0 +1,67 @@
+"""`nnfw train` as a user runs it writes the run-directory contract."""
+
+from __future__ import annotations
+
+import json
+
+import torch
+from conftest import run_cli
+from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
+from tensorboard.backend.event_processing.event_file_loader import EventFileLoader
+
+
+def test_a_subprocess_run_writes_the_run_directory_contract(tmp_path):
+    run_dir = tmp_path / "run"
+    result = run_cli("train", "data=moons", "trainer.max_epochs=3", "trainer.enable_progress_bar=false",
+                     f"hydra.run.dir={run_dir}", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip().splitlines()[-1] == str(run_dir)
+    assert "config" in result.stdout and "optimizer" in result.stdout  # the config tree
+    assert "val" in result.stdout and "acc" in result.stdout  # the results table
+
+    assert (run_dir / ".hydra" / "config.yaml").is_file()
+    assert (run_dir / ".hydra" / "overrides.yaml").is_file()
+    assert (run_dir / "config_tree.txt").read_text().startswith("config")
+    for name in ("best.ckpt", "last.ckpt"):
+        assert (run_dir / "checkpoints" / name).is_file()
+
+    summary = json.loads((run_dir / "summary.json").read_text())
+    assert summary["status"] == "completed"
+    assert summary["task"] == "binary"
+    assert summary["best_checkpoint"] == "checkpoints/best.ckpt"
+    assert summary["epochs"] == 3
+    assert summary["steps"] > 0 and summary["parameters"] > 0
+    assert summary["samples_per_s"] > 0 and summary["wall_time_s"] > 0
+    for name in ("train/loss", "train/acc", "val/loss", "val/acc", "val/auroc", "test/acc", "test/auroc"):
+        assert 0 <= summary["metrics"][name] <= 1 or name.endswith("loss"), name
+
+    events = EventAccumulator(str(run_dir / "tensorboard")).Reload()
+    scalars = set(events.Tags()["scalars"])
+    assert {"train/loss", "val/loss", "val/acc", "train/loss_step"} <= scalars
+    assert any(tag.startswith("lr-") for tag in scalars)
+    tags = {value.tag for path in (run_dir / "tensorboard").glob("events.out.tfevents.*")
+            for event in EventFileLoader(str(path)).Load() for value in event.summary.value}
+    assert "_hparams_/session_start_info" in tags  # the hparams tab, with the final metrics
+    assert "_hparams_/experiment" in tags
+
+
+def test_checkpoint_rebuilds_model_and_data_and_reproduces_the_reported_test_accuracy(train):
+    from hydra.utils import instantiate
+
+    result = train("data=iris", "trainer.max_epochs=5")
+    assert result.code == 0, result.err
+    checkpoint = torch.load(result.run_dir / "checkpoints" / "best.ckpt", weights_only=True)
+    stored = checkpoint["nnfw"]
+    spec = stored["spec"]
+    assert (spec["task"], spec["num_features"], spec["num_classes"]) == ("multiclass", 4, 3)
+
+    datamodule = instantiate(stored["config"]["data"])
+    datamodule.setup("test")
+    model = instantiate(stored["config"]["model"], in_features=4, out_features=3)
+    model.load_state_dict({k.removeprefix("model."): v for k, v in checkpoint["state_dict"].items()
+                           if k.startswith("model.")})
+    model.eval()
+    features, targets = datamodule.tensors["test"]
+    with torch.no_grad():
+        accuracy = (model(features).argmax(-1) == targets).float().mean().item()
+    assert accuracy == result.metrics["test/acc"]

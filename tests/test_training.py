@@ -1,0 +1,134 @@
+"""Training behaviour: CSV files end to end, reproducibility, sweeps, regularization and schedules."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+
+def write_csv(path, kind: str, rows: int = 120) -> None:
+    rng = np.random.default_rng(0)
+    a, b = rng.normal(size=rows), rng.normal(size=rows)
+    if kind == "binary":
+        target = np.where(a + b > 0, "yes", "no")
+    elif kind == "multiclass":
+        target = np.digitize(a, [-0.5, 0.5])  # 0, 1, 2
+    else:
+        target = 3 * a - 2 * b + 0.01 * rng.normal(size=rows)
+    lines = ["a,b,label"] + [f"{x:.5f},{y:.5f},{t}" for x, y, t in zip(a, b, target)]
+    path.write_text("\n".join(lines) + "\n")
+
+
+@pytest.mark.parametrize(("kind", "metric", "bound"), [
+    ("binary", "test/acc", 0.85), ("multiclass", "test/acc", 0.75), ("regression", "test/rmse", 0.5)])
+def test_a_csv_file_trains_end_to_end_with_its_task_inferred(train, tmp_path, kind, metric, bound):
+    path = tmp_path / f"{kind}.csv"
+    write_csv(path, kind)
+    result = train("data=csv", f"data.path={path}", "data.target=label", "trainer.max_epochs=40")
+    assert result.code == 0, result.err
+    assert result.summary["task"] == kind
+    value = result.metrics[metric]
+    assert value >= bound if metric.endswith("acc") else value <= bound
+
+
+def test_csv_standardization_is_fitted_on_the_training_split_only(tmp_path):
+    from nnfw.data.arrays import ArrayDataModule
+
+    path = tmp_path / "data.csv"
+    write_csv(path, "regression")
+    module = ArrayDataModule("nnfw.data.csv.read_csv", path=str(path), target="label")
+    module.setup()
+    train_features = module.tensors["train"][0].numpy()
+    assert np.allclose(train_features.mean(0), 0, atol=1e-5)
+    assert np.allclose(train_features.std(0), 1, atol=1e-3)
+    assert not np.allclose(module.tensors["test"][0].numpy().mean(0), 0, atol=1e-5)
+
+
+def test_the_same_seed_twice_gives_identical_metrics(train):
+    args = ("data=moons", "trainer.max_epochs=4", "regularization=standard", "seed=7")
+    first, second = train(*args), train(*args)
+    assert first.code == second.code == 0
+    assert first.metrics == second.metrics
+    other = train(*args[:-1], "seed=8")
+    assert other.metrics != first.metrics
+
+
+def test_full_batch_runs_one_step_per_epoch(train):
+    result = train("data=moons", "data.batch_size=full", "trainer.max_epochs=7")
+    assert result.code == 0, result.err
+    assert result.summary["steps"] == 7
+
+
+def test_a_multirun_sweep_writes_one_run_directory_per_job(tmp_path, capsys):
+    from nnfw.cli.main import main
+
+    sweep_dir = tmp_path / "sweep"
+    with pytest.raises(SystemExit) as stop:
+        main(["train", "-m", "optimizer.lr=0.01,0.1", "model=linear,mlp", "data=xor", "debug=fast",
+              "trainer.enable_progress_bar=false", f"hydra.sweep.dir={sweep_dir}"])
+    assert stop.value.code == 0
+    summaries = sorted(sweep_dir.glob("*/summary.json"))
+    assert len(summaries) == 4
+    assert all(json.loads(p.read_text())["status"] == "completed" for p in summaries)
+
+
+def logged(run_dir, column: str) -> list[float]:
+    """One column of the CSV logger's metrics.csv, without its empty rows."""
+    import pandas as pd
+
+    frame = pd.read_csv(run_dir / "csv" / "metrics.csv")
+    return frame[column].dropna().tolist()
+
+
+@pytest.mark.parametrize(("scheduler", "extra"), [
+    ("step", "scheduler.scheduler.step_size=1"),
+    ("exponential", "scheduler.scheduler.gamma=0.5"),
+    ("cosine", "seed=0"),
+    ("plateau", "scheduler.scheduler.mode=max"),  # a falling loss never "improves" in max mode
+    ("onecycle", "seed=0"),
+])
+def test_every_scheduler_moves_the_learning_rate(train, scheduler, extra):
+    result = train("data=moons", f"scheduler={scheduler}", extra, "scheduler.scheduler.patience=0"
+                   if scheduler == "plateau" else "seed=0", "trainer.max_epochs=4", "logger=csv")
+    assert result.code == 0, result.err
+    rates = logged(result.run_dir, "lr-Adam")
+    assert len(rates) == 4
+    assert len(set(rates)) > 1, rates
+
+
+@pytest.mark.parametrize("optimizer", ["sgd", "adam", "adamw", "rmsprop", "adagrad"])
+def test_every_optimizer_lowers_the_training_loss(train, optimizer):
+    result = train("data=moons", f"optimizer={optimizer}", "optimizer.lr=0.05", "trainer.max_epochs=5",
+                   "logger=csv")
+    assert result.code == 0, result.err
+    losses = logged(result.run_dir, "train/loss")
+    assert losses[-1] < losses[0], losses
+
+
+@pytest.mark.parametrize("overrides", [
+    ["regularization=standard"],
+    ["regularization.dropout=0.3", "regularization.batchnorm=true"],
+    ["regularization.l1=0.001", "regularization.gradient_clip.value=1.0",
+     "regularization.gradient_clip.algorithm=value"],
+    ["model.activation=tanh", "model.init=xavier"],
+    ["model.activation=leaky_relu", "model.init=he"],
+    ["model.activation=elu", "model.init=normal", "model.init_std=0.1"],
+    ["model.activation=gelu", "model.init=zeros"],
+    ["logger=csv"],
+    ["logger=none"],
+    ["trainer=cpu"],
+])
+def test_regularization_init_and_logger_options_train(train, overrides):
+    result = train("data=moons", "trainer.max_epochs=2", *overrides)
+    assert result.code == 0, result.err
+    assert result.summary["status"] == "completed"
+
+
+def test_early_stopping_stops_before_max_epochs(train):
+    result = train("data=xor", "model=linear", "regularization=early_stopping",
+                   "regularization.early_stopping.patience=2", "trainer.max_epochs=500",
+                   "trainer.check_val_every_n_epoch=1")
+    assert result.code == 0, result.err
+    assert result.summary["epochs"] < 500
