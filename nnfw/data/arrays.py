@@ -109,6 +109,16 @@ class ArrayDataModule(pl.LightningDataModule):
     def test_dataloader(self) -> TensorLoader:
         return self._loader("test", shuffle=False)
 
+    def to(self, device: torch.device) -> None:
+        """Move every split to `device` once, so that batches need no transfer per step."""
+        self.tensors = {name: (x.to(device), y.to(device)) for name, (x, y) in self.tensors.items()}
+
+    def transfer_batch_to_device(self, batch: Any, device: torch.device, dataloader_idx: int) -> Any:
+        """Batches sliced from tensors already on the device skip Lightning's transfer walk."""
+        if all(tensor.device == device for tensor in batch):
+            return batch
+        return super().transfer_batch_to_device(batch, device, dataloader_idx)
+
     def split_sizes(self) -> dict[str, int]:
         return {name: len(tensors[0]) for name, tensors in self.tensors.items()}
 

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from lightning.pytorch.callbacks import EarlyStopping, RichProgressBar
+import lightning.pytorch as pl
+from lightning.pytorch.callbacks import Callback, EarlyStopping, RichProgressBar
 
 
 def early_stopping(enabled: bool, monitor: str, patience: int, min_delta: float = 0.0,
@@ -21,3 +22,13 @@ def early_stopping(enabled: bool, monitor: str, patience: int, min_delta: float 
 def progress_bar(enabled: bool, refresh_rate: int = 1, leave: bool = False) -> RichProgressBar | None:
     """The rich progress bar, unless `trainer.enable_progress_bar=false` turns it off."""
     return RichProgressBar(refresh_rate=refresh_rate, leave=leave) if enabled else None
+
+
+class DataOnDevice(Callback):
+    """Moves an in-memory datamodule's tensors to the model's device before each stage."""
+
+    def setup(self, trainer: pl.Trainer, pl_module: pl.LightningModule, stage: str) -> None:
+        datamodule = trainer.datamodule
+        if datamodule is not None and hasattr(datamodule, "to"):
+            datamodule.setup(stage)
+            datamodule.to(pl_module.device)

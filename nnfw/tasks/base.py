@@ -18,6 +18,29 @@ STAGES = ("train", "val", "test")
 OptimizerFactory = Callable[..., torch.optim.Optimizer]
 
 
+class EpochOutputs:
+    """A stage's detached outputs, targets and summed losses over one epoch."""
+
+    def __init__(self) -> None:
+        self.clear()
+
+    def clear(self) -> None:
+        self.outputs: list[torch.Tensor] = []
+        self.targets: list[torch.Tensor] = []
+        self.loss_sums: list[torch.Tensor] = []
+        self.count = 0
+
+    def add(self, outputs: torch.Tensor, targets: torch.Tensor, loss: torch.Tensor) -> None:
+        self.outputs.append(outputs.detach())
+        self.targets.append(targets)
+        self.loss_sums.append(loss.detach() * len(targets))
+        self.count += len(targets)
+
+    def collect(self) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        """All outputs, all targets, and the mean loss per sample."""
+        return torch.cat(self.outputs), torch.cat(self.targets), torch.stack(self.loss_sums).sum() / self.count
+
+
 class SupervisedTask(pl.LightningModule):
     """Trains `model` on (features, targets) batches; subclasses give the loss and the metrics.
 
@@ -40,6 +63,7 @@ class SupervisedTask(pl.LightningModule):
         # keyed "train_" etc.: a ModuleDict key may not shadow nn.Module.train
         self.metrics = nn.ModuleDict({f"{stage}_": metrics.clone(prefix=f"{stage}/") for stage in STAGES})
         self.mean_loss = nn.ModuleDict({f"{stage}_": MeanMetric() for stage in STAGES})
+        self.epoch_outputs = {stage: EpochOutputs() for stage in STAGES}
         self.samples_seen = 0
         self.tracking_train_metrics = True
 
@@ -61,17 +85,16 @@ class SupervisedTask(pl.LightningModule):
         return self.model(x)
 
     def _evaluate(self, batch: tuple[torch.Tensor, torch.Tensor], stage: str) -> torch.Tensor:
-        """Loss of a batch; metrics and the mean loss accumulate until the epoch ends.
+        """Loss of a batch; its outputs are kept for the metrics computed when the epoch ends.
 
-        Nothing is logged per batch here: one `log_dict` per epoch and stage keeps Lightning's
-        logging overhead (about a millisecond a call) out of the step.
+        Nothing is logged or computed per batch here: one metrics update and one `log_dict`
+        per epoch keep torchmetrics' and Lightning's per-call costs out of the step.
         """
         features, targets = batch
         outputs = self.model(features)
         loss = self.loss(outputs, targets)
         if stage != "train" or self.tracking_train_metrics:
-            self.metrics[f"{stage}_"].update(self.predictions(outputs.detach()), targets)
-            self.mean_loss[f"{stage}_"].update(loss.detach(), weight=len(features))
+            self.epoch_outputs[stage].add(outputs, targets, loss)
         return loss
 
     def on_train_epoch_start(self) -> None:
@@ -84,10 +107,17 @@ class SupervisedTask(pl.LightningModule):
         self.tracking_train_metrics = epoch % every == 0 or epoch == self.trainer.max_epochs
 
     def _log_epoch(self, stage: str) -> None:
+        kept = self.epoch_outputs[stage]
+        if not kept.count:
+            return
+        outputs, targets, loss = kept.collect()
         metrics, mean_loss = self.metrics[f"{stage}_"], self.mean_loss[f"{stage}_"]
+        metrics.update(self.predictions(outputs), targets)
+        mean_loss.update(loss, weight=kept.count)
         values = {f"{stage}/loss": mean_loss.compute(), **metrics.compute()}
         metrics.reset()
         mean_loss.reset()
+        kept.clear()
         self.log_dict(values, prog_bar=stage != "test")
 
     def training_step(self, batch: tuple[torch.Tensor, torch.Tensor], batch_idx: int) -> torch.Tensor:

@@ -1,0 +1,89 @@
+"""nnfw against a hand-written PyTorch loop: same model, data, batch size, optimizer and epochs.
+
+    python bench/steps.py            # every case
+    python bench/steps.py xor        # one case
+
+For each case nnfw trains through its real command (in this process, progress bar off) and
+reports its fit time from summary.json; the plain loop then trains the same architecture on
+the same tensors. nnfw's time includes what the loop leaves out: about 100 validations,
+checkpoints and TensorBoard logging per run.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import torch
+from hydra.utils import instantiate
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from nnfw.cli.main import main  # noqa: E402
+
+CASES = {
+    "xor": ["experiment=xor"],                            # 5000 full-batch epochs of 4 rows
+    "spirals_full_batch": ["experiment=spirals_tutorial"],  # 1000 full-batch epochs of 500 rows
+    "spirals_minibatch": ["experiment=spirals"],          # 300 epochs x 10 batches of 32
+    "classification_minibatch": ["data=classification", "data.n=20000", "model.hidden_sizes=[256,256]",
+                                 "trainer.max_epochs=5"],  # 5 epochs x 375 batches of 32
+}
+
+
+def run_nnfw(overrides: list[str], run_dir: Path) -> dict:
+    try:
+        main(["train", *overrides, "trainer.enable_progress_bar=false", "print_config=false",
+              "callbacks.model_summary=null", f"hydra.run.dir={run_dir}"])
+    except SystemExit as stop:
+        assert not stop.code, f"nnfw failed: {stop.code}"
+    return json.loads((run_dir / "summary.json").read_text())
+
+
+def run_plain(config: dict, epochs: int) -> float:
+    """The loop a user would write: shuffle, slice, forward, loss, backward, step."""
+    torch.manual_seed(config["seed"])
+    datamodule = instantiate(config["data"])
+    datamodule.setup()
+    features, targets = datamodule.tensors["train"]
+    spec = datamodule.spec
+    model = instantiate(config["model"], in_features=spec.num_features, out_features=spec.output_size)
+    optimizer = instantiate(config["optimizer"])(model.parameters())
+    loss_fn = (torch.nn.functional.binary_cross_entropy_with_logits if spec.task == "binary"
+               else torch.nn.functional.cross_entropy)
+    batch = len(features) if config["data"]["batch_size"] == "full" else int(config["data"]["batch_size"])
+    started = time.perf_counter()
+    for _ in range(epochs):
+        order = torch.randperm(len(features)) if batch < len(features) else None
+        for start in range(0, len(features), batch):
+            if order is None:
+                x, y = features, targets
+            else:
+                index = order[start:start + batch]
+                x, y = features[index], targets[index]
+            outputs = model(x)
+            loss = loss_fn(outputs.squeeze(-1) if spec.task == "binary" else outputs, y)
+            optimizer.zero_grad()
+            loss.backward()
+            optimizer.step()
+    return time.perf_counter() - started
+
+
+def main_bench(names: list[str]) -> None:
+    rows = []
+    for name in names:
+        with tempfile.TemporaryDirectory() as tmp:
+            summary = run_nnfw(CASES[name], Path(tmp) / "run")
+            config = torch.load(Path(tmp) / "run" / summary["best_checkpoint"], weights_only=True)["nnfw"]["config"]
+        plain = run_plain(config, summary["epochs"])
+        nnfw = summary["fit_time_s"]
+        rows.append((name, summary["epochs"], summary["steps"], nnfw, plain, nnfw / plain))
+    print(f"\n{'case':<26} {'epochs':>6} {'steps':>6} {'nnfw s':>8} {'plain s':>8} {'ratio':>6}")
+    for name, epochs, steps, nnfw, plain, ratio in rows:
+        print(f"{name:<26} {epochs:>6} {steps:>6} {nnfw:>8.2f} {plain:>8.2f} {ratio:>6.2f}")
+
+
+if __name__ == "__main__":
+    main_bench(sys.argv[1:] or list(CASES))
