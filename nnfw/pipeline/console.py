@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -13,30 +12,41 @@ from rich.tree import Tree
 
 #: config sections shown in the tree, in this order; hydra's own node is left to .hydra/
 TREE_SECTIONS = ("data", "model", "optimizer", "scheduler", "regularization", "trainer", "callbacks", "logger")
+#: sections printed as the names of what they turn on
+NAMED_SECTIONS = ("callbacks", "logger")
 
 console = Console()
 
 
-def config_tree(cfg: DictConfig, sections: Iterable[str] = TREE_SECTIONS) -> Tree:
+def _compact(node: Any) -> Any:
+    """The config as a user reads it: no nulls, no `_partial_`, callbacks and loggers by name."""
+    if isinstance(node, dict):
+        return {k: _compact(v) for k, v in node.items() if v is not None and k != "_partial_"}
+    return node
+
+
+def config_tree(cfg: DictConfig, compact: bool = False) -> Tree:
     tree = Tree("[bold]config[/bold]", guide_style="dim")
-    root = {k: v for k, v in cfg.items() if not isinstance(v, DictConfig) and k != "hydra"}
-    for section in sections:
-        value = cfg.get(section)
-        branch = tree.add(f"[bold cyan]{section}[/bold cyan]")
-        text = OmegaConf.to_yaml(value, resolve=True) if isinstance(value, DictConfig) else f"{value}\n"
-        branch.add(text.rstrip() or "{}")
-    branch = tree.add("[bold cyan]run[/bold cyan]")
-    branch.add(OmegaConf.to_yaml(OmegaConf.create(root)).rstrip())
+    resolved = OmegaConf.to_container(cfg, resolve=True)
+    for section in TREE_SECTIONS:
+        value = resolved.get(section)
+        if compact and section in NAMED_SECTIONS:
+            value = ", ".join(k for k, v in (value or {}).items() if v) or "none"
+        elif compact:
+            value = _compact(value)
+        text = OmegaConf.to_yaml(value).rstrip() if isinstance(value, dict) else str(value)
+        tree.add(f"[bold cyan]{section}[/bold cyan]").add(text or "{}")
+    root = {k: v for k, v in resolved.items() if not isinstance(v, dict)}
+    tree.add("[bold cyan]run[/bold cyan]").add(OmegaConf.to_yaml(root).rstrip())
     return tree
 
 
 def show_config(cfg: DictConfig, save_to: Path, show: bool) -> None:
-    """Print the config tree (when `show`) and always save it as text in the run directory."""
-    tree = config_tree(cfg)
+    """Print the config tree (when `show`, compact) and always save it, whole, in the run directory."""
     if show:
-        console.print(tree)
+        console.print(config_tree(cfg, compact=True))
     with save_to.open("w") as handle:
-        Console(file=handle, width=120, color_system=None).print(tree)
+        Console(file=handle, width=120, color_system=None).print(config_tree(cfg))
 
 
 def results_table(metrics: dict[str, Any], title: str) -> Table:
