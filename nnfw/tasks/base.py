@@ -10,7 +10,7 @@ from typing import Any
 import lightning.pytorch as pl
 import torch
 from torch import nn
-from torchmetrics import MeanMetric, MetricCollection
+from torchmetrics import MetricCollection
 
 from nnfw.data.spec import DataSpec, TaskKind
 
@@ -62,7 +62,6 @@ class SupervisedTask(pl.LightningModule):
         metrics = self.build_metrics()
         # keyed "train_" etc.: a ModuleDict key may not shadow nn.Module.train
         self.metrics = nn.ModuleDict({f"{stage}_": metrics.clone(prefix=f"{stage}/") for stage in STAGES})
-        self.mean_loss = nn.ModuleDict({f"{stage}_": MeanMetric() for stage in STAGES})
         self.epoch_outputs = {stage: EpochOutputs() for stage in STAGES}
         self.samples_seen = 0
         self.tracking_train_metrics = True
@@ -111,14 +110,12 @@ class SupervisedTask(pl.LightningModule):
         if not kept.count:
             return
         outputs, targets, loss = kept.collect()
-        metrics, mean_loss = self.metrics[f"{stage}_"], self.mean_loss[f"{stage}_"]
+        metrics = self.metrics[f"{stage}_"]
         metrics.update(self.predictions(outputs), targets)
-        mean_loss.update(loss, weight=kept.count)
-        values = {f"{stage}/loss": mean_loss.compute(), **metrics.compute()}
+        values = {f"{stage}/loss": loss, **metrics.compute()}
         metrics.reset()
-        mean_loss.reset()
         kept.clear()
-        self.log_dict(values, prog_bar=stage != "test")
+        self.log_dict(values, prog_bar=stage != "test", sync_dist=True)  # the loss is per process
 
     def training_step(self, batch: tuple[torch.Tensor, torch.Tensor], batch_idx: int) -> torch.Tensor:
         loss = self._evaluate(batch, "train")
