@@ -132,3 +132,18 @@ def test_early_stopping_stops_before_max_epochs(train):
                    "trainer.check_val_every_n_epoch=1")
     assert result.code == 0, result.err
     assert result.summary["epochs"] < 500
+
+
+def test_a_failing_job_does_not_stop_the_sweep_and_the_sweep_reports_it(tmp_path, capsys):
+    from nnfw.cli.main import main
+
+    sweep_dir = tmp_path / "sweep"
+    with pytest.raises(SystemExit) as stop:
+        main(["train", "-m", "model=perceptron,mlp", "data=iris", "debug=fast",
+              "trainer.enable_progress_bar=false", f"hydra.sweep.dir={sweep_dir}"])
+    out, err = capsys.readouterr()
+    assert stop.value.code == 2
+    statuses = sorted(json.loads(p.read_text())["status"] for p in sweep_dir.glob("*/summary.json"))
+    assert statuses == ["completed", "failed"]
+    assert "model=perceptron trains binary data" in err
+    assert out.strip().splitlines()[-1] == str(sweep_dir)

@@ -36,5 +36,23 @@ def run(argv: list[str]) -> int:
     if not informational:
         check(args.overrides, args.config_name or "train")
     sys.argv = ["nnfw train", *flags_first(argv, args.overrides)]
+    from nnfw.pipeline.run import FAILED_JOBS, RUN_DIRS
+
+    FAILED_JOBS.clear()
+    RUN_DIRS.clear()
     _hydra_entry()
-    return 0
+    return report_sweep() if args.multirun else 0
+
+
+def report_sweep() -> int:
+    """After a multirun: which jobs failed, then the sweep directory as the last line."""
+    from nnfw.errors import UserError
+    from nnfw.pipeline.run import FAILED_JOBS, RUN_DIRS
+
+    for overrides, error in FAILED_JOBS:
+        print(f"job failed ({overrides}): {error}", file=sys.stderr)
+    if RUN_DIRS:
+        print(RUN_DIRS[0].parent)
+    if not FAILED_JOBS:
+        return 0
+    return UserError.exit_code if all(isinstance(e, UserError) for _, e in FAILED_JOBS) else 1

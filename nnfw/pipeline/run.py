@@ -14,7 +14,8 @@ from omegaconf import DictConfig
 from nnfw.errors import UserError
 from nnfw.pipeline.summary import clean_metrics, failed_summary, write_summary
 
-#: Failures of the jobs of a multirun in this process, reported when the sweep ends.
+#: Run directories and failures of the jobs run in this process, reported when a sweep ends.
+RUN_DIRS: list[Path] = []
 FAILED_JOBS: list[tuple[str, BaseException]] = []
 
 
@@ -26,6 +27,7 @@ def run_job(cfg: DictConfig) -> float | None:
     run_dir = Path(hydra_cfg.runtime.output_dir)
     multirun = hydra_cfg.mode == RunMode.MULTIRUN
     started = time.perf_counter()
+    RUN_DIRS.append(run_dir)
     try:
         summary = train(cfg, run_dir)
     except (Exception, KeyboardInterrupt) as error:
