@@ -33,6 +33,7 @@ CONFIG_ERRORS = [
     (["data=csv", "data.path=/no/such/file.csv"], ["data.path names a file that does not exist", "/no/such/file.csv"]),
     (["-m", "model=mlp,mlq"], ["unknown model 'mlq'"]),
     (["-m", "optimizer.lr=0.1,oops"], ["optimizer.lr must be a number", "'oops'"]),
+    (["-m", "trainer.log_every_n_steps=5,often"], ["trainer.log_every_n_steps must be an integer", "'often'"]),
     (["model"], ["cannot read the override 'model'", "key=value"]),
 ]
 

@@ -110,8 +110,10 @@ def check_keys(parsed: list[Any], base: DictConfig) -> None:
     """Every `a.b.c=value` names a key that exists and gets a value of its type."""
     for override in parsed:
         key = override.get_key_element()
-        if locate.is_group(key) or key.startswith(("+", "~")) or override.is_sweep_override():
+        if locate.is_group(key) or key.startswith(("+", "~")):
             continue
+        if override.is_sweep_override() and not override.is_choice_sweep():
+            continue  # ranges and intervals are the search's business
         parent_key, _, leaf = key.rpartition(".")
         parent = OmegaConf.select(base, parent_key, default=None) if parent_key else base
         if not isinstance(parent, DictConfig) or leaf not in parent.keys():
@@ -124,10 +126,12 @@ def check_keys(parsed: list[Any], base: DictConfig) -> None:
             )
         if key in RULES:
             continue  # checked with its rule on the composed config
-        default = parent._get_node(leaf)
-        if default is None or default._is_none() or OmegaConf.is_interpolation(parent, leaf):
+        node = parent._get_node(leaf)
+        if node is None or node._is_none() or OmegaConf.is_interpolation(parent, leaf):
             continue
-        check_type(key, OmegaConf.to_object(default) if isinstance(default, (DictConfig, ListConfig)) else default._value(), override.value())
+        default = OmegaConf.to_object(node) if isinstance(node, (DictConfig, ListConfig)) else node._value()
+        for given in override.value().list if override.is_choice_sweep() else [override.value()]:
+            check_type(key, default, given)
 
 
 def check_type(key: str, default: Any, given: Any) -> None:
