@@ -10,20 +10,28 @@ from pathlib import Path
 HIDDEN_GROUPS = frozenset({"hydra", "paths"})
 
 
+#: The checkout this module sits in, if it does (it has the configs beside the package).
+CHECKOUT = Path(__file__).resolve().parents[2]
+
+
+def _in_checkout() -> bool:
+    return (CHECKOUT / "pyproject.toml").is_file() and (CHECKOUT / "conf" / "train.yaml").is_file()
+
+
 @lru_cache(maxsize=1)
 def config_dir() -> Path:
-    """The directory holding train.yaml and the config groups."""
+    """The directory holding train.yaml and the config groups: the checkout's, else the package's."""
+    if _in_checkout():
+        return CHECKOUT / "conf"
     spec = importlib.util.find_spec("nnfw.conf")
-    if spec is not None and spec.submodule_search_locations:
-        return Path(next(iter(spec.submodule_search_locations)))
-    return Path(__file__).resolve().parents[2] / "conf"
+    if spec is None or not spec.submodule_search_locations:
+        raise RuntimeError("nnfw's configs are missing: reinstall nnfw")
+    return Path(next(iter(spec.submodule_search_locations)))
 
 
 def config_path_for_hydra() -> str:
-    """The `config_path` given to Hydra: the package when installed, else the checkout's folder."""
-    if importlib.util.find_spec("nnfw.conf") is not None:
-        return "pkg://nnfw.conf"
-    return str(config_dir())
+    """The `config_path` given to Hydra: a checkout's folder, else the installed package."""
+    return str(config_dir()) if _in_checkout() else "pkg://nnfw.conf"
 
 
 def groups() -> dict[str, list[str]]:
