@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Any
 
 import torch
 
@@ -12,6 +13,8 @@ class TensorLoader:
 
     For data that fits in memory this is what a hand-written loop does: one `randperm` per
     epoch and one index per batch, instead of a Python call per sample plus a collate.
+    It is stateful (Lightning saves its state in checkpoints), so a run resumed in the middle
+    of an epoch goes on with exactly the batches the interrupted run would have seen.
     """
 
     def __init__(self, features: torch.Tensor, targets: torch.Tensor, batch_size: int,
@@ -20,6 +23,9 @@ class TensorLoader:
         self.batch_size = min(batch_size, len(features))
         self.shuffle, self.drop_last = shuffle, drop_last
         self.generator = torch.Generator().manual_seed(seed)
+        self.order: torch.Tensor | None = None  # this epoch's permutation
+        self.position = 0  # batches of this epoch already served
+        self.resumed = False
 
     def __len__(self) -> int:
         full, rest = divmod(len(self.features), self.batch_size)
@@ -27,19 +33,27 @@ class TensorLoader:
 
     def __iter__(self) -> Iterator[tuple[torch.Tensor, torch.Tensor]]:
         count = len(self.features)
-        if self.batch_size == count:  # full batch: no indexing at all
-            yield self.features, self.targets
-            return
-        order = torch.randperm(count, generator=self.generator) if self.shuffle else None
-        for batch in range(len(self)):
-            start = batch * self.batch_size
-            if order is None:
+        if not self.resumed:
+            self.position = 0
+            self.order = torch.randperm(count, generator=self.generator) if self.shuffle else None
+        self.resumed = False
+        while self.position < len(self):
+            start = self.position * self.batch_size
+            self.position += 1
+            if self.batch_size == count:  # full batch: no indexing at all
+                yield self.features, self.targets
+            elif self.order is None:
                 yield self.features[start:start + self.batch_size], self.targets[start:start + self.batch_size]
             else:
-                index = order[start:start + self.batch_size].to(self.features.device)
+                index = self.order[start:start + self.batch_size].to(self.features.device)
                 yield self.features[index], self.targets[index]
 
-    def to(self, device: torch.device) -> TensorLoader:
-        """Move the whole dataset to `device` once, so batches need no transfer."""
-        self.features, self.targets = self.features.to(device), self.targets.to(device)
-        return self
+    def state_dict(self) -> dict[str, Any]:
+        """Where the epoch stands, saved in checkpoints so that a resumed run sees the same batches."""
+        return {"generator": self.generator.get_state(), "order": self.order, "position": self.position}
+
+    def load_state_dict(self, state: dict[str, Any]) -> None:
+        self.generator.set_state(state["generator"])
+        self.order, self.position = state["order"], state["position"]
+        # an epoch saved halfway is continued; one saved at its end is followed by a fresh one
+        self.resumed = self.position < len(self)
