@@ -23,6 +23,14 @@ class UserError(Exception):
         return self.message if not self.hint else f"{self.message}\n  {self.hint}"
 
 
+class Interrupted(Exception):
+    """Training stopped by Ctrl-C or SIGTERM; a resumable checkpoint was saved when possible."""
+
+    def __init__(self, signal_name: str, exit_code: int) -> None:
+        super().__init__(f"interrupted by {signal_name}")
+        self.exit_code = exit_code
+
+
 def nearest(word: str, candidates: Iterable[str]) -> str | None:
     """The closest candidate to a misspelled word, if any is close enough."""
     matches = difflib.get_close_matches(word, list(candidates), n=1, cutoff=0.6)

@@ -1,9 +1,16 @@
-"""Callbacks that exist only when the config turns them on."""
+"""nnfw's own callbacks, and factories that turn Lightning's on or off from the config."""
 
 from __future__ import annotations
 
+from pathlib import Path
+from typing import Any
+
 import lightning.pytorch as pl
+import torch
 from lightning.pytorch.callbacks import Callback, EarlyStopping, RichProgressBar
+from lightning.pytorch.utilities.exceptions import SIGTERMException
+
+from nnfw.errors import UserError
 
 
 def early_stopping(enabled: bool, monitor: str, patience: int, min_delta: float = 0.0,
@@ -32,3 +39,63 @@ class DataOnDevice(Callback):
         if datamodule is not None and hasattr(datamodule, "to"):
             datamodule.setup(stage)
             datamodule.to(pl_module.device)
+
+
+class InterruptCheckpoint(Callback):
+    """On Ctrl-C or SIGTERM, saves `dirpath/filename.ckpt`, from which `ckpt_path=...` resumes the run.
+
+    Other exceptions save nothing: the weights of a run that failed (a NaN, say) are not worth
+    resuming, and the last good checkpoint stays as it was. (Lightning's OnExceptionCheckpoint
+    would also make every later fit resume from that file unasked.)
+    """
+
+    def __init__(self, dirpath: str, filename: str = "interrupted") -> None:
+        self.path = Path(dirpath) / f"{filename}.ckpt"
+
+    def on_exception(self, trainer: pl.Trainer, pl_module: pl.LightningModule, exception: BaseException) -> None:
+        if isinstance(exception, (KeyboardInterrupt, SIGTERMException)):
+            trainer.save_checkpoint(self.path)
+
+
+class TrainingDiverged(UserError):
+    """The loss became NaN or infinite."""
+
+
+class StopOnNonFiniteLoss(Callback):
+    """Stops training at the first NaN or infinite loss, before it reaches a checkpoint.
+
+    The check is kept on the device and read every `check_every` steps and before every
+    validation (hence before any checkpoint), so it costs no synchronisation per step.
+    """
+
+    def __init__(self, check_every: int = 50) -> None:
+        self.check_every = check_every
+        self.first_bad_step: torch.Tensor | None = None
+
+    def on_train_batch_end(self, trainer: pl.Trainer, pl_module: pl.LightningModule, outputs: Any,
+                           batch: Any, batch_idx: int) -> None:
+        loss = outputs["loss"] if isinstance(outputs, dict) else outputs
+        if loss is None:
+            return
+        if self.first_bad_step is None:
+            self.first_bad_step = torch.full((), -1, dtype=torch.long, device=loss.device)
+        bad = ~torch.isfinite(loss.detach()) & (self.first_bad_step < 0)
+        self.first_bad_step = torch.where(bad, trainer.global_step, self.first_bad_step)
+        if trainer.global_step % self.check_every == 0:
+            self.raise_if_diverged(trainer)
+
+    def on_train_epoch_end(self, trainer: pl.Trainer, pl_module: pl.LightningModule) -> None:
+        self.raise_if_diverged(trainer)
+
+    def on_validation_start(self, trainer: pl.Trainer, pl_module: pl.LightningModule) -> None:
+        self.raise_if_diverged(trainer)
+
+    def raise_if_diverged(self, trainer: pl.Trainer) -> None:
+        if self.first_bad_step is not None and (step := int(self.first_bad_step)) >= 0:
+            lr = trainer.optimizers[0].param_groups[0]["lr"] if trainer.optimizers else None
+            saved = trainer.checkpoint_callback.last_model_path if trainer.checkpoint_callback else ""
+            raise TrainingDiverged(
+                f"the training loss became NaN or infinite at step {step} (epoch {trainer.current_epoch})",
+                f"lower the learning rate (it was {lr:g}) or clip gradients (regularization.gradient_clip.value=1.0)"
+                + (f"; the last good weights are in {saved}" if saved else ""),
+            )

@@ -11,7 +11,7 @@ from hydra.core.hydra_config import HydraConfig
 from hydra.types import RunMode
 from omegaconf import DictConfig
 
-from nnfw.errors import UserError
+from nnfw.errors import Interrupted, UserError
 from nnfw.pipeline.summary import clean_metrics, failed_summary, write_summary
 
 #: Run directories and failures of the jobs run in this process, reported when a sweep ends.
@@ -30,7 +30,15 @@ def run_job(cfg: DictConfig) -> float | None:
     RUN_DIRS.append(run_dir)
     try:
         summary = train(cfg, run_dir)
-    except (Exception, KeyboardInterrupt) as error:
+    except Interrupted as stop:
+        resumable = run_dir / "checkpoints" / "interrupted.ckpt"
+        write_summary(run_dir, failed_summary(stop, time.perf_counter() - started, status="interrupted",
+                                              resume_from=str(resumable) if resumable.exists() else None,
+                                              overrides=list(hydra_cfg.overrides.task)))
+        hint = f"; resume with ckpt_path={resumable}" if resumable.exists() else ""
+        print(f"nnfw: {stop}{hint}", file=sys.stderr)
+        sys.exit(stop.exit_code)
+    except Exception as error:
         write_summary(run_dir, failed_summary(error, time.perf_counter() - started,
                                               overrides=list(hydra_cfg.overrides.task)))
         if isinstance(error, UserError) and not os.environ.get("NNFW_DEBUG"):
@@ -42,7 +50,6 @@ def run_job(cfg: DictConfig) -> float | None:
         elif not multirun:
             raise
         FAILED_JOBS.append((" ".join(hydra_cfg.overrides.task), error))
-        print(f"failed: {error}", file=sys.stderr)
         print(run_dir)
         return None
     summary["metrics"] = clean_metrics(summary["metrics"])

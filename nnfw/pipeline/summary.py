@@ -34,9 +34,9 @@ def write_summary(run_dir: Path, summary: dict[str, Any]) -> Path:
     return path
 
 
-def failed_summary(error: BaseException, wall_time_s: float, **extra: Any) -> dict[str, Any]:
+def failed_summary(error: BaseException, wall_time_s: float, status: str = "failed", **extra: Any) -> dict[str, Any]:
     return {
-        "status": "failed",
+        "status": status,
         "error": str(error),
         "error_type": type(error).__name__,
         "wall_time_s": round(wall_time_s, 3),

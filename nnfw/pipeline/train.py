@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import signal
 import time
 import warnings
 from pathlib import Path
@@ -12,9 +13,11 @@ import lightning.pytorch as pl
 from hydra.core.hydra_config import HydraConfig
 from hydra.utils import instantiate
 from lightning.pytorch.loggers import TensorBoardLogger
+from lightning.pytorch.utilities.exceptions import SIGTERMException
 from omegaconf import DictConfig, OmegaConf
 
-from nnfw.errors import UserError
+from nnfw.errors import Interrupted, UserError
+from nnfw.pipeline.checkpoints import check_fits, load_checkpoint
 from nnfw.pipeline.console import console, results_table, show_config
 from nnfw.tasks import TASKS, SupervisedTask
 
@@ -28,6 +31,7 @@ NOISE = (
     r".*isinstance\(treespec, LeafSpec\)",  # Lightning's use of a deprecated torch API
     r"The number of training batches \(\d+\) is smaller than the logging interval",
     r".*configure_optimizers. returned .None.",  # the perceptron rule needs no optimizer
+    r"Checkpoint directory .* exists and is not empty",  # a resumed run continues in its directory
 )
 
 
@@ -85,6 +89,18 @@ def log_hparams(trainer: pl.Trainer, cfg: DictConfig, metrics: dict[str, float])
             logger.log_hyperparams(params, metrics={k: v for k, v in metrics.items() if isinstance(v, float)})
 
 
+def fit(trainer: pl.Trainer, task: SupervisedTask, datamodule: pl.LightningDataModule, ckpt_path: str | None) -> None:
+    """trainer.fit, with Lightning's ways of ending on a signal turned into `Interrupted`."""
+    try:
+        trainer.fit(task, datamodule=datamodule, ckpt_path=ckpt_path)
+    except SIGTERMException as stop:
+        raise Interrupted("SIGTERM", 128 + signal.SIGTERM) from stop
+    except SystemExit as stop:  # Lightning exits this way after a graceful Ctrl-C
+        raise Interrupted("Ctrl-C", 128 + signal.SIGINT) from stop
+    if trainer.interrupted:
+        raise Interrupted("Ctrl-C", 128 + signal.SIGINT)
+
+
 def train(cfg: DictConfig, run_dir: Path) -> dict[str, Any]:
     """Fit the configured model and return the summary (metrics, checkpoint, timings)."""
     for name in QUIET_LOGGERS:
@@ -99,11 +115,12 @@ def train(cfg: DictConfig, run_dir: Path) -> dict[str, Any]:
     task = build_task(cfg, datamodule)
     trainer = build_trainer(cfg)
 
+    if cfg.get("ckpt_path"):
+        path = Path(cfg.ckpt_path)
+        check_fits(load_checkpoint(path), task, path)
     started = time.perf_counter()
-    trainer.fit(task, datamodule=datamodule, ckpt_path=cfg.get("ckpt_path"))
+    fit(trainer, task, datamodule, cfg.get("ckpt_path"))
     fit_time = time.perf_counter() - started
-    if trainer.interrupted:
-        raise KeyboardInterrupt
 
     train_metrics = {k: float(v) for k, v in trainer.callback_metrics.items()
                      if k.startswith("train/") and not k.endswith("_step")}

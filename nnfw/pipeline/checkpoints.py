@@ -1,0 +1,92 @@
+"""Reading and writing checkpoints safely: atomic writes, no arbitrary unpickling, no foreign code.
+
+A checkpoint may come from anywhere, so loading one never runs code: tensors and plain data
+are read with `torch.load(weights_only=True)`, and the config stored inside may only name
+nnfw's own building blocks (and torch's optimizers and schedulers) as `_target_`s.
+"""
+
+from __future__ import annotations
+
+import os
+import pickle
+import zipfile
+from pathlib import Path
+from typing import Any
+
+import torch
+from lightning.fabric.plugins.io.torch_io import TorchCheckpointIO
+
+from nnfw.errors import UserError
+
+#: What a `_target_` stored in a checkpoint may name.
+TRUSTED_TARGETS = ("nnfw.", "torch.optim.", "lightning.pytorch.")
+
+
+class AtomicCheckpointIO(TorchCheckpointIO):
+    """Writes each checkpoint to a temporary file and renames it into place.
+
+    A run killed while saving leaves the previous checkpoint whole, never half a file.
+    Reading goes through `load_checkpoint` below, so a resumed run is as safe as an evaluation.
+    """
+
+    def save_checkpoint(self, checkpoint: dict[str, Any], path: str | os.PathLike, storage_options: Any = None) -> None:
+        target = Path(path)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        temporary = target.with_name(f".{target.name}.tmp")
+        torch.save(checkpoint, temporary)
+        os.replace(temporary, target)
+
+    def load_checkpoint(self, path: str | os.PathLike, map_location: Any = None, weights_only: bool | None = None) -> dict[str, Any]:
+        return load_checkpoint(Path(path), map_location=map_location)
+
+
+def load_checkpoint(path: Path, map_location: Any = "cpu") -> dict[str, Any]:
+    """Load a checkpoint written by nnfw, or explain in one line why it cannot be."""
+    if not path.is_file():
+        raise UserError(f"checkpoint not found: {path}", "pass the path of a .ckpt file, e.g. RUN_DIR/checkpoints/last.ckpt")
+    try:
+        checkpoint = torch.load(path, map_location=map_location, weights_only=True)
+    except pickle.UnpicklingError as err:
+        if "Unsupported global" not in str(err):  # not a refused object, just bytes that are not a checkpoint
+            raise UserError(f"checkpoint {path} is corrupt or truncated (it does not unpickle)",
+                            "use another checkpoint, e.g. last.ckpt or best.ckpt of the same run") from err
+        raise UserError(
+            f"refusing to load {path}: it holds Python objects other than tensors and plain data",
+            "nnfw checkpoints never do; the file was not written by nnfw or has been tampered with",
+        ) from err
+    except (RuntimeError, EOFError, zipfile.BadZipFile, OSError) as err:
+        reason = (str(err).splitlines() or [type(err).__name__])[0]
+        raise UserError(f"checkpoint {path} is corrupt or truncated ({reason})",
+                        "use another checkpoint, e.g. last.ckpt or best.ckpt of the same run") from err
+    if not isinstance(checkpoint, dict) or "state_dict" not in checkpoint or "nnfw" not in checkpoint:
+        raise UserError(f"{path} is not an nnfw checkpoint", "it lacks the model weights or nnfw's run record")
+    check_targets(checkpoint["nnfw"].get("config", {}), path)
+    return checkpoint
+
+
+def check_targets(node: Any, path: Path, where: str = "config") -> None:
+    """Every `_target_` in a stored config names one of nnfw's trusted building blocks."""
+    if isinstance(node, dict):
+        target = node.get("_target_")
+        if target is not None and not (isinstance(target, str) and target.startswith(TRUSTED_TARGETS)):
+            raise UserError(f"refusing to load {path}: its stored {where} names a foreign _target_ '{target}'",
+                            f"checkpoints may only name {', '.join(t + '*' for t in TRUSTED_TARGETS)}")
+        for key, value in node.items():
+            check_targets(value, path, f"{where}.{key}")
+    elif isinstance(node, list):
+        for index, value in enumerate(node):
+            check_targets(value, path, f"{where}[{index}]")
+
+
+def check_fits(checkpoint: dict[str, Any], module: torch.nn.Module, path: Path) -> None:
+    """The checkpoint's weights have the names and shapes of `module`'s, or a clear error says which not."""
+    expected = module.state_dict()
+    stored = checkpoint["state_dict"]
+    missing = sorted(set(expected) - set(stored))
+    unexpected = sorted(set(stored) - set(expected))
+    resized = sorted(k for k in set(expected) & set(stored) if tuple(expected[k].shape) != tuple(stored[k].shape))
+    if missing or unexpected or resized:
+        detail = (f"missing {missing[0]}" if missing else f"unexpected {unexpected[0]}" if unexpected
+                  else f"{resized[0]} is {tuple(stored[resized[0]].shape)}, not {tuple(expected[resized[0]].shape)}")
+        raise UserError(f"checkpoint {path} does not fit this model ({detail})",
+                        "resume with the model and data options the checkpoint was trained with")
