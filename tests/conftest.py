@@ -40,8 +40,9 @@ def train(tmp_path: Path, capsys: pytest.CaptureFixture[str]):
     counter = iter(range(1000))
 
     def run(*args: str, quiet: bool = True) -> Result:
-        run_dir = tmp_path / f"run{next(counter)}"
-        argv = ["train", *(QUIET if quiet else []), *args, f"hydra.run.dir={run_dir}"]
+        given = [a.split("=", 1)[1] for a in args if a.startswith("hydra.run.dir=")]
+        run_dir = Path(given[0]) if given else tmp_path / f"run{next(counter)}"
+        argv = ["train", *(QUIET if quiet else []), *args, *([] if given else [f"hydra.run.dir={run_dir}"])]
         try:
             main(argv)
         except SystemExit as stop:

@@ -49,6 +49,15 @@ def test_config_errors_exit_2_with_their_message_and_touch_nothing(train, overri
     assert not result.run_dir.exists()
 
 
+def test_a_run_directory_that_cannot_be_created_exits_2(train, tmp_path):
+    blocker = tmp_path / "a-file"
+    blocker.write_text("keep me")
+    result = train("data=xor", f"hydra.run.dir={blocker / 'run'}")
+    assert result.code == 2
+    assert f"{blocker} is not a writable directory" in result.err
+    assert blocker.read_text() == "keep me"
+
+
 def test_debug_switch_shows_the_traceback(train, monkeypatch):
     monkeypatch.setenv("NNFW_DEBUG", "1")
     from nnfw.errors import UserError
@@ -58,14 +67,15 @@ def test_debug_switch_shows_the_traceback(train, monkeypatch):
 
 
 def test_an_explicit_run_dir_holding_a_finished_run_is_not_overwritten(train, tmp_path):
-    first = train("data=xor", "debug=fast")
+    first = train("data=xor", "trainer.max_epochs=1")
     assert first.code == 0
     before = {p: p.read_bytes() for p in first.run_dir.rglob("*") if p.is_file()}
     from nnfw.cli.main import main
 
-    with pytest.raises(SystemExit) as stop:
-        main(["train", "data=xor", f"hydra.run.dir={first.run_dir}"])
-    assert stop.value.code == 2
+    for resume in ([], [f"ckpt_path={first.run_dir / 'checkpoints' / 'last.ckpt'}"]):
+        with pytest.raises(SystemExit) as stop:
+            main(["train", "data=xor", *resume, f"hydra.run.dir={first.run_dir}"])
+        assert stop.value.code == 2
     assert {p: p.read_bytes() for p in first.run_dir.rglob("*") if p.is_file()} == before
 
 

@@ -7,6 +7,8 @@ the nearest match), so that a typo costs a second, not a Lightning start-up and 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+import json
+import os
 from pathlib import Path
 from typing import Any
 
@@ -241,6 +243,7 @@ RULES: dict[str, Callable[[Any], str | None]] = {
     "data.val_fraction": _number(0, 1),
     "data.test_fraction": _number(0, 1),
     "data.path": _existing_file,
+    "ckpt_path": _existing_file,
     "model.hidden_sizes": _hidden_sizes,
     "model.activation": _one_of(ACTIVATIONS),
     "model.init": _one_of(INITS),
@@ -286,15 +289,23 @@ def check_rules(cfg: DictConfig) -> None:
 
 
 def check_run_dir(cfg: DictConfig, overrides: list[str]) -> None:
-    """An explicit hydra.run.dir that already holds a finished run is never overwritten."""
-    if not any(o.startswith("hydra.run.dir=") for o in overrides):
-        return
-    run_dir = Path(str(OmegaConf.select(cfg, "hydra.run.dir")))
-    if (run_dir / "summary.json").exists():
-        raise UserError(
-            f"run directory {run_dir} already holds a finished run",
-            "choose a new hydra.run.dir, or leave it out to get a fresh timestamped one",
-        )
+    """The run directory can be created, and an explicit one holding a finished run is never reused."""
+    given = {o.split("=", 1)[0]: o.split("=", 1)[1] for o in overrides if o.startswith(("hydra.run.dir=", "hydra.sweep.dir="))}
+    summary = Path(given.get("hydra.run.dir", "")) / "summary.json"
+    if "hydra.run.dir" in given and summary.is_file():
+        status = json.loads(summary.read_text() or "{}").get("status")
+        if status == "completed" or not cfg.get("ckpt_path"):
+            raise UserError(f"run directory {given['hydra.run.dir']} already holds a {status} run",
+                            "choose a new hydra.run.dir (an unfinished run may be continued there with ckpt_path=...)")
+    for key, value in {**given, "paths.output_root": str(cfg.paths.output_root)}.items():
+        if key == "paths.output_root" and given:
+            continue  # the explicit directories are what will be written
+        ancestor = Path(value).expanduser().absolute()
+        while not ancestor.exists():
+            ancestor = ancestor.parent
+        if not ancestor.is_dir() or not os.access(ancestor, os.W_OK | os.X_OK):
+            raise UserError(f"cannot write the run directory under {value}: {ancestor} is not a writable directory",
+                            f"choose another {key}")
 
 
 # ----------------------------------------------------------------------------- entry
