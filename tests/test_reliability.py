@@ -1,0 +1,197 @@
+"""Hours of training are never lost and untrusted files never run code."""
+
+from __future__ import annotations
+
+import json
+import pickle
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+import torch
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from conftest import QUIET, REPO
+
+#: A run long enough to be stopped halfway: 30 epochs of 75 batches.
+LONG_RUN = ["data=classification", "data.n=4000", "model.hidden_sizes=[32]", "trainer.max_epochs=30",
+            "trainer.check_val_every_n_epoch=1", "seed=3"]
+
+
+def start(args: list[str], run_dir: Path) -> subprocess.Popen[str]:
+    return subprocess.Popen([sys.executable, "-m", "nnfw", "train", *QUIET, *args, f"hydra.run.dir={run_dir}"],
+                            cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+
+def wait_for(path: Path, process: subprocess.Popen[str], timeout: float = 120) -> None:
+    """Poll until `path` exists (the run has saved a checkpoint); fail if the run ends first."""
+    deadline = time.monotonic() + timeout
+    while not path.exists():
+        assert process.poll() is None, f"the run ended before {path.name} appeared: {process.stderr.read()}"
+        assert time.monotonic() < deadline, f"{path} did not appear"
+        time.sleep(0.05)
+
+
+def test_a_nan_loss_stops_the_run_with_its_step_and_leaves_a_loadable_checkpoint(train):
+    result = train("data=regression", "model=linear", "optimizer=sgd", "optimizer.lr=1e-3", "scheduler=exponential",
+                   "scheduler.scheduler.gamma=10", "trainer.max_epochs=30", "trainer.check_val_every_n_epoch=1")
+    assert result.code == 2
+    assert "the training loss became NaN or infinite at step" in result.err
+    assert "lower the learning rate" in result.err and "Traceback" not in result.err
+    assert result.summary["status"] == "failed" and result.summary["error_type"] == "TrainingDiverged"
+    checkpoint = torch.load(result.run_dir / "checkpoints" / "last.ckpt", weights_only=True)
+    assert all(torch.isfinite(value).all() for value in checkpoint["state_dict"].values())
+    assert not (result.run_dir / "checkpoints" / "interrupted.ckpt").exists()
+
+
+@pytest.mark.slow
+def test_sigterm_saves_a_checkpoint_from_which_the_run_ends_as_an_uninterrupted_one(train, tmp_path):
+    interrupted_dir = tmp_path / "interrupted"
+    process = start(LONG_RUN, interrupted_dir)
+    wait_for(interrupted_dir / "checkpoints" / "last.ckpt", process)
+    process.send_signal(signal.SIGTERM)
+    _, err = process.communicate(timeout=120)
+    assert process.returncode == 128 + signal.SIGTERM, err
+    resumable = interrupted_dir / "checkpoints" / "interrupted.ckpt"
+    assert resumable.is_file()
+    summary = json.loads((interrupted_dir / "summary.json").read_text())
+    assert summary["status"] == "interrupted" and summary["resume_from"] == str(resumable)
+    assert f"resume with ckpt_path={resumable}" in err
+
+    from nnfw.cli.main import main
+
+    with pytest.raises(SystemExit) as stop:  # continued in its own directory, as a user would
+        main(["train", *QUIET, *LONG_RUN, f"ckpt_path={resumable}", f"hydra.run.dir={interrupted_dir}"])
+    assert stop.value.code == 0
+    resumed = json.loads((interrupted_dir / "summary.json").read_text())
+    uninterrupted = train(*LONG_RUN)
+    assert uninterrupted.code == 0, uninterrupted.err
+    assert resumed["status"] == "completed"
+    assert resumed["epochs"] == uninterrupted.summary["epochs"] == 30
+    evaluated = {k: v for k, v in uninterrupted.metrics.items() if k.startswith(("val/", "test/"))}
+    assert {k: resumed["metrics"][k] for k in evaluated} == evaluated
+
+
+@pytest.mark.slow
+def test_a_sigkilled_run_resumes_from_its_last_checkpoint(train, tmp_path):
+    killed_dir = tmp_path / "killed"
+    process = start(LONG_RUN, killed_dir)
+    last = killed_dir / "checkpoints" / "last.ckpt"
+    wait_for(last, process)
+    process.kill()
+    process.communicate(timeout=60)
+    torch.load(last, weights_only=True)  # whole, whenever the kill came
+    from nnfw.cli.main import main
+
+    with pytest.raises(SystemExit) as stop:
+        main(["train", *QUIET, *LONG_RUN, f"ckpt_path={last}", f"hydra.run.dir={killed_dir}"])
+    assert stop.value.code == 0
+    resumed = json.loads((killed_dir / "summary.json").read_text())
+    assert resumed["status"] == "completed" and resumed["epochs"] == 30
+
+
+class Payload:
+    """Unpickling this creates a file: proof that code ran."""
+
+    def __init__(self, marker: Path) -> None:
+        self.marker = marker
+
+    def __reduce__(self):
+        return (Path.touch, (self.marker,))
+
+
+def test_a_checkpoint_with_a_malicious_pickle_is_refused_without_running_it(train, tmp_path):
+    marker = tmp_path / "code-ran"
+    evil = tmp_path / "evil.ckpt"
+    torch.save({"state_dict": {}, "nnfw": Payload(marker)}, evil)
+    result = train("data=xor", f"ckpt_path={evil}")
+    assert result.code == 2
+    assert "refusing to load" in result.err and "Traceback" not in result.err
+    assert not marker.exists()
+
+
+@pytest.fixture
+def trained(train):
+    """A finished small run whose checkpoint the tests below tamper with."""
+    result = train("data=xor", "model=linear", "trainer.max_epochs=2")
+    assert result.code == 0, result.err
+    return result.run_dir / "checkpoints" / "last.ckpt"
+
+
+def test_a_checkpoint_naming_a_foreign_target_is_refused(train, trained, tmp_path):
+    checkpoint = torch.load(trained, weights_only=True)
+    checkpoint["nnfw"]["config"]["model"]["_target_"] = "os.system"
+    foreign = tmp_path / "foreign.ckpt"
+    torch.save(checkpoint, foreign)
+    result = train("data=xor", "model=linear", f"ckpt_path={foreign}")
+    assert result.code == 2
+    assert "foreign _target_ 'os.system'" in result.err
+
+
+@pytest.mark.parametrize("damage", ["truncated", "garbage", "empty"])
+def test_a_corrupt_checkpoint_exits_2_and_stays_as_it_was(train, trained, tmp_path, damage):
+    data = trained.read_bytes()
+    broken = tmp_path / "broken.ckpt"
+    broken.write_bytes({"truncated": data[: len(data) // 2], "garbage": b"not a checkpoint\n" * 128, "empty": b""}[damage])
+    before = broken.read_bytes()
+    result = train("data=xor", "model=linear", f"ckpt_path={broken}")
+    assert result.code == 2
+    assert "corrupt or truncated" in result.err and "Traceback" not in result.err
+    assert broken.read_bytes() == before
+
+
+def test_a_checkpoint_of_another_model_does_not_fit(train, trained):
+    result = train("data=xor", "model=mlp", f"ckpt_path={trained}")
+    assert result.code == 2
+    assert "does not fit this model" in result.err
+
+
+def test_a_missing_checkpoint_is_reported_before_training(train, tmp_path):
+    result = train("data=xor", f"ckpt_path={tmp_path / 'nope.ckpt'}")
+    assert result.code == 2
+    assert "ckpt_path names a file that does not exist" in result.err
+    assert not result.run_dir.exists()
+
+
+def test_checkpoints_are_written_whole_or_not_at_all(tmp_path, monkeypatch):
+    from nnfw.pipeline.checkpoints import AtomicCheckpointIO
+
+    target = tmp_path / "last.ckpt"
+    io = AtomicCheckpointIO()
+    io.save_checkpoint({"step": 1}, target)
+    good = target.read_bytes()
+
+    def crash(obj, path, *args, **kwargs):
+        Path(path).write_bytes(b"half a checkpoint")
+        raise OSError("disk full")
+
+    monkeypatch.setattr(torch, "save", crash)
+    with pytest.raises(OSError):
+        io.save_checkpoint({"step": 2}, target)
+    assert target.read_bytes() == good
+
+
+CSV_CELL = st.one_of(st.integers(-5, 5).map(str), st.floats(allow_nan=True, allow_infinity=True).map(str),
+                     st.text(alphabet="ab,\"\n ", max_size=3), st.just(""))
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(header=st.lists(st.text(alphabet="abc", min_size=1, max_size=3), min_size=1, max_size=4),
+       rows=st.lists(st.lists(CSV_CELL, min_size=0, max_size=5), max_size=8))
+def test_any_csv_content_loads_or_fails_with_a_clear_error(tmp_path, header, rows):
+    from nnfw.data.csv import read_csv
+    from nnfw.data.table import Table
+    from nnfw.errors import UserError
+
+    path = tmp_path / "random.csv"
+    path.write_text("\n".join([",".join(header), *(",".join(row) for row in rows)]))
+    try:
+        table = read_csv(str(path))
+    except UserError as err:
+        assert str(err) and str(path) in str(err) or "column" in str(err) or "target" in str(err)
+    else:
+        assert isinstance(table, Table) and len(table.X) == len(table.y) > 0
