@@ -101,6 +101,12 @@ def test_malformed_csv_exits_2_naming_the_problem_and_leaves_the_file_alone(trai
     assert result.summary["status"] == "failed"
 
 
+def test_a_directory_given_as_the_csv_file_exits_2(train, tmp_path):
+    result = train("data=csv", f"data.path={tmp_path}", "debug=fast")
+    assert result.code == 2
+    assert "data.path is a directory" in result.err
+
+
 def test_a_target_column_that_does_not_exist_suggests_the_nearest(train, tmp_path):
     path = tmp_path / "data.csv"
     path.write_text("size,price\n1,2\n2,4\n3,6\n4,8\n5,10\n")

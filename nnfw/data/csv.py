@@ -27,6 +27,8 @@ def infer_task(target: pd.Series) -> TaskKind:
 
 
 def _read(path: Path) -> pd.DataFrame:
+    if path.is_dir():
+        raise UserError(f"data.path is a directory, not a CSV file: {path}", "point data.path at the file itself")
     if not path.is_file():
         raise UserError(f"data file not found: {path}", "set data.path to an existing CSV file")
     try:
