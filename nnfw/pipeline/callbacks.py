@@ -74,7 +74,7 @@ class StopOnNonFiniteLoss(Callback):
 
     def on_train_batch_end(self, trainer: pl.Trainer, pl_module: pl.LightningModule, outputs: Any,
                            batch: Any, batch_idx: int) -> None:
-        loss = outputs["loss"] if isinstance(outputs, dict) else outputs
+        loss = outputs.get("loss") if isinstance(outputs, dict) else outputs  # none for manual steps
         if loss is None:
             return
         if self.first_bad_step is None:
