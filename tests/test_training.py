@@ -147,3 +147,16 @@ def test_a_failing_job_does_not_stop_the_sweep_and_the_sweep_reports_it(tmp_path
     assert statuses == ["completed", "failed"]
     assert "model=perceptron trains binary data" in err
     assert out.strip().splitlines()[-1] == str(sweep_dir)
+
+
+def test_a_joblib_sweep_runs_its_jobs_in_worker_processes_and_reports_them(tmp_path):
+    from conftest import run_cli
+
+    sweep_dir = tmp_path / "sweep"
+    result = run_cli("train", "-m", "hydra/launcher=joblib", "hydra.launcher.n_jobs=2", "data=xor,and",
+                     "debug=fast", "trainer.enable_progress_bar=false", f"hydra.sweep.dir={sweep_dir}")
+    assert result.returncode == 0, result.stderr
+    summaries = [json.loads((sweep_dir / str(job) / "summary.json").read_text()) for job in (0, 1)]
+    assert [s["status"] for s in summaries] == ["completed", "completed"]
+    assert "data=xor" in result.stdout and "data=and" in result.stdout  # the sweep table
+    assert result.stdout.strip().splitlines()[-1] == str(sweep_dir)

@@ -10,6 +10,7 @@ from omegaconf import DictConfig
 
 from nnfw.config import locate, resolvers
 from nnfw.config.checks import check
+from nnfw.pipeline.sweep import FINISHED, exit_status, job_summaries
 
 resolvers.register()
 
@@ -36,23 +37,8 @@ def run(argv: list[str]) -> int:
     if not informational:
         check(args.overrides, args.config_name or "train")
     sys.argv = ["nnfw train", *flags_first(argv, args.overrides)]
-    from nnfw.pipeline.run import FAILED_JOBS, RUN_DIRS
-
-    FAILED_JOBS.clear()
-    RUN_DIRS.clear()
+    FINISHED.clear()
     _hydra_entry()
-    return report_sweep() if args.multirun else 0
-
-
-def report_sweep() -> int:
-    """After a multirun: which jobs failed, then the sweep directory as the last line."""
-    from nnfw.errors import UserError
-    from nnfw.pipeline.run import FAILED_JOBS, RUN_DIRS
-
-    for overrides, error in FAILED_JOBS:
-        print(f"job failed ({overrides}): {error}", file=sys.stderr)
-    if RUN_DIRS:
-        print(RUN_DIRS[0].parent)
-    if not FAILED_JOBS:
-        return 0
-    return UserError.exit_code if all(isinstance(e, UserError) for _, e in FAILED_JOBS) else 1
+    if args.multirun and "sweep_dir" in FINISHED:
+        return exit_status(job_summaries(FINISHED["sweep_dir"]))
+    return 0

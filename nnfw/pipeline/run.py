@@ -14,10 +14,6 @@ from omegaconf import DictConfig
 from nnfw.errors import Interrupted, UserError
 from nnfw.pipeline.summary import clean_metrics, failed_summary, write_summary
 
-#: Run directories and failures of the jobs run in this process, reported when a sweep ends.
-RUN_DIRS: list[Path] = []
-FAILED_JOBS: list[tuple[str, BaseException]] = []
-
 
 def run_job(cfg: DictConfig) -> float | None:
     """Train one config; returns the monitored metric (for sweepers), None when the job failed."""
@@ -27,7 +23,6 @@ def run_job(cfg: DictConfig) -> float | None:
     run_dir = Path(hydra_cfg.runtime.output_dir)
     multirun = hydra_cfg.mode == RunMode.MULTIRUN
     started = time.perf_counter()
-    RUN_DIRS.append(run_dir)
     try:
         summary = train(cfg, run_dir)
     except Interrupted as stop:
@@ -39,7 +34,8 @@ def run_job(cfg: DictConfig) -> float | None:
         print(f"nnfw: {stop}{hint}", file=sys.stderr)
         sys.exit(stop.exit_code)
     except Exception as error:
-        write_summary(run_dir, failed_summary(error, time.perf_counter() - started,
+        exit_code = error.exit_code if isinstance(error, UserError) else 1
+        write_summary(run_dir, failed_summary(error, time.perf_counter() - started, exit_code=exit_code,
                                               overrides=list(hydra_cfg.overrides.task)))
         if isinstance(error, UserError) and not os.environ.get("NNFW_DEBUG"):
             from nnfw.cli.main import report
@@ -49,9 +45,8 @@ def run_job(cfg: DictConfig) -> float | None:
                 sys.exit(error.exit_code)
         elif not multirun:
             raise
-        FAILED_JOBS.append((" ".join(hydra_cfg.overrides.task), error))
         print(run_dir)
-        return None
+        return None  # a failed job does not stop the sweep; the sweep report lists it
     summary["metrics"] = clean_metrics(summary["metrics"])
     summary["wall_time_s"] = round(time.perf_counter() - started, 3)
     summary["overrides"] = list(hydra_cfg.overrides.task)
