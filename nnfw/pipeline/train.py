@@ -132,6 +132,8 @@ def train(cfg: DictConfig, run_dir: Path) -> dict[str, Any]:
                 evaluated.update({k: float(v) for k, v in result.items()})
     metrics = {**train_metrics, **evaluated}
     log_hparams(trainer, cfg, metrics)
+    for logger in trainer.loggers:  # flushed and closed before summary.json says the run is done
+        logger.finalize("success")
 
     best = trainer.checkpoint_callback.best_model_path if trainer.checkpoint_callback else ""
     summary = {
