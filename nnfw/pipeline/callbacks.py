@@ -1,9 +1,12 @@
-"""Callbacks that exist only when the config turns them on."""
+"""Callbacks that exist only when the config turns them on, or act only for the tasks they concern."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import lightning.pytorch as pl
 from lightning.pytorch.callbacks import Callback, EarlyStopping, RichProgressBar
+from lightning.pytorch.loggers import TensorBoardLogger
 
 
 def early_stopping(enabled: bool, monitor: str, patience: int, min_delta: float = 0.0,
@@ -32,3 +35,27 @@ class DataOnDevice(Callback):
         if datamodule is not None and hasattr(datamodule, "to"):
             datamodule.setup(stage)
             datamodule.to(pl_module.device)
+
+
+class TextSample(Callback):
+    """After each validation while fitting, a language model writes a short sample to TensorBoard and samples.txt.
+
+    Does nothing for tasks that cannot sample. The sample uses its own seeded generator, so
+    it never changes the training run.
+    """
+
+    def __init__(self, length: int = 200, temperature: float = 0.8, prompt: str = "\n") -> None:
+        self.length, self.temperature, self.prompt = length, temperature, prompt
+
+    def on_validation_epoch_end(self, trainer: pl.Trainer, pl_module: pl.LightningModule) -> None:
+        fitting = trainer.state.fn == "fit" and not trainer.sanity_checking
+        if not fitting or not trainer.is_global_zero or not hasattr(pl_module, "sample"):
+            return
+        text = pl_module.sample(self.prompt, self.length, self.temperature)
+        step = trainer.global_step
+        for logger in trainer.loggers:
+            if isinstance(logger, TensorBoardLogger):
+                block = "\n".join(f"    {line}" for line in (self.prompt + text).splitlines())
+                logger.experiment.add_text("sample", block, step)
+        with (Path(trainer.default_root_dir) / "samples.txt").open("a", encoding="utf-8") as handle:
+            handle.write(f"--- epoch {trainer.current_epoch}, step {step}\n{self.prompt}{text}\n\n")
