@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
-TaskKind = Literal["binary", "multiclass", "regression", "language_model"]
+TaskKind = Literal["binary", "multiclass", "regression", "language_model", "forecast"]
 
 
 @dataclass(frozen=True)
@@ -15,7 +15,7 @@ class DataSpec:
     task: TaskKind
     num_features: int
     num_classes: int = 0  # 0 for regression; the vocabulary size for language models
-    num_targets: int = 1  # regression outputs
+    num_targets: int = 1  # regression outputs; values a forecast predicts
     feature_names: tuple[str, ...] = field(default_factory=tuple)
     class_names: tuple[str, ...] = field(default_factory=tuple)  # a language model's vocabulary
 

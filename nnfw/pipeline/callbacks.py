@@ -5,8 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import lightning.pytorch as pl
+import torch
 from lightning.pytorch.callbacks import Callback, EarlyStopping, RichProgressBar
 from lightning.pytorch.loggers import TensorBoardLogger
+
+from nnfw.pipeline.plots import line_chart
 
 
 def early_stopping(enabled: bool, monitor: str, patience: int, min_delta: float = 0.0,
@@ -59,3 +62,17 @@ class TextSample(Callback):
                 logger.experiment.add_text("sample", block, step)
         with (Path(trainer.default_root_dir) / "samples.txt").open("a", encoding="utf-8") as handle:
             handle.write(f"--- epoch {trainer.current_epoch}, step {step}\n{self.prompt}{text}\n\n")
+
+
+class ForecastPlot(Callback):
+    """After testing a forecaster, forecast.svg in the run directory: the test split's next
+    values against the model's one-step forecasts. Does nothing for other tasks."""
+
+    def on_test_end(self, trainer: pl.Trainer, pl_module: pl.LightningModule) -> None:
+        if pl_module.spec.task != "forecast" or not trainer.is_global_zero:
+            return
+        inputs, targets = trainer.datamodule.tensors["test"]
+        with torch.no_grad():
+            forecasts = pl_module.model(inputs.to(pl_module.device)).reshape(len(targets), -1)
+        line_chart({"truth": targets.reshape(len(targets), -1)[:, 0].tolist(), "forecast": forecasts[:, 0].tolist()},
+                   Path(trainer.default_root_dir) / "forecast.svg", "test split: next value, truth vs forecast")
