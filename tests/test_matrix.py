@@ -7,7 +7,7 @@ import pytest
 from nnfw.config import locate
 
 #: datasets that are not tables of features: tests/test_sequences.py covers them
-SEQUENCES = ("charseq",)
+SEQUENCES = ("charseq", "text_classification")
 DATASETS = [d for d in locate.options("data") if d not in ("csv", *SEQUENCES)]
 BINARY = ["xor", "and", "or", "hours_pass", "spirals", "moons", "circles", "classification"]
 KINDS = {"xor": "binary", "and": "binary", "or": "binary", "hours_pass": "binary", "spirals": "binary",
