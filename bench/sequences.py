@@ -17,7 +17,6 @@ batches; the val loss and bits per character of the best checkpoint are printed.
 
 from __future__ import annotations
 
-import json
 import math
 import sys
 import tempfile
@@ -29,21 +28,12 @@ from hydra.utils import instantiate
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from nnfw.cli.main import main  # noqa: E402
+from steps import run_nnfw  # noqa: E402  (bench/steps.py: nnfw train in this process, quiet)
 
 REPO = Path(__file__).resolve().parents[1]
 DEFAULT_TEXT = REPO.parent / "shared" / "data" / "tinyshakespeare.txt"
-QUIET = ["trainer.enable_progress_bar=false", "print_config=false", "callbacks.model_summary=null"]
 STEPS = 100
 BATCHES_PER_EPOCH = 64
-
-
-def run_nnfw(overrides: list[str], run_dir: Path) -> dict:
-    try:
-        main(["train", *overrides, *QUIET, f"hydra.run.dir={run_dir}"])
-    except SystemExit as stop:
-        assert not stop.code, f"nnfw failed: {stop.code}"
-    return json.loads((run_dir / "summary.json").read_text())
 
 
 def run_plain(config: dict, steps: int) -> float:
@@ -52,7 +42,7 @@ def run_plain(config: dict, steps: int) -> float:
     datamodule = instantiate(config["data"])
     datamodule.setup()
     spec = datamodule.spec
-    model = instantiate(config["model"], in_features=spec.num_features, out_features=spec.output_size)
+    model = instantiate(config["model"], **spec.model_sizes())
     optimizer = instantiate(config["optimizer"])(model.parameters())
     batches = iter(datamodule.train_dataloader())
     started = time.perf_counter()

@@ -222,3 +222,16 @@ def test_the_transformer_refuses_heads_that_do_not_divide_its_width(train):
     result = train("model=transformer", "data=charseq", "model.d_model=30", "model.num_heads=4", "debug=fast")
     assert result.code == 2
     assert "model.d_model (30) must be a multiple of model.num_heads (4)" in result.err
+
+
+@pytest.mark.parametrize(("override", "words"), [
+    ("data.seq_len=0", "data.seq_len must be >= 1"),
+    ("model.d_model=-4", "model.d_model must be >= 1"),
+    ("model.positions=rotary", "model.positions must be one of learned, sinusoidal"),
+    ("data.windows_per_epoch=0", "data.windows_per_epoch must be >= 1"),
+])
+def test_sequence_sizes_out_of_range_are_refused_before_training(train, override, words):
+    result = train("model=transformer", "data=charseq", override)
+    assert result.code == 2
+    assert words in result.err
+    assert not result.run_dir.exists()

@@ -244,7 +244,7 @@ RULES: dict[str, Callable[[Any], str | None]] = {
     "model.hidden_sizes": _hidden_sizes,
     "model.activation": _one_of(ACTIVATIONS),
     "model.init": _one_of(INITS),
-    "data.seq_len": _number(1, integer=True),
+    **{f"data.{size}": _number(1, integer=True) for size in ("seq_len", "window", "horizon", "max_len", "days")},
     "data.windows_per_epoch": _optional(_number(1, integer=True)),
     **{f"model.{size}": _number(1, integer=True)
        for size in ("embedding_size", "hidden_size", "num_layers", "d_model", "num_heads", "d_ff")},
