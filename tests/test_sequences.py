@@ -183,17 +183,24 @@ def test_sample_errors_exit_2_before_torch_is_imported(args, words):
     assert "torch" not in imported
 
 
-def test_sample_refuses_a_file_that_is_not_a_language_model_checkpoint(train, tmp_path):
+def test_sample_refuses_a_file_that_is_not_a_language_model_checkpoint(train, tmp_path, capsys):
+    from nnfw.cli.main import main
+
+    def sample(path) -> tuple[int, str]:
+        with pytest.raises(SystemExit) as stop:
+            main(["sample", f"ckpt={path}"])
+        return stop.value.code, capsys.readouterr().err
+
     junk = tmp_path / "junk.ckpt"
     junk.write_bytes(b"not a checkpoint")
-    result = run_cli("sample", f"ckpt={junk}")
-    assert result.returncode == 2
-    assert "cannot read the checkpoint" in result.stderr and "Traceback" not in result.stderr
+    code, err = sample(junk)
+    assert code == 2
+    assert "cannot read the checkpoint" in err and "Traceback" not in err
     tabular = train("data=xor", "trainer.max_epochs=1", *QUICK)
     assert tabular.code == 0, tabular.err
-    result = run_cli("sample", f"ckpt={tabular.run_dir / 'checkpoints' / 'best.ckpt'}")
-    assert result.returncode == 2
-    assert "holds a binary model, not a language model" in result.stderr
+    code, err = sample(tabular.run_dir / "checkpoints" / "best.ckpt")
+    assert code == 2
+    assert "holds a binary model, not a language model" in err
 
 
 def test_a_model_without_sequence_steps_is_refused_on_text(train):
