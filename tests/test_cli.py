@@ -10,7 +10,7 @@ from nnfw.config import locate
 def test_help_lists_subcommands_and_every_group_with_its_options():
     result = run_cli("--help")
     assert result.returncode == 0
-    assert "train" in result.stdout and "list" in result.stdout
+    assert "train" in result.stdout and "list" in result.stdout and "sample" in result.stdout
     for group, options in locate.groups().items():
         assert group in result.stdout
         for option in options:
@@ -34,7 +34,7 @@ def test_config_error_answers_before_torch_is_imported():
 def test_list_prints_a_group_and_rejects_an_unknown_one():
     listed = run_cli("list", "model")
     assert listed.returncode == 0
-    assert listed.stdout.strip() == "model: linear, logistic, mlp, perceptron"
+    assert listed.stdout.strip() == "model: bag_of_embeddings, gru, gru_forecast, linear, logistic, lstm, lstm_classifier, lstm_forecast, mlp, perceptron, rnn, transformer"
     unknown = run_cli("list", "modle")
     assert unknown.returncode == 2
     assert "did you mean 'model'" in unknown.stderr

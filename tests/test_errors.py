@@ -8,7 +8,7 @@ import pytest
 
 CONFIG_ERRORS = [
     # (overrides, words the message must contain)
-    (["model=mlq"], ["unknown model 'mlq'", "did you mean 'mlp'", "linear, logistic, mlp, perceptron"]),
+    (["model=mlq"], ["unknown model 'mlq'", "did you mean 'mlp'", "bag_of_embeddings, gru, gru_forecast, linear, logistic, lstm, lstm_classifier, lstm_forecast, mlp, perceptron, rnn, transformer"]),
     (["data=spiral"], ["unknown data 'spiral'", "did you mean 'spirals'"]),
     (["optimizer=adamm"], ["unknown optimizer 'adamm'", "did you mean 'adam'"]),
     (["experiment=xxor"], ["unknown experiment 'xxor'", "did you mean 'xor'"]),

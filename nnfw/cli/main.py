@@ -17,6 +17,12 @@ def _train(argv: list[str]) -> int:
     return run(argv)
 
 
+def _sample(argv: list[str]) -> int:
+    from nnfw.cli.sample import run
+
+    return run(argv)
+
+
 def _list(argv: list[str]) -> int:
     from nnfw.cli.listing import run
 
@@ -26,6 +32,7 @@ def _list(argv: list[str]) -> int:
 #: subcommand -> (handler, one-line description)
 SUBCOMMANDS: dict[str, tuple[Callable[[list[str]], int], str]] = {
     "train": (_train, "train a model: nnfw train [-m] [group=option] [key=value ...]"),
+    "sample": (_sample, "generate text from a language model: nnfw sample ckpt=PATH prompt=TEXT length=500"),
     "list": (_list, "list config groups and their options: nnfw list [GROUP]"),
 }
 

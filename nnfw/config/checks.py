@@ -16,7 +16,7 @@ from omegaconf import DictConfig, ListConfig, OmegaConf
 
 from nnfw.config import locate, resolvers
 from nnfw.errors import UserError, nearest, suggestion
-from nnfw.models.choices import ACTIVATIONS, INITS
+from nnfw.models.choices import ACTIVATIONS, INITS, POSITIONS
 
 # How many single-value combinations of a sweep are composed to check it.
 MAX_CHECKED_COMBINATIONS = 64
@@ -247,6 +247,11 @@ RULES: dict[str, Callable[[Any], str | None]] = {
     "model.hidden_sizes": _hidden_sizes,
     "model.activation": _one_of(ACTIVATIONS),
     "model.init": _one_of(INITS),
+    **{f"data.{size}": _number(1, integer=True) for size in ("seq_len", "window", "horizon", "max_len", "days")},
+    "data.windows_per_epoch": _optional(_number(1, integer=True)),
+    **{f"model.{size}": _number(1, integer=True)
+       for size in ("embedding_size", "hidden_size", "num_layers", "d_model", "num_heads", "d_ff")},
+    "model.positions": _one_of(POSITIONS),
     "trainer.max_epochs": _max_epochs,
 }
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
-TaskKind = Literal["binary", "multiclass", "regression"]
+TaskKind = Literal["binary", "multiclass", "regression", "language_model", "forecast"]
 
 
 @dataclass(frozen=True)
@@ -14,19 +14,23 @@ class DataSpec:
 
     task: TaskKind
     num_features: int
-    num_classes: int = 0  # 0 for regression
-    num_targets: int = 1  # regression outputs
+    num_classes: int = 0  # 0 for regression; the vocabulary size for language models
+    num_targets: int = 1  # regression outputs; values a forecast predicts
     feature_names: tuple[str, ...] = field(default_factory=tuple)
-    class_names: tuple[str, ...] = field(default_factory=tuple)
+    class_names: tuple[str, ...] = field(default_factory=tuple)  # a language model's vocabulary
 
     @property
     def output_size(self) -> int:
         """Units of the model's last layer: 1 logit (binary), one per class, or one per target."""
         if self.task == "binary":
             return 1
-        if self.task == "multiclass":
+        if self.task in ("multiclass", "language_model"):
             return self.num_classes
         return self.num_targets
+
+    def model_sizes(self) -> dict[str, int]:
+        """The sizes every model is built with (the rest of its arguments come from its config)."""
+        return {"in_features": self.num_features, "out_features": self.output_size}
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

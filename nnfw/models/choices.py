@@ -2,3 +2,4 @@
 
 ACTIVATIONS = ("relu", "leaky_relu", "tanh", "sigmoid", "elu", "gelu")
 INITS = ("default", "zeros", "normal", "xavier", "he")
+POSITIONS = ("learned", "sinusoidal")  # the transformer's position encodings

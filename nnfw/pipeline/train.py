@@ -11,6 +11,7 @@ from typing import Any
 
 import lightning.pytorch as pl
 from hydra.core.hydra_config import HydraConfig
+from hydra.errors import InstantiationException
 from hydra.utils import instantiate
 from lightning.pytorch.loggers import TensorBoardLogger
 from lightning.pytorch.utilities.exceptions import SIGTERMException
@@ -40,6 +41,16 @@ def choice(group: str) -> str:
     return str(HydraConfig.get().runtime.choices.get(group))
 
 
+def build(node: Any, **kwargs: Any) -> Any:
+    """`instantiate`, except that a UserError raised while building reaches the user as itself."""
+    try:
+        return instantiate(node, **kwargs)
+    except InstantiationException as err:
+        if isinstance(err.__cause__, UserError):
+            raise err.__cause__ from None
+        raise
+
+
 def build_task(cfg: DictConfig, datamodule: pl.LightningDataModule) -> SupervisedTask:
     """The model sized from the data, wrapped in the task its data (or its config) calls for."""
     spec = datamodule.spec
@@ -51,7 +62,7 @@ def build_task(cfg: DictConfig, datamodule: pl.LightningDataModule) -> Supervise
             f"but data={choice('data')} is a {spec.task} dataset",
             f"choose a {' or '.join(task_class.accepts)} dataset, or another model",
         )
-    model = instantiate(cfg.model, in_features=spec.num_features, out_features=spec.output_size)
+    model = build(cfg.model, **spec.model_sizes())
     return task_class(
         model=model,
         spec=spec,

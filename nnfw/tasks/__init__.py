@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from nnfw.tasks.base import SupervisedTask
 from nnfw.tasks.classification import BinaryClassification, MulticlassClassification
+from nnfw.tasks.forecast import Forecast
+from nnfw.tasks.language_model import LanguageModel
 from nnfw.tasks.perceptron import PerceptronRule
 from nnfw.tasks.regression import Regression
 
@@ -13,4 +15,6 @@ TASKS: dict[str, type[SupervisedTask]] = {
     "multiclass": MulticlassClassification,
     "regression": Regression,
     "perceptron": PerceptronRule,
+    "language_model": LanguageModel,
+    "forecast": Forecast,
 }

@@ -19,9 +19,14 @@ OptimizerFactory = Callable[..., torch.optim.Optimizer]
 
 
 class EpochOutputs:
-    """A stage's detached outputs, targets and summed losses over one epoch."""
+    """A stage's detached outputs, targets and summed losses over one epoch.
 
-    def __init__(self) -> None:
+    With `keep_outputs=False` only the losses are kept: tasks whose metrics follow from the
+    loss alone (language models) need not hold an epoch of logits in memory.
+    """
+
+    def __init__(self, keep_outputs: bool = True) -> None:
+        self.keep_outputs = keep_outputs
         self.clear()
 
     def clear(self) -> None:
@@ -31,14 +36,18 @@ class EpochOutputs:
         self.count = 0
 
     def add(self, outputs: torch.Tensor, targets: torch.Tensor, loss: torch.Tensor) -> None:
-        self.outputs.append(outputs.detach())
-        self.targets.append(targets)
+        if self.keep_outputs:
+            self.outputs.append(outputs.detach())
+            self.targets.append(targets)
         self.loss_sums.append(loss.detach() * len(targets))
         self.count += len(targets)
 
+    def mean_loss(self) -> torch.Tensor:
+        return torch.stack(self.loss_sums).sum() / self.count
+
     def collect(self) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
         """All outputs, all targets, and the mean loss per sample."""
-        return torch.cat(self.outputs), torch.cat(self.targets), torch.stack(self.loss_sums).sum() / self.count
+        return torch.cat(self.outputs), torch.cat(self.targets), self.mean_loss()
 
 
 class SupervisedTask(pl.LightningModule):
@@ -51,6 +60,8 @@ class SupervisedTask(pl.LightningModule):
 
     #: the data kinds this task can train on
     accepts: tuple[TaskKind, ...] = ()
+    #: whether `epoch_metrics` needs the epoch's outputs, or the mean loss is enough
+    keeps_outputs: bool = True
 
     def __init__(self, model: nn.Module, spec: DataSpec, optimizer: OptimizerFactory,
                  scheduler: dict[str, Any] | None = None, l1: float = 0.0,
@@ -62,7 +73,7 @@ class SupervisedTask(pl.LightningModule):
         metrics = self.build_metrics()
         # keyed "train_" etc.: a ModuleDict key may not shadow nn.Module.train
         self.metrics = nn.ModuleDict({f"{stage}_": metrics.clone(prefix=f"{stage}/") for stage in STAGES})
-        self.epoch_outputs = {stage: EpochOutputs() for stage in STAGES}
+        self.epoch_outputs = {stage: EpochOutputs(self.keeps_outputs) for stage in STAGES}
         self.samples_seen = 0
         self.tracking_train_metrics = True
 
@@ -105,15 +116,20 @@ class SupervisedTask(pl.LightningModule):
         epoch, every = self.current_epoch + 1, self.trainer.check_val_every_n_epoch or 1
         self.tracking_train_metrics = epoch % every == 0 or epoch == self.trainer.max_epochs
 
-    def _log_epoch(self, stage: str) -> None:
-        kept = self.epoch_outputs[stage]
-        if not kept.count:
-            return
+    def epoch_metrics(self, stage: str, kept: EpochOutputs) -> dict[str, torch.Tensor]:
+        """The loss and every metric of one stage's epoch, from what it kept."""
         outputs, targets, loss = kept.collect()
         metrics = self.metrics[f"{stage}_"]
         metrics.update(self.predictions(outputs), targets)
         values = {f"{stage}/loss": loss, **metrics.compute()}
         metrics.reset()
+        return values
+
+    def _log_epoch(self, stage: str) -> None:
+        kept = self.epoch_outputs[stage]
+        if not kept.count:
+            return
+        values = self.epoch_metrics(stage, kept)
         kept.clear()
         self.log_dict(values, prog_bar=stage != "test", sync_dist=True)  # the loss is per process
 

@@ -1,0 +1,98 @@
+"""Character-level language models on tinyshakespeare (not in the repository).
+
+    python bench/sequences.py steps  [PATH]   # nnfw's LSTM step time against a plain loop
+    python bench/sequences.py budget [PATH] [MINUTES]  # val loss / bpc of LSTM and transformer in a budget
+
+PATH defaults to ../shared/data/tinyshakespeare.txt beside the checkout.
+
+`steps`: nnfw trains experiment=charseq_lstm for a fixed number of steps through its real
+command (in this process, progress bar and text samples off, one validation batch); a plain
+PyTorch loop then trains the same model on the same windows, batch size, optimizer and
+clipping. Both include their first, slower steps. The ratio is nnfw's time over the loop's.
+
+`budget`: experiment=charseq_lstm and experiment=charseq_transformer each train for a fixed
+wall-clock time (trainer.max_time), validating on the whole val split every epoch of 64
+batches; the val loss and bits per character of the best checkpoint are printed.
+"""
+
+from __future__ import annotations
+
+import math
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import torch
+from hydra.utils import instantiate
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from steps import run_nnfw  # noqa: E402  (bench/steps.py: nnfw train in this process, quiet)
+
+REPO = Path(__file__).resolve().parents[1]
+DEFAULT_TEXT = REPO.parent / "shared" / "data" / "tinyshakespeare.txt"
+STEPS = 100
+BATCHES_PER_EPOCH = 64
+
+
+def run_plain(config: dict, steps: int) -> float:
+    """The loop a user would write: random windows, forward, cross-entropy, backward, clip, step."""
+    torch.manual_seed(config["seed"])
+    datamodule = instantiate(config["data"])
+    datamodule.setup()
+    spec = datamodule.spec
+    model = instantiate(config["model"], **spec.model_sizes())
+    optimizer = instantiate(config["optimizer"])(model.parameters())
+    batches = iter(datamodule.train_dataloader())
+    started = time.perf_counter()
+    for _ in range(steps):
+        inputs, targets = next(batches)
+        loss = torch.nn.functional.cross_entropy(model(inputs).flatten(0, 1), targets.flatten())
+        optimizer.zero_grad()
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(model.parameters(), 5.0)
+        optimizer.step()
+    return time.perf_counter() - started
+
+
+def bench_steps(text: Path) -> None:
+    overrides = ["experiment=charseq_lstm", f"data.path={text}", "trainer.max_epochs=1",
+                 f"data.windows_per_epoch={STEPS * 32}", "trainer.limit_val_batches=1", "callbacks.text_sample=null"]
+    with tempfile.TemporaryDirectory() as tmp:
+        summary = run_nnfw(overrides, Path(tmp) / "run")
+        config = torch.load(Path(tmp) / "run" / summary["best_checkpoint"], weights_only=True)["nnfw"]["config"]
+    plain = run_plain(config, summary["steps"])
+    nnfw = summary["fit_time_s"]
+    print(f"\nLSTM {config['model']['num_layers']}x{config['model']['hidden_size']}, batch "
+          f"{config['data']['batch_size']} x {config['data']['seq_len']} characters, {summary['steps']} steps, "
+          f"{torch.get_num_threads()} threads")
+    print(f"nnfw {nnfw:.2f} s ({1000 * nnfw / summary['steps']:.0f} ms/step)   plain {plain:.2f} s "
+          f"({1000 * plain / summary['steps']:.0f} ms/step)   ratio {nnfw / plain:.3f}")
+
+
+def bench_budget(text: Path, minutes: float) -> None:
+    budget = time.strftime("00:%H:%M:%S", time.gmtime(minutes * 60))
+    rows = []
+    for experiment in ("charseq_lstm", "charseq_transformer"):
+        overrides = [f"experiment={experiment}", f"data.path={text}", f"trainer.max_time={budget}",
+                     "trainer.max_epochs=10000", "trainer.check_val_every_n_epoch=1",
+                     f"data.windows_per_epoch={BATCHES_PER_EPOCH * 32}", "logger=none"]
+        with tempfile.TemporaryDirectory() as tmp:
+            summary = run_nnfw(overrides, Path(tmp) / "run")
+        metrics = summary["metrics"]
+        rows.append((experiment, summary["parameters"], summary["steps"], summary["fit_time_s"],
+                     metrics["val/loss"], metrics["val/bpc"]))
+    print(f"\n{'experiment':<22} {'params':>9} {'steps':>6} {'fit s':>7} {'val loss':>9} {'val bpc':>8}")
+    for name, params, steps, fit, loss, bpc in rows:
+        print(f"{name:<22} {params:>9,} {steps:>6} {fit:>7.0f} {loss:>9.3f} {bpc:>8.3f}")
+    print(f"(nats; bpc = loss / ln 2 = loss x {1 / math.log(2):.3f})")
+
+
+if __name__ == "__main__":
+    what = sys.argv[1] if len(sys.argv) > 1 else "steps"
+    path = Path(sys.argv[2]) if len(sys.argv) > 2 else DEFAULT_TEXT
+    if what == "steps":
+        bench_steps(path)
+    else:
+        bench_budget(path, float(sys.argv[3]) if len(sys.argv) > 3 else 5.0)

@@ -1,0 +1,98 @@
+"""A small built-in sentiment set: short product reviews labelled positive or negative.
+
+The first six are seeds/004's customer reviews (its "neutral" one left out); the rest are
+written in the same style so that `data=text_classification` trains out of the box.
+"""
+
+from __future__ import annotations
+
+POSITIVE = (
+    "This product is absolutely amazing! Best purchase ever!",
+    "Love it! Exceeded my expectations. Highly recommend!",
+    "Pretty good for the price. Happy with my purchase.",
+    "Works perfectly and arrived early, very happy.",
+    "Excellent quality, I would buy it again.",
+    "Fantastic value, my whole family loves it.",
+    "Great sound and the battery lasts for days.",
+    "Super easy to set up, works like a charm.",
+    "Beautiful design and sturdy build, love it.",
+    "Best headphones I have ever owned.",
+    "Five stars, does exactly what it promises.",
+    "Wonderful gift, my sister was thrilled.",
+    "Comfortable, light and really well made.",
+    "The customer service was friendly and helpful.",
+    "Amazing performance for such a small device.",
+    "I am impressed, great quality for the money.",
+    "Fast shipping and the item is perfect.",
+    "Really happy with this, highly recommended.",
+    "Solid and reliable, it never lets me down.",
+    "Excellent, exceeded every expectation I had.",
+    "Lovely colour and great fit, very pleased.",
+    "Works great, I use it every single day.",
+    "A delight to use, brilliant little gadget.",
+    "Good value and very good quality, recommend.",
+    "My kids love it, great fun and durable.",
+    "Perfect size, great price, happy customer.",
+    "Outstanding product, worth every penny.",
+    "Easy to clean and works wonderfully.",
+    "Great purchase, I am very satisfied.",
+    "Incredible picture quality, love this screen.",
+    "Reliable, fast and great value, recommend it.",
+    "Nice and comfortable, fits perfectly.",
+    "Superb build quality, feels premium.",
+    "Happy with the purchase, works as described.",
+    "Brilliant, does the job perfectly every time.",
+    "Very good product, great customer support.",
+    "Love the design, excellent and durable.",
+    "Awesome, better than I hoped, recommend.",
+    "Great little device, very happy with it.",
+    "Perfect, exactly what I needed, love it.",
+)
+
+NEGATIVE = (
+    "Terrible quality. Broke after one day. Very disappointed.",
+    "Waste of money. Would not recommend to anyone.",
+    "Stopped working after a week, awful.",
+    "Cheap plastic, broke the first time I used it.",
+    "Very disappointed, it does not work at all.",
+    "Poor quality and terrible customer service.",
+    "Arrived broken and the refund took forever.",
+    "Worst purchase I have made, total waste.",
+    "The battery dies within an hour, useless.",
+    "Do not buy this, it is a scam.",
+    "Awful sound, cheap and flimsy build.",
+    "It broke after two days, very poor.",
+    "Uncomfortable and badly made, returning it.",
+    "Useless product, stopped working immediately.",
+    "Horrible experience, never buying again.",
+    "Disappointed, the item looks nothing like the picture.",
+    "Terrible, it overheats and then shuts down.",
+    "Bad quality, fell apart within a month.",
+    "Not worth the money, very cheap materials.",
+    "Broken on arrival and no reply from support.",
+    "The worst headphones I have ever owned.",
+    "Flimsy, noisy and it broke quickly.",
+    "Awful fit and the colour faded after one wash.",
+    "Do not waste your money on this junk.",
+    "Poorly made, the buttons stopped working.",
+    "Really bad, I regret buying it.",
+    "Terrible instructions and it never worked.",
+    "Cheap junk, broke the same day.",
+    "Very poor performance, slow and buggy.",
+    "Disappointing quality, would not buy again.",
+    "The screen cracked after a week, awful.",
+    "Returned it, completely useless.",
+    "Bad product and rude customer service.",
+    "Leaks everywhere, a total waste of money.",
+    "Stopped charging after three days, terrible.",
+    "Uncomfortable, cheap and overpriced.",
+    "Horrible quality, fell apart immediately.",
+    "Never worked properly, very disappointed.",
+    "Worst product ever, broke in a week.",
+    "Poor value, it broke and support ignored me.",
+)
+
+
+def reviews() -> tuple[list[str], list[str]]:
+    """Texts and their labels ("negative" / "positive")."""
+    return [*POSITIVE, *NEGATIVE], ["positive"] * len(POSITIVE) + ["negative"] * len(NEGATIVE)

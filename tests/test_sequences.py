@@ -1,0 +1,244 @@
+"""Character-level language models: data, models, the language_model task and `nnfw sample`."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+import torch
+from conftest import run_cli
+
+from nnfw.data.vocab import UNKNOWN, Vocabulary
+
+LANGUAGE_MODELS = ["rnn", "lstm", "gru", "transformer"]
+#: a short text whose every 4-character context fixes the next character
+REPEATED = "hello world, nnfw reproduces me! " * 8
+SMALL = ["model.hidden_size=32", "model.embedding_size=8", "model.num_layers=1"]
+QUICK = ["callbacks.text_sample=null", "logger=none"]
+
+
+@pytest.mark.parametrize("model", LANGUAGE_MODELS)
+def test_each_sequence_model_completes_a_fast_dev_run_on_the_built_in_corpus(train, model):
+    result = train(f"model={model}", "data=charseq", "debug=fast")
+    assert result.code == 0, result.err
+    summary = result.summary
+    assert summary["status"] == "completed"
+    assert summary["task"] == "language_model"
+    assert summary["steps"] == 1
+    metrics = summary["metrics"]
+    assert metrics["train/bpc"] == pytest.approx(metrics["train/loss"] / math.log(2))
+    assert metrics["train/perplexity"] == pytest.approx(math.exp(metrics["train/loss"]), rel=1e-5)
+    vocabulary = summary["data"]["class_names"]
+    assert summary["data"]["num_classes"] == len(vocabulary) > 50  # Python's help text
+    assert math.log(len(vocabulary)) - 1 < metrics["train/loss"] < math.log(len(vocabulary)) + 1  # untrained
+
+
+def test_vocabulary_maps_unknown_characters_to_id_0_and_round_trips():
+    vocabulary = Vocabulary.from_text("hello")
+    assert vocabulary.chars == (UNKNOWN, "e", "h", "l", "o")
+    ids = vocabulary.encode("hole!")
+    assert ids.tolist() == [2, 4, 3, 1, 0]
+    assert vocabulary.decode(ids) == "hole" + UNKNOWN
+    assert Vocabulary(list(vocabulary.chars)).encode("hello").tolist() == vocabulary.encode("hello").tolist()
+
+
+def test_charseq_splits_by_position_and_builds_its_vocabulary_from_training_text_only():
+    from nnfw.data.charseq import CharSeqDataModule
+
+    module = CharSeqDataModule(text="ab" * 45 + "c" * 10, seq_len=4, batch_size=8, val_fraction=0.1)
+    module.setup()
+    assert module.split_sizes() == {"train": 90, "val": 10, "test": 10}
+    assert module.vocabulary.chars == (UNKNOWN, "a", "b")
+    assert module.tokens["val"].tolist() == [0] * 10  # 'c' never occurs in the training text
+    inputs, targets = next(iter(module.train_dataloader()))
+    assert inputs.shape == targets.shape == (8, 4)
+    assert torch.equal(inputs[:, 1:], targets[:, :-1])  # targets are the inputs shifted by one
+    assert len(module.train_dataloader()) == 3  # 90 // 4 = 22 windows in batches of 8
+    val_inputs, _ = next(iter(module.val_dataloader()))
+    assert val_inputs.shape == (2, 4)  # consecutive windows: (10 - 1) // 4
+
+
+def test_a_sample_during_training_goes_to_the_run_directory_and_tensorboard(train, tmp_path):
+    corpus = tmp_path / "corpus.txt"
+    corpus.write_text(REPEATED)
+    result = train("model=gru", "data=charseq", f"data.path={corpus}", "data.seq_len=8", *SMALL,
+                   "trainer.max_epochs=2", "callbacks.text_sample.length=30")
+    assert result.code == 0, result.err
+    samples = (result.run_dir / "samples.txt").read_text()
+    assert samples.count("--- epoch") == 2
+    from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
+
+    events = EventAccumulator(str(result.run_dir / "tensorboard")).Reload()
+    assert "sample/text_summary" in events.Tags()["tensors"]
+    assert {"val/bpc", "val/perplexity", "val/loss"} <= set(events.Tags()["scalars"])
+
+
+def test_sampling_from_a_checkpoint_in_a_fresh_process_needs_no_data_file(train, tmp_path):
+    corpus = tmp_path / "corpus.txt"
+    corpus.write_text(REPEATED)
+    result = train("model=lstm", "data=charseq", f"data.path={corpus}", "data.seq_len=8", *SMALL, *QUICK,
+                   "trainer.max_epochs=1")
+    assert result.code == 0, result.err
+    checkpoint = result.run_dir / "checkpoints" / "best.ckpt"
+    stored = torch.load(checkpoint, weights_only=True)["nnfw"]["spec"]  # plain types only
+    assert list(stored["class_names"]) == list(Vocabulary.from_text(REPEATED[:round(len(REPEATED) * 0.9)]).chars)
+    corpus.unlink()
+    sampled = run_cli("sample", f"ckpt={checkpoint}", "prompt=hello", "length=40", "seed=3", cwd=tmp_path)
+    assert sampled.returncode == 0, sampled.stderr
+    text = sampled.stdout.removesuffix("\n")
+    assert text.startswith("hello") and len(text) == 45
+    assert set(text) <= set(stored["class_names"])
+    again = run_cli("sample", f"ckpt={checkpoint}", "prompt=hello", "length=40", "seed=3", cwd=tmp_path)
+    assert again.stdout == sampled.stdout  # the same seed, the same text
+
+
+def test_tied_weights_need_equal_embedding_and_hidden_sizes(train):
+    tied = train("model=lstm", "data=charseq", "model.tie_weights=true", "model.embedding_size=32",
+                 "model.hidden_size=32", "debug=fast", *QUICK)
+    assert tied.code == 0, tied.err
+    mismatched = train("model=lstm", "data=charseq", "model.tie_weights=true", "debug=fast", *QUICK)
+    assert mismatched.code == 2
+    assert "model.tie_weights needs" in mismatched.err
+    assert "Traceback" not in mismatched.err
+
+
+def test_language_models_clip_gradients_at_5_unless_told_otherwise():
+    from nnfw.tasks.language_model import LanguageModel
+
+    assert LanguageModel.default_gradient_clip == 5.0
+
+
+@pytest.mark.slow
+def test_an_lstm_overfits_a_repeated_text_and_sample_reproduces_it_at_temperature_0(train, tmp_path):
+    corpus = tmp_path / "corpus.txt"
+    corpus.write_text(REPEATED)
+    result = train("model=lstm", "data=charseq", f"data.path={corpus}", "data.seq_len=16", "data.batch_size=16",
+                   "data.val_fraction=0", "model.hidden_size=64", "model.embedding_size=16", "model.num_layers=1",
+                   "optimizer.lr=0.03", "trainer.max_epochs=150", *QUICK)
+    assert result.code == 0, result.err
+    # What is left is the first characters of each window, which no model can know without context
+    # (after a lone 'l' comes 'l', 'o' or 'd'); from ln(vocabulary) = 2.9 untrained.
+    assert result.metrics["val/loss"] < 0.1
+    checkpoint = result.run_dir / "checkpoints" / "best.ckpt"
+    sampled = run_cli("sample", f"ckpt={checkpoint}", "prompt=hello", "length=120", "temperature=0")
+    assert sampled.returncode == 0, sampled.stderr
+    assert sampled.stdout.removesuffix("\n") == (REPEATED * 2)[:125]
+
+
+@pytest.mark.slow
+def test_the_tutorials_char_rnn_learns_its_hello_world_text(train):
+    result = train("experiment=charseq_hello", "trainer.max_epochs=150", *QUICK)
+    assert result.code == 0, result.err
+    assert result.metrics["train/loss"] < 0.5 < math.log(16)  # from ln(vocabulary) untrained
+
+
+TEXT_ERRORS = {
+    # case: (file contents, or None for a directory without files; words the message must contain)
+    "empty file": ("", "data.path holds no text"),
+    "blank file": ("  \n\n", "data.path holds no text"),
+    "empty directory": (None, "data.path is a directory without files"),
+    "shorter than one sequence": ("abc" * 5, "has 14 characters, fewer than one sequence of data.seq_len=64"),
+}
+
+
+@pytest.mark.parametrize("case", TEXT_ERRORS)
+def test_bad_text_exits_2_naming_the_problem(train, tmp_path, case):
+    contents, words = TEXT_ERRORS[case]
+    path = tmp_path / "corpus"
+    if contents is None:
+        path.mkdir()
+    else:
+        path.write_text(contents)
+    result = train("model=lstm", "data=charseq", f"data.path={path}", "debug=fast", *QUICK)
+    assert result.code == 2, result.err
+    assert result.err.startswith("nnfw: error:") and words in result.err
+    assert "Traceback" not in result.err
+    assert result.summary["status"] == "failed"
+
+
+def test_a_missing_text_path_is_refused_before_training(train):
+    result = train("model=lstm", "data=charseq", "data.path=/no/such/corpus.txt")
+    assert result.code == 2
+    assert "data.path names a file that does not exist" in result.err
+    assert not result.run_dir.exists()
+
+
+SAMPLE_ERRORS = [
+    (["prompt=hi"], "ckpt must be set"),
+    (["ckpt=/no/such/best.ckpt"], "checkpoint not found: /no/such/best.ckpt"),
+    (["ckpt=x", "lenght=5"], "unknown option 'lenght'\n  did you mean 'length'"),
+    (["ckpt=x", "length=0"], "length must be an integer >= 1"),
+    (["ckpt=x", "temperature=hot"], "temperature must be a number >= 0"),
+    (["ckpt=x", "top_k=0"], "top_k must be an integer >= 1"),
+    (["ckpt"], "cannot read 'ckpt'"),
+]
+
+
+@pytest.mark.parametrize(("args", "words"), SAMPLE_ERRORS, ids=[" ".join(a) for a, _ in SAMPLE_ERRORS])
+def test_sample_errors_exit_2_before_torch_is_imported(args, words):
+    result = run_cli("sample", *args, python_flags=("-X", "importtime"))
+    assert result.returncode == 2
+    assert f"nnfw: error: {words}" in result.stderr
+    imported = {line.split("|")[-1].strip() for line in result.stderr.splitlines() if "|" in line}
+    assert "torch" not in imported
+
+
+def test_sample_refuses_a_file_that_is_not_a_language_model_checkpoint(train, tmp_path, capsys):
+    from nnfw.cli.main import main
+
+    def sample(path) -> tuple[int, str]:
+        with pytest.raises(SystemExit) as stop:
+            main(["sample", f"ckpt={path}"])
+        return stop.value.code, capsys.readouterr().err
+
+    junk = tmp_path / "junk.ckpt"
+    junk.write_bytes(b"not a checkpoint")
+    code, err = sample(junk)
+    assert code == 2
+    assert "is corrupt or truncated" in err and "Traceback" not in err
+    tabular = train("data=xor", "trainer.max_epochs=1", *QUICK)
+    assert tabular.code == 0, tabular.err
+    code, err = sample(tabular.run_dir / "checkpoints" / "best.ckpt")
+    assert code == 2
+    assert "holds a binary model, not a language model" in err
+
+
+def test_a_model_without_sequence_steps_is_refused_on_text(train):
+    result = train("model=mlp", "data=charseq", "debug=fast", *QUICK)
+    assert result.code == 2
+    assert "a MLP cannot be a language model" in result.err and "model=rnn, lstm, gru" in result.err
+
+
+@pytest.mark.parametrize("positions", ["learned", "sinusoidal"])
+@pytest.mark.parametrize("norm_first", [True, False])
+def test_the_transformer_is_causal(positions, norm_first):
+    from nnfw.models.transformer import CausalTransformer
+
+    torch.manual_seed(0)
+    model = CausalTransformer(20, 20, context=16, d_model=32, num_heads=4, num_layers=2, d_ff=64,
+                              positions=positions, norm_first=norm_first).eval()
+    tokens = torch.randint(0, 20, (2, 16))
+    changed = tokens.clone()
+    changed[:, 10] = (changed[:, 10] + 1) % 20
+    before, after = model(tokens), model(changed)
+    assert torch.allclose(before[:, :10], after[:, :10], atol=1e-5)  # the past never sees the future
+    assert not torch.allclose(before[:, 10:], after[:, 10:])
+
+
+def test_the_transformer_refuses_heads_that_do_not_divide_its_width(train):
+    result = train("model=transformer", "data=charseq", "model.d_model=30", "model.num_heads=4", "debug=fast")
+    assert result.code == 2
+    assert "model.d_model (30) must be a multiple of model.num_heads (4)" in result.err
+
+
+@pytest.mark.parametrize(("override", "words"), [
+    ("data.seq_len=0", "data.seq_len must be >= 1"),
+    ("model.d_model=-4", "model.d_model must be >= 1"),
+    ("model.positions=rotary", "model.positions must be one of learned, sinusoidal"),
+    ("data.windows_per_epoch=0", "data.windows_per_epoch must be >= 1"),
+])
+def test_sequence_sizes_out_of_range_are_refused_before_training(train, override, words):
+    result = train("model=transformer", "data=charseq", override)
+    assert result.code == 2
+    assert words in result.err
+    assert not result.run_dir.exists()
