@@ -35,6 +35,14 @@ CONFIG_ERRORS = [
     (["-m", "optimizer.lr=0.1,oops"], ["optimizer.lr must be a number", "'oops'"]),
     (["-m", "trainer.log_every_n_steps=5,often"], ["trainer.log_every_n_steps must be an integer", "'often'"]),
     (["model"], ["cannot read the override 'model'", "key=value"]),
+    # models and data that do not fit, caught from the config alone
+    (["model=lstm", "data=iris"], ["model=lstm reads characters, but data=iris gives features",
+                                   "models for features: linear, logistic, mlp, perceptron"]),
+    (["model=transformer", "data=moons"], ["model=transformer reads characters, but data=moons gives features"]),
+    (["model=mlp", "data=charseq"], ["data=charseq gives characters", "models for characters: gru, lstm, rnn, transformer"]),
+    (["model=mlp", "data=text_classification"], ["models for words: bag_of_embeddings, lstm_classifier"]),
+    (["model=lstm", "data=timeseries"], ["data=timeseries gives series", "lstm_forecast"]),
+    (["-m", "model=mlp,lstm", "data=moons"], ["model=lstm reads characters"]),
 ]
 
 

@@ -15,6 +15,7 @@ from typing import Any
 from omegaconf import DictConfig, ListConfig, OmegaConf
 
 from nnfw.config import locate, resolvers
+from nnfw.config.compat import check_compatible
 from nnfw.errors import UserError, nearest, suggestion
 from nnfw.models.choices import ACTIVATIONS, INITS, POSITIONS
 
@@ -340,6 +341,7 @@ def check(overrides: list[str], config_name: str = "train") -> DictConfig:
             raise UserError(f"cannot compose the config from {' '.join(combo) or 'the defaults'}",
                             str(err).strip().splitlines()[0]) from err
         check_rules(cfg)
+        check_compatible(cfg)
         first = first if first is not None else cfg
     assert first is not None
     check_run_dir(first, overrides)
