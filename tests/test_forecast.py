@@ -57,12 +57,6 @@ def test_a_series_too_short_for_one_window_exits_2(train):
     assert "holds no window of data.window=30 values" in result.err
 
 
-def test_a_language_model_is_refused_on_a_series(train):
-    result = train("model=lstm", "data=timeseries", "debug=fast", *QUICK)
-    assert result.code == 2
-    assert "model=lstm_forecast, gru_forecast or mlp" in result.err
-
-
 @pytest.mark.slow
 def test_the_lstm_forecaster_beats_the_naive_last_value_forecast(train):
     from nnfw.data.series import SeriesDataModule

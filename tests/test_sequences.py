@@ -203,12 +203,6 @@ def test_sample_refuses_a_file_that_is_not_a_language_model_checkpoint(train, tm
     assert "holds a binary model, not a language model" in err
 
 
-def test_a_model_without_sequence_steps_is_refused_on_text(train):
-    result = train("model=mlp", "data=charseq", "debug=fast", *QUICK)
-    assert result.code == 2
-    assert "a MLP cannot be a language model" in result.err and "model=rnn, lstm, gru" in result.err
-
-
 @pytest.mark.parametrize("positions", ["learned", "sinusoidal"])
 @pytest.mark.parametrize("norm_first", [True, False])
 def test_the_transformer_is_causal(positions, norm_first):
