@@ -303,9 +303,8 @@ def check_run_dir(cfg: DictConfig, overrides: list[str]) -> None:
         if status == "completed" or not cfg.get("ckpt_path"):
             raise UserError(f"run directory {given['hydra.run.dir']} already holds a {status} run",
                             "choose a new hydra.run.dir (an unfinished run may be continued there with ckpt_path=...)")
-    for key, value in {**given, "paths.output_root": str(cfg.paths.output_root)}.items():
-        if key == "paths.output_root" and given:
-            continue  # the explicit directories are what will be written
+    written = given or {"paths.output_root": str(cfg.paths.output_root)}  # explicit directories win
+    for key, value in written.items():
         ancestor = Path(value).expanduser().absolute()
         while not ancestor.exists():
             ancestor = ancestor.parent
