@@ -77,16 +77,3 @@ def check_targets(node: Any, path: Path, where: str = "config") -> None:
         for index, value in enumerate(node):
             check_targets(value, path, f"{where}[{index}]")
 
-
-def check_fits(checkpoint: dict[str, Any], module: torch.nn.Module, path: Path) -> None:
-    """The checkpoint's weights have the names and shapes of `module`'s, or a clear error says which not."""
-    expected = module.state_dict()
-    stored = checkpoint["state_dict"]
-    missing = sorted(set(expected) - set(stored))
-    unexpected = sorted(set(stored) - set(expected))
-    resized = sorted(k for k in set(expected) & set(stored) if tuple(expected[k].shape) != tuple(stored[k].shape))
-    if missing or unexpected or resized:
-        detail = (f"missing {missing[0]}" if missing else f"unexpected {unexpected[0]}" if unexpected
-                  else f"{resized[0]} is {tuple(stored[resized[0]].shape)}, not {tuple(expected[resized[0]].shape)}")
-        raise UserError(f"checkpoint {path} does not fit this model ({detail})",
-                        "resume with the model and data options the checkpoint was trained with")

@@ -18,7 +18,6 @@ from lightning.pytorch.utilities.exceptions import SIGTERMException
 from omegaconf import DictConfig, OmegaConf
 
 from nnfw.errors import Interrupted, UserError
-from nnfw.pipeline.checkpoints import check_fits, load_checkpoint
 from nnfw.pipeline.console import console, results_table, show_config
 from nnfw.tasks import TASKS, SupervisedTask
 
@@ -126,9 +125,6 @@ def train(cfg: DictConfig, run_dir: Path) -> dict[str, Any]:
     task = build_task(cfg, datamodule)
     trainer = build_trainer(cfg)
 
-    if cfg.get("ckpt_path"):
-        path = Path(cfg.ckpt_path)
-        check_fits(load_checkpoint(path), task, path)
     started = time.perf_counter()
     fit(trainer, task, datamodule, cfg.get("ckpt_path"))
     fit_time = time.perf_counter() - started

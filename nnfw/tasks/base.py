@@ -13,6 +13,7 @@ from torch import nn
 from torchmetrics import MetricCollection
 
 from nnfw.data.spec import DataSpec, TaskKind
+from nnfw.errors import UserError
 
 STAGES = ("train", "val", "test")
 OptimizerFactory = Callable[..., torch.optim.Optimizer]
@@ -176,6 +177,21 @@ class SupervisedTask(pl.LightningModule):
         return {}
 
     # ------------------------------------------------------------------ checkpoints
+
+    def on_load_checkpoint(self, checkpoint: dict[str, Any]) -> None:
+        """Weights that do not fit this model are refused with the first mismatch named.
+
+        Lightning calls this before loading the state dict, whose own error is a long RuntimeError.
+        """
+        expected, stored = self.state_dict(), checkpoint["state_dict"]
+        missing = sorted(set(expected) - set(stored))
+        unexpected = sorted(set(stored) - set(expected))
+        resized = sorted(k for k in set(expected) & set(stored) if expected[k].shape != stored[k].shape)
+        if missing or unexpected or resized:
+            detail = (f"missing {missing[0]}" if missing else f"unexpected {unexpected[0]}" if unexpected
+                      else f"{resized[0]} is {tuple(stored[resized[0]].shape)}, not {tuple(expected[resized[0]].shape)}")
+            raise UserError(f"checkpoint {self.trainer.ckpt_path} does not fit this model ({detail})",
+                            "resume with the model and data options the checkpoint was trained with")
 
     def on_save_checkpoint(self, checkpoint: dict[str, Any]) -> None:
         """Everything needed to rebuild this run's model and data from a checkpoint alone."""
