@@ -73,6 +73,8 @@ def main(argv: list[str] | None = None) -> None:
 
         print(f"nnfw {__version__}")
         sys.exit(0)
+    if argv[0] not in SUBCOMMANDS and os.environ.get("LOCAL_RANK", "0") != "0":
+        argv = ["train", *argv]  # a DDP process started by Lightning: the overrides of `nnfw train`
     name, rest = argv[0], argv[1:]
     if name not in SUBCOMMANDS:
         sys.exit(report(UserError(f"unknown subcommand '{name}'", suggestion(name, SUBCOMMANDS, "subcommands"))))

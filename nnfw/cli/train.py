@@ -30,13 +30,23 @@ def flags_first(argv: list[str], overrides: list[str]) -> list[str]:
     return [*flags, *overrides]
 
 
+def program(informational: bool) -> str:
+    """What `sys.argv[0]` says while Hydra runs.
+
+    Hydra's help shows it, so there it reads "nnfw train". A run keeps the script that started
+    nnfw: Lightning's DDP launcher starts the other processes by running that script again with
+    the same overrides, and `nnfw.cli.main` hands such a process to `train`.
+    """
+    return "nnfw train" if informational else sys.argv[0]
+
+
 def run(argv: list[str]) -> int:
     """Check `argv` (exit 2 on bad input), then let Hydra run or sweep the train config."""
     args = get_args_parser().parse_intermixed_args(argv)
     informational = args.help or args.hydra_help or args.info or args.shell_completion
     if not informational:
-        check(args.overrides, args.config_name or "train")
-    sys.argv = ["nnfw train", *flags_first(argv, args.overrides)]
+        check(args.overrides, args.config_name or "train", multirun=args.multirun)
+    sys.argv = [program(informational), *flags_first(argv, args.overrides)]
     FINISHED.clear()
     _hydra_entry()
     if args.multirun and "sweep_dir" in FINISHED:

@@ -313,10 +313,27 @@ def check_run_dir(cfg: DictConfig, overrides: list[str]) -> None:
                             f"choose another {key}")
 
 
+def check_distributed(cfg: DictConfig, overrides: list[str]) -> None:
+    """DDP that starts its own processes cannot run as a job of a local multirun.
+
+    Lightning starts the other processes by running the command line again: inside a
+    multirun, each of them would start the whole sweep. On a cluster, the submitit launcher
+    gives each job its own processes, which Lightning finds through SLURM.
+    """
+    strategy, devices = cfg.trainer.get("strategy"), cfg.trainer.get("devices")
+    if not (isinstance(strategy, str) and strategy.startswith("ddp")) or devices in (1, "1"):
+        return
+    if not any(o.startswith("hydra/launcher=submitit") for o in overrides):
+        raise UserError(
+            f"trainer.strategy={strategy} cannot run as a job of a multirun: each DDP process would start the sweep again",
+            "train each configuration with its own `nnfw train`, or sweep on SLURM with hydra/launcher=submitit_slurm",
+        )
+
+
 # ----------------------------------------------------------------------------- entry
 
 
-def check(overrides: list[str], config_name: str = "train") -> DictConfig:
+def check(overrides: list[str], config_name: str = "train", multirun: bool = False) -> DictConfig:
     """Check a command line's overrides; return the first composed config or raise UserError."""
     from hydra.errors import HydraException
     from omegaconf.errors import OmegaConfBaseException
@@ -341,6 +358,8 @@ def check(overrides: list[str], config_name: str = "train") -> DictConfig:
                             str(err).strip().splitlines()[0]) from err
         check_rules(cfg)
         check_compatible(cfg)
+        if multirun:
+            check_distributed(cfg, overrides)
         first = first if first is not None else cfg
     assert first is not None
     check_run_dir(first, overrides)

@@ -11,7 +11,7 @@ import torch
 from hydra.utils import get_method
 from sklearn.model_selection import train_test_split
 
-from nnfw.data.loader import TensorLoader
+from nnfw.data.loader import TensorLoader, process_share
 from nnfw.data.spec import DataSpec, TaskKind
 from nnfw.data.table import Table
 
@@ -95,13 +95,14 @@ class ArrayDataModule(pl.LightningDataModule):
 
     # ------------------------------------------------------------------ serving
 
-    def _loader(self, split: str, shuffle: bool) -> TensorLoader:
+    def _loader(self, split: str, shuffle: bool, share: tuple[int, int] = (0, 1)) -> TensorLoader:
         features, targets = self.tensors[split]
         size = len(features) if self.batch_size == "full" else int(self.batch_size)
-        return TensorLoader(features, targets, size, shuffle=shuffle, seed=self.seed)
+        return TensorLoader(features, targets, size, shuffle=shuffle, seed=self.seed, share=share)
 
     def train_dataloader(self) -> TensorLoader:
-        return self._loader("train", shuffle=self.shuffle)
+        """Under DDP each process trains on its share; every process evaluates whole splits."""
+        return self._loader("train", shuffle=self.shuffle, share=process_share(self))
 
     def val_dataloader(self) -> TensorLoader:
         return self._loader("val", shuffle=False)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import lightning.pytorch as pl
 import torch
 
-from nnfw.data.loader import TensorLoader
+from nnfw.data.loader import TensorLoader, process_share
 from nnfw.data.spec import DataSpec
 from nnfw.data.text import read_corpus
 from nnfw.data.vocab import Vocabulary
@@ -63,7 +63,9 @@ class CharSeqDataModule(pl.LightningDataModule):
 
     def train_dataloader(self) -> RandomWindows:
         count = self.windows_per_epoch or max(1, len(self.tokens["train"]) // self.seq_len)
-        return RandomWindows(self.tokens["train"], self.seq_len, self.batch_size, count, seed=self.seed)
+        rank, world_size = process_share(self)  # under DDP each process draws its own windows
+        return RandomWindows(self.tokens["train"], self.seq_len, self.batch_size, -(-count // world_size),
+                             seed=self.seed + rank)
 
     def _consecutive(self, split: str) -> TensorLoader:
         tokens = self.tokens[split]

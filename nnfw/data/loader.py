@@ -15,12 +15,19 @@ class TensorLoader:
     epoch and one index per batch, instead of a Python call per sample plus a collate.
     It is stateful (Lightning saves its state in checkpoints), so a run resumed in the middle
     of an epoch goes on with exactly the batches the interrupted run would have seen.
+
+    Under DDP each process passes its `share` = (rank, world size): every process draws the
+    same permutation and serves every world-size-th row of it, padded like torch's
+    DistributedSampler so that all processes take the same number of steps.
     """
 
     def __init__(self, features: torch.Tensor, targets: torch.Tensor, batch_size: int,
-                 shuffle: bool = False, seed: int = 0, drop_last: bool = False) -> None:
+                 shuffle: bool = False, seed: int = 0, drop_last: bool = False,
+                 share: tuple[int, int] = (0, 1)) -> None:
         self.features, self.targets = features, targets
-        self.batch_size = min(batch_size, len(features))
+        self.rank, self.world_size = share
+        self.rows = -(-len(features) // self.world_size)  # rows this process serves per epoch
+        self.batch_size = min(batch_size, self.rows)
         self.shuffle, self.drop_last = shuffle, drop_last
         self.generator = torch.Generator().manual_seed(seed)
         self.order: torch.Tensor | None = None  # this epoch's permutation
@@ -28,19 +35,29 @@ class TensorLoader:
         self.resumed = False
 
     def __len__(self) -> int:
-        full, rest = divmod(len(self.features), self.batch_size)
+        full, rest = divmod(self.rows, self.batch_size)
         return full if self.drop_last or not rest else full + 1
+
+    def _epoch_order(self) -> torch.Tensor | None:
+        """The rows of this epoch, in order; None for all rows as they are stored."""
+        count = len(self.features)
+        order = torch.randperm(count, generator=self.generator) if self.shuffle else None
+        if self.world_size == 1:
+            return order
+        order = torch.arange(count) if order is None else order
+        padded = torch.cat([order, order[: self.rows * self.world_size - count]])
+        return padded[self.rank::self.world_size]
 
     def __iter__(self) -> Iterator[tuple[torch.Tensor, torch.Tensor]]:
         count = len(self.features)
         if not self.resumed:
             self.position = 0
-            self.order = torch.randperm(count, generator=self.generator) if self.shuffle else None
+            self.order = self._epoch_order()
         self.resumed = False
         while self.position < len(self):
             start = self.position * self.batch_size
             self.position += 1
-            if self.batch_size == count:  # full batch: no indexing at all
+            if self.batch_size == count:  # full batch in one process: no indexing at all
                 yield self.features, self.targets
             elif self.order is None:
                 yield self.features[start:start + self.batch_size], self.targets[start:start + self.batch_size]
@@ -57,3 +74,9 @@ class TensorLoader:
         self.order, self.position = state["order"], state["position"]
         # an epoch saved halfway is continued; one saved at its end is followed by a fresh one
         self.resumed = self.position < len(self)
+
+
+def process_share(datamodule: Any) -> tuple[int, int]:
+    """(rank, world size) of the process a datamodule serves: (0, 1) outside DDP."""
+    trainer = getattr(datamodule, "trainer", None)
+    return (trainer.global_rank, trainer.world_size) if trainer is not None else (0, 1)

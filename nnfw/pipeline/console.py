@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from lightning.fabric.utilities.rank_zero import rank_zero_only
 from omegaconf import DictConfig, OmegaConf
 from rich.console import Console
 from rich.table import Table
@@ -41,12 +42,18 @@ def config_tree(cfg: DictConfig, compact: bool = False) -> Tree:
     return tree
 
 
+@rank_zero_only  # under DDP the first process speaks for all
 def show_config(cfg: DictConfig, save_to: Path, show: bool) -> None:
     """Print the config tree (when `show`, compact) and always save it, whole, in the run directory."""
     if show:
         console.print(config_tree(cfg, compact=True))
     with save_to.open("w") as handle:
         Console(file=handle, width=120, color_system=None).print(config_tree(cfg))
+
+
+@rank_zero_only
+def show_results(metrics: dict[str, Any], title: str) -> None:
+    console.print(results_table(metrics, title))
 
 
 def results_table(metrics: dict[str, Any], title: str) -> Table:

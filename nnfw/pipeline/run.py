@@ -9,6 +9,7 @@ from pathlib import Path
 
 from hydra.core.hydra_config import HydraConfig
 from hydra.types import RunMode
+from lightning.fabric.utilities.rank_zero import rank_zero_only
 from omegaconf import DictConfig
 
 from nnfw.errors import Interrupted, UserError
@@ -22,6 +23,9 @@ def run_job(cfg: DictConfig) -> float | None:
     hydra_cfg = HydraConfig.get()
     run_dir = Path(hydra_cfg.runtime.output_dir)
     multirun = hydra_cfg.mode == RunMode.MULTIRUN
+    if rank_zero_only.rank != 0:  # another DDP process: it trains beside the first, which reports
+        train(cfg, run_dir)
+        return None
     started = time.perf_counter()
     try:
         summary = train(cfg, run_dir)

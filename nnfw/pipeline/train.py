@@ -18,12 +18,12 @@ from lightning.pytorch.utilities.exceptions import SIGTERMException
 from omegaconf import DictConfig, OmegaConf
 
 from nnfw.errors import Interrupted, UserError
-from nnfw.pipeline.console import console, results_table, show_config
+from nnfw.pipeline.console import show_config, show_results
 from nnfw.tasks import TASKS, SupervisedTask
 
 #: Lightning's start-up chatter (GPU/TPU availability, tips) is not what users came for.
 QUIET_LOGGERS = ("lightning.pytorch.utilities.rank_zero", "lightning.pytorch.accelerators.cuda",
-                 "lightning.fabric.utilities.seed")
+                 "lightning.fabric.utilities.seed", "lightning.fabric.utilities.distributed")
 
 
 #: Warnings that say nothing actionable about an nnfw run.
@@ -152,9 +152,10 @@ def train(cfg: DictConfig, run_dir: Path) -> dict[str, Any]:
         "epochs": trainer.current_epoch,
         "steps": trainer.global_step,
         "fit_time_s": round(fit_time, 3),
-        "samples_per_s": round(task.samples_seen / fit_time, 1) if fit_time > 0 else None,
+        "samples_per_s": round(task.samples_seen * trainer.world_size / fit_time, 1) if fit_time > 0 else None,
         "parameters": sum(p.numel() for p in task.model.parameters()),
+        "processes": trainer.world_size,
         "data": {"splits": datamodule.split_sizes(), **task.spec.to_dict()},
     }
-    console.print(results_table(metrics, title=f"{choice('model')} on {choice('data')}"))
+    show_results(metrics, title=f"{choice('model')} on {choice('data')}")
     return summary
