@@ -37,7 +37,7 @@ def test_a_subprocess_run_writes_the_run_directory_contract(tmp_path):
 
     events = EventAccumulator(str(run_dir / "tensorboard")).Reload()
     scalars = set(events.Tags()["scalars"])
-    assert {"train/loss", "val/loss", "val/acc", "train/loss_step"} <= scalars
+    assert {"train/loss", "val/loss", "val/acc", "train/loss_step", "throughput/samples_per_s"} <= scalars
     assert any(tag.startswith("lr-") for tag in scalars)
     tags = {value.tag for path in (run_dir / "tensorboard").glob("events.out.tfevents.*")
             for event in EventFileLoader(str(path)).Load() for value in event.summary.value}

@@ -71,6 +71,8 @@ def test_a_sample_during_training_goes_to_the_run_directory_and_tensorboard(trai
     events = EventAccumulator(str(result.run_dir / "tensorboard")).Reload()
     assert "sample/text_summary" in events.Tags()["tensors"]
     assert {"val/bpc", "val/perplexity", "val/loss"} <= set(events.Tags()["scalars"])
+    samples, tokens = (events.Scalars(f"throughput/{unit}_per_s")[-1].value for unit in ("samples", "tokens"))
+    assert tokens == pytest.approx(8 * samples)  # windows of seq_len=8 characters
 
 
 def test_sampling_from_a_checkpoint_in_a_fresh_process_needs_no_data_file(train, tmp_path):

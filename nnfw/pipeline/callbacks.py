@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 from typing import Any
 
@@ -41,6 +42,51 @@ class DataOnDevice(Callback):
         if datamodule is not None and hasattr(datamodule, "to"):
             datamodule.setup(stage)
             datamodule.to(pl_module.device)
+
+
+class Throughput(Callback):
+    """Training samples per second (and tokens, for language models) on the epochs that validate.
+
+    Timed over whole epochs with validation left out, and synchronized once per epoch:
+    Lightning's ThroughputMonitor synchronizes CUDA after every step, which a fast loop
+    cannot afford.
+    """
+
+    def __init__(self) -> None:
+        self.started = self.validating = 0.0
+        self.samples = self.tokens = 0
+
+    @staticmethod
+    def _now(pl_module: pl.LightningModule) -> float:
+        if pl_module.device.type == "cuda":
+            torch.cuda.synchronize(pl_module.device)
+        return time.perf_counter()
+
+    def on_train_epoch_start(self, trainer: pl.Trainer, pl_module: pl.LightningModule) -> None:
+        self.samples = self.tokens = 0
+        self.validating = 0.0
+        self.started = self._now(pl_module)
+
+    def on_train_batch_end(self, trainer: pl.Trainer, pl_module: pl.LightningModule, outputs: Any,
+                           batch: Any, batch_idx: int) -> None:
+        targets = batch[1]
+        self.samples += len(targets)
+        self.tokens += targets.numel()
+
+    def on_validation_start(self, trainer: pl.Trainer, pl_module: pl.LightningModule) -> None:
+        self.validation_started = self._now(pl_module)
+
+    def on_validation_end(self, trainer: pl.Trainer, pl_module: pl.LightningModule) -> None:
+        self.validating += self._now(pl_module) - self.validation_started
+
+    def on_train_epoch_end(self, trainer: pl.Trainer, pl_module: pl.LightningModule) -> None:
+        if not getattr(pl_module, "tracking_train_metrics", True) or not self.samples:
+            return
+        seconds = self._now(pl_module) - self.started - self.validating
+        rates = {"throughput/samples_per_s": self.samples * trainer.world_size / seconds}
+        if getattr(pl_module, "spec", None) is not None and pl_module.spec.task == "language_model":
+            rates["throughput/tokens_per_s"] = self.tokens * trainer.world_size / seconds
+        pl_module.log_dict(rates, on_epoch=True)
 
 
 class InterruptCheckpoint(Callback):
