@@ -29,6 +29,7 @@ CONFIG_ERRORS = [
     (["data.val_fraction=0.6", "data.test_fraction=0.5"], ["must leave some training data"]),
     (["seed=1.5"], ["seed must be an integer"]),
     (["print_config=maybe"], ["print_config must be true or false"]),
+    (["model.compile=yes please"], ["model.compile must be true or false"]),
     (["data=csv"], ["data.path must be set"]),
     (["data=csv", "data.path=/no/such/file.csv"], ["data.path names a file that does not exist", "/no/such/file.csv"]),
     (["-m", "model=mlp,mlq"], ["unknown model 'mlq'"]),

@@ -23,3 +23,37 @@ def test_ddp_cpu_trains_in_two_processes_into_one_run_directory(tmp_path):
     assert summary["steps"] == 4 * 5
     assert summary["metrics"]["test/acc"] > 0.8
     assert (run_dir / "checkpoints" / "best.ckpt").is_file()
+
+
+def test_compile_leaves_recurrent_layers_alone_and_compiles_the_rest():
+    from nnfw.models.recurrent import RecurrentLM
+    from nnfw.pipeline.compile import compile_model
+
+    def compiled(module) -> bool:
+        return hasattr(module.forward, "_torchdynamo_orig_callable")
+
+    model = compile_model(RecurrentLM(in_features=10, out_features=10, cell="lstm"))
+    assert not compiled(model) and not compiled(model.rnn)
+    assert compiled(model.embedding) and compiled(model.head)
+
+
+@pytest.mark.slow
+def test_a_compiled_model_trains_and_its_checkpoint_loads_into_a_plain_model(train):
+    import torch
+    from hydra.utils import instantiate
+    from torch._dynamo.utils import counters
+
+    from nnfw.pipeline.restore import load_model
+
+    compiled_before = counters["frames"]["ok"]
+    result = train("data=moons", "model.compile=true", "trainer.max_epochs=3")
+    assert result.code == 0, result.err
+    assert counters["frames"]["ok"] > compiled_before  # torch.compile did compile the model
+    model, _, config = load_model(result.run_dir / "checkpoints" / "best.ckpt")
+    assert not hasattr(model.forward, "_torchdynamo_orig_callable")
+    datamodule = instantiate(config["data"])
+    datamodule.setup("test")
+    features, targets = datamodule.tensors["test"]
+    with torch.no_grad():
+        accuracy = ((model(features).squeeze(-1) > 0).float() == targets).float().mean().item()
+    assert accuracy == pytest.approx(result.metrics["test/acc"], abs=1e-6)

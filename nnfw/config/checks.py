@@ -227,6 +227,10 @@ def _existing_file(value: Any) -> str | None:
 
 
 #: Checked on the composed config wherever the key exists; each rule returns a problem or None.
+def _flag(value: Any) -> str | None:
+    return None if isinstance(value, bool) else "must be true or false"
+
+
 RULES: dict[str, Callable[[Any], str | None]] = {
     "seed": _number(0, integer=True),
     "optimizer.lr": _number(0, low_open=True, high=None),
@@ -235,7 +239,7 @@ RULES: dict[str, Callable[[Any], str | None]] = {
     "regularization.dropout": _number(0, 1),
     "regularization.weight_decay": _number(0),
     "regularization.l1": _number(0),
-    "regularization.batchnorm": lambda v: None if isinstance(v, bool) else "must be true or false",
+    "regularization.batchnorm": _flag,
     "regularization.early_stopping.patience": _number(1, integer=True),
     "regularization.early_stopping.min_delta": _number(0),
     "regularization.gradient_clip.value": _optional(_number(0, low_open=True)),
@@ -245,6 +249,7 @@ RULES: dict[str, Callable[[Any], str | None]] = {
     "data.test_fraction": _number(0, 1),
     "data.path": _existing_file,
     "ckpt_path": _existing_file,
+    "model.compile": _flag,
     "model.hidden_sizes": _hidden_sizes,
     "model.activation": _one_of(ACTIVATIONS),
     "model.init": _one_of(INITS),

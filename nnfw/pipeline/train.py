@@ -16,8 +16,11 @@ from hydra.utils import instantiate
 from lightning.pytorch.loggers import TensorBoardLogger
 from lightning.pytorch.utilities.exceptions import SIGTERMException
 from omegaconf import DictConfig, OmegaConf
+from torch import nn
 
+from nnfw.data.spec import DataSpec
 from nnfw.errors import Interrupted, UserError
+from nnfw.pipeline.compile import compile_model
 from nnfw.pipeline.console import show_config, show_results
 from nnfw.tasks import TASKS, SupervisedTask
 
@@ -50,6 +53,11 @@ def build(node: Any, **kwargs: Any) -> Any:
         raise
 
 
+def build_model(node: DictConfig | dict[str, Any], spec: DataSpec) -> nn.Module:
+    """The configured architecture, sized from the data (`compile` is for the pipeline, not the model)."""
+    return build({key: value for key, value in node.items() if key != "compile"}, **spec.model_sizes())
+
+
 def build_task(cfg: DictConfig, datamodule: pl.LightningDataModule) -> SupervisedTask:
     """The model sized from the data, wrapped in the task its data (or its config) calls for."""
     spec = datamodule.spec
@@ -61,7 +69,9 @@ def build_task(cfg: DictConfig, datamodule: pl.LightningDataModule) -> Supervise
             f"but data={choice('data')} is a {spec.task} dataset",
             f"choose a {' or '.join(task_class.accepts)} dataset, or another model",
         )
-    model = build(cfg.model, **spec.model_sizes())
+    model = build_model(cfg.model, spec)
+    if cfg.model.compile:
+        compile_model(model)
     return task_class(
         model=model,
         spec=spec,
