@@ -30,6 +30,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from steps import run_nnfw  # noqa: E402  (bench/steps.py: nnfw train in this process, quiet)
 
+from nnfw.pipeline.train import build_model  # noqa: E402
+
 REPO = Path(__file__).resolve().parents[1]
 DEFAULT_TEXT = REPO.parent / "shared" / "data" / "tinyshakespeare.txt"
 STEPS = 100
@@ -42,7 +44,7 @@ def run_plain(config: dict, steps: int) -> float:
     datamodule = instantiate(config["data"])
     datamodule.setup()
     spec = datamodule.spec
-    model = instantiate(config["model"], **spec.model_sizes())
+    model = build_model(config["model"], spec)
     optimizer = instantiate(config["optimizer"])(model.parameters())
     batches = iter(datamodule.train_dataloader())
     started = time.perf_counter()

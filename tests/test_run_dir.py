@@ -48,6 +48,9 @@ def test_a_subprocess_run_writes_the_run_directory_contract(tmp_path):
 def test_checkpoint_rebuilds_model_and_data_and_reproduces_the_reported_test_accuracy(train):
     from hydra.utils import instantiate
 
+    from nnfw.data.spec import DataSpec
+    from nnfw.pipeline.train import build_model
+
     result = train("data=iris", "trainer.max_epochs=5")
     assert result.code == 0, result.err
     checkpoint = torch.load(result.run_dir / "checkpoints" / "best.ckpt", weights_only=True)
@@ -57,7 +60,7 @@ def test_checkpoint_rebuilds_model_and_data_and_reproduces_the_reported_test_acc
 
     datamodule = instantiate(stored["config"]["data"])
     datamodule.setup("test")
-    model = instantiate(stored["config"]["model"], in_features=4, out_features=3)
+    model = build_model(stored["config"]["model"], DataSpec(**spec))
     model.load_state_dict({k.removeprefix("model."): v for k, v in checkpoint["state_dict"].items()
                            if k.startswith("model.")})
     model.eval()
