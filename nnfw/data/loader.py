@@ -41,10 +41,10 @@ class TensorLoader:
     def _epoch_order(self) -> torch.Tensor | None:
         """The rows of this epoch, in order; None for all rows as they are stored."""
         count = len(self.features)
-        order = torch.randperm(count, generator=self.generator) if self.shuffle else None
         if self.world_size == 1:
-            return order
-        order = torch.arange(count) if order is None else order
+            shuffled = self.shuffle and self.batch_size < count  # one batch of every row has no order
+            return torch.randperm(count, generator=self.generator) if shuffled else None
+        order = torch.randperm(count, generator=self.generator) if self.shuffle else torch.arange(count)
         padded = torch.cat([order, order[: self.rows * self.world_size - count]])
         return padded[self.rank::self.world_size]
 
