@@ -132,6 +132,24 @@ def test_a_checkpoint_naming_a_foreign_target_is_refused(train, trained, tmp_pat
     assert "foreign _target_ 'os.system'" in result.err
 
 
+def test_a_users_own_model_trains_and_its_run_evaluates_its_checkpoints(train, tmp_path, monkeypatch):
+    (tmp_path / "usernet.py").write_text(
+        "from torch import nn\n"
+        "class Net(nn.Sequential):\n"
+        "    def __init__(self, in_features, out_features, init='zeros', init_std=0.01):\n"
+        "        super().__init__(nn.Linear(in_features, 16), nn.Tanh(), nn.Linear(16, out_features))\n"
+    )
+    monkeypatch.syspath_prepend(str(tmp_path))
+    result = train("data=moons", "model=linear", "model._target_=usernet.Net", "trainer.max_epochs=20")
+    assert result.code == 0, result.err
+    assert result.summary["evaluated_checkpoint"] == "checkpoints/best.ckpt"
+    assert result.metrics["test/acc"] > 0.8
+    # the same checkpoint read as an untrusted file: its foreign model is refused, not imported
+    foreign = train("data=moons", "model=linear", f"ckpt_path={result.run_dir / 'checkpoints' / 'last.ckpt'}")
+    assert foreign.code == 2
+    assert "foreign _target_ 'usernet.Net'" in foreign.err
+
+
 @pytest.mark.parametrize("damage", ["truncated", "garbage", "empty"])
 def test_a_corrupt_checkpoint_exits_2_and_stays_as_it_was(train, trained, tmp_path, damage):
     data = trained.read_bytes()

@@ -1,8 +1,9 @@
 """Reading and writing checkpoints safely: atomic writes, no arbitrary unpickling, no foreign code.
 
 A checkpoint may come from anywhere, so loading one never runs code: tensors and plain data
-are read with `torch.load(weights_only=True)`, and the config stored inside may only name
-nnfw's own building blocks (and torch's optimizers and schedulers) as `_target_`s.
+are read with `torch.load(weights_only=True)`, and the parts of the stored config that are
+rebuilt from it may only name nnfw's own building blocks (and torch's optimizers and
+schedulers) as `_target_`s, or what the running command's own config names.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from __future__ import annotations
 import os
 import pickle
 import zipfile
+from collections.abc import Collection, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +22,8 @@ from nnfw.errors import UserError
 
 #: What a `_target_` stored in a checkpoint may name.
 TRUSTED_TARGETS = ("nnfw.", "torch.optim.", "lightning.pytorch.")
+#: The sections of a stored config that are instantiated again from a checkpoint.
+REBUILT_SECTIONS = ("data", "model", "optimizer", "scheduler")
 
 
 class AtomicCheckpointIO(TorchCheckpointIO):
@@ -27,7 +31,10 @@ class AtomicCheckpointIO(TorchCheckpointIO):
 
     A run killed while saving leaves the previous checkpoint whole, never half a file.
     Reading goes through `load_checkpoint` below, so a resumed run is as safe as an evaluation.
+    A run also trusts the `_target_`s of its own config (`trusted`): the user chose them.
     """
+
+    trusted: Collection[str] = ()
 
     def save_checkpoint(self, checkpoint: dict[str, Any], path: str | os.PathLike, storage_options: Any = None) -> None:
         target = Path(path)
@@ -37,10 +44,10 @@ class AtomicCheckpointIO(TorchCheckpointIO):
         os.replace(temporary, target)
 
     def load_checkpoint(self, path: str | os.PathLike, map_location: Any = None, weights_only: bool | None = None) -> dict[str, Any]:
-        return load_checkpoint(Path(path), map_location=map_location)
+        return load_checkpoint(Path(path), map_location=map_location, trusted=self.trusted)
 
 
-def load_checkpoint(path: Path, map_location: Any = "cpu") -> dict[str, Any]:
+def load_checkpoint(path: Path, map_location: Any = "cpu", trusted: Collection[str] = ()) -> dict[str, Any]:
     """Load a checkpoint written by nnfw, or explain in one line why it cannot be."""
     if not path.is_file():
         raise UserError(f"checkpoint not found: {path}", "pass the path of a .ckpt file, e.g. RUN_DIR/checkpoints/last.ckpt")
@@ -60,20 +67,21 @@ def load_checkpoint(path: Path, map_location: Any = "cpu") -> dict[str, Any]:
                         "use another checkpoint, e.g. last.ckpt or best.ckpt of the same run") from err
     if not isinstance(checkpoint, dict) or "state_dict" not in checkpoint or "nnfw" not in checkpoint:
         raise UserError(f"{path} is not an nnfw checkpoint", "it lacks the model weights or nnfw's run record")
-    check_targets(checkpoint["nnfw"].get("config", {}), path)
+    config = checkpoint["nnfw"].get("config") or {}
+    for where, target in targets({k: v for k, v in config.items() if k in REBUILT_SECTIONS}, "config"):
+        if not (isinstance(target, str) and (target.startswith(TRUSTED_TARGETS) or target in trusted)):
+            raise UserError(f"refusing to load {path}: its stored {where} names a foreign _target_ '{target}'",
+                            f"checkpoints may only name {', '.join(t + '*' for t in TRUSTED_TARGETS)}")
     return checkpoint
 
 
-def check_targets(node: Any, path: Path, where: str = "config") -> None:
-    """Every `_target_` in a stored config names one of nnfw's trusted building blocks."""
+def targets(node: Any, where: str = "config") -> Iterator[tuple[str, Any]]:
+    """(where, value) of every `_target_` in a config tree."""
     if isinstance(node, dict):
-        target = node.get("_target_")
-        if target is not None and not (isinstance(target, str) and target.startswith(TRUSTED_TARGETS)):
-            raise UserError(f"refusing to load {path}: its stored {where} names a foreign _target_ '{target}'",
-                            f"checkpoints may only name {', '.join(t + '*' for t in TRUSTED_TARGETS)}")
+        if "_target_" in node:
+            yield where, node["_target_"]
         for key, value in node.items():
-            check_targets(value, path, f"{where}.{key}")
+            yield from targets(value, f"{where}.{key}")
     elif isinstance(node, list):
         for index, value in enumerate(node):
-            check_targets(value, path, f"{where}[{index}]")
-
+            yield from targets(value, f"{where}[{index}]")

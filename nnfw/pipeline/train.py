@@ -20,6 +20,7 @@ from torch import nn
 
 from nnfw.data.spec import DataSpec
 from nnfw.errors import Interrupted, UserError
+from nnfw.pipeline.checkpoints import AtomicCheckpointIO, targets
 from nnfw.pipeline.compile import compile_model
 from nnfw.pipeline.console import show_config, show_results
 from nnfw.tasks import TASKS, SupervisedTask
@@ -85,7 +86,10 @@ def build_task(cfg: DictConfig, datamodule: pl.LightningDataModule) -> Supervise
 def build_trainer(cfg: DictConfig) -> pl.Trainer:
     callbacks = [instantiate(c) for c in (cfg.callbacks or {}).values() if c]
     loggers = [instantiate(c) for c in (cfg.logger or {}).values() if c]
-    return instantiate(cfg.trainer, callbacks=[c for c in callbacks if c is not None], logger=loggers or False)
+    trainer = instantiate(cfg.trainer, callbacks=[c for c in callbacks if c is not None], logger=loggers or False)
+    if isinstance(trainer.strategy.checkpoint_io, AtomicCheckpointIO):  # resuming and evaluating this run
+        trainer.strategy.checkpoint_io.trusted = {t for _, t in targets(OmegaConf.to_container(cfg, resolve=True))}
+    return trainer
 
 
 def evaluation_checkpoint(trainer: pl.Trainer, restore_best: bool) -> str | None:
