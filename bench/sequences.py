@@ -58,19 +58,18 @@ def run_plain(config: dict, steps: int) -> float:
     return time.perf_counter() - started
 
 
-def bench_steps(text: Path) -> None:
+def bench_steps(text: Path) -> dict:
+    """nnfw's char-LSTM against the plain loop over the same number of steps."""
     overrides = ["experiment=charseq_lstm", f"data.path={text}", "trainer.max_epochs=1",
                  f"data.windows_per_epoch={STEPS * 32}", "trainer.limit_val_batches=1", "callbacks.text_sample=null"]
     with tempfile.TemporaryDirectory() as tmp:
         summary = run_nnfw(overrides, Path(tmp) / "run")
         config = torch.load(Path(tmp) / "run" / summary["best_checkpoint"], weights_only=True)["nnfw"]["config"]
     plain = run_plain(config, summary["steps"])
-    nnfw = summary["fit_time_s"]
-    print(f"\nLSTM {config['model']['num_layers']}x{config['model']['hidden_size']}, batch "
-          f"{config['data']['batch_size']} x {config['data']['seq_len']} characters, {summary['steps']} steps, "
-          f"{torch.get_num_threads()} threads")
-    print(f"nnfw {nnfw:.2f} s ({1000 * nnfw / summary['steps']:.0f} ms/step)   plain {plain:.2f} s "
-          f"({1000 * plain / summary['steps']:.0f} ms/step)   ratio {nnfw / plain:.3f}")
+    return {"case": f"char-LSTM {config['model']['num_layers']}x{config['model']['hidden_size']}, batch "
+                    f"{config['data']['batch_size']}x{config['data']['seq_len']}",
+            "steps": summary["steps"], "nnfw_s": summary["fit_time_s"], "plain_s": plain,
+            "ratio": summary["fit_time_s"] / plain}
 
 
 def bench_budget(text: Path, minutes: float) -> None:
@@ -95,6 +94,8 @@ if __name__ == "__main__":
     what = sys.argv[1] if len(sys.argv) > 1 else "steps"
     path = Path(sys.argv[2]) if len(sys.argv) > 2 else DEFAULT_TEXT
     if what == "steps":
-        bench_steps(path)
+        row = bench_steps(path)
+        print(f"\n{row['case']}, {row['steps']} steps, {torch.get_num_threads()} threads: nnfw {row['nnfw_s']:.2f} s, "
+              f"plain {row['plain_s']:.2f} s, ratio {row['ratio']:.3f}")
     else:
         bench_budget(path, float(sys.argv[3]) if len(sys.argv) > 3 else 5.0)
