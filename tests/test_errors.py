@@ -44,6 +44,7 @@ CONFIG_ERRORS = [
     (["model=mlp", "data=text_classification"], ["models for words: bag_of_embeddings, lstm_classifier"]),
     (["model=lstm", "data=timeseries"], ["data=timeseries gives series", "lstm_forecast"]),
     (["-m", "model=mlp,lstm", "data=moons"], ["model=lstm reads characters"]),
+    (["-m", "--cfg", "job", "optimizer.lr=0.1,0.01"], ["-m cannot be combined with --cfg", "nnfw train --cfg job"]),
     (["-m", "trainer=ddp_cpu", "optimizer.lr=0.1,0.01"], ["trainer.strategy=ddp cannot run as a job of a multirun",
                                                           "hydra/launcher=submitit_slurm"]),
 ]

@@ -10,6 +10,7 @@ from omegaconf import DictConfig
 
 from nnfw.config import locate, resolvers
 from nnfw.config.checks import check
+from nnfw.errors import UserError
 from nnfw.pipeline.sweep import FINISHED, exit_status, job_summaries
 
 resolvers.register()
@@ -44,6 +45,9 @@ def run(argv: list[str]) -> int:
     """Check `argv` (exit 2 on bad input), then let Hydra run or sweep the train config."""
     args = get_args_parser().parse_intermixed_args(argv)
     informational = args.help or args.hydra_help or args.info or args.shell_completion
+    if args.multirun and (args.cfg or args.info):  # Hydra would answer with a traceback
+        raise UserError("-m cannot be combined with --cfg or --info",
+                        "show one job's config without -m, e.g. nnfw train --cfg job optimizer.lr=0.01")
     if not informational:
         check(args.overrides, args.config_name or "train", multirun=args.multirun)
     sys.argv = [program(informational), *flags_first(argv, args.overrides)]

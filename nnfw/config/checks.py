@@ -328,7 +328,7 @@ def check_distributed(cfg: DictConfig, overrides: list[str]) -> None:
     strategy, devices = cfg.trainer.get("strategy"), cfg.trainer.get("devices")
     if not (isinstance(strategy, str) and strategy.startswith("ddp")) or devices in (1, "1"):
         return
-    if not any(o.startswith("hydra/launcher=submitit") for o in overrides):
+    if "hydra/launcher=submitit_slurm" not in overrides:
         raise UserError(
             f"trainer.strategy={strategy} cannot run as a job of a multirun: each DDP process would start the sweep again",
             "train each configuration with its own `nnfw train`, or sweep on SLURM with hydra/launcher=submitit_slurm",

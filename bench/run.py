@@ -1,0 +1,64 @@
+"""Every speed figure the README reports, in one run: nnfw against plain PyTorch loops.
+
+    python bench/run.py [--json FILE]
+
+- spirals: the tutorial's MLP, full batch, 1000 epochs (bench/steps.py), fit and end to end;
+- digits CNN: one training epoch (bench/images.py);
+- char-LSTM: a fixed number of steps on ../shared/data/tinyshakespeare.txt (bench/sequences.py);
+- start-up: `nnfw --help`, and `nnfw train` to its first training step (bench/startup.py).
+
+Each nnfw run and its plain loop run in this process, one after the other, on the same
+device and thread count. Run it on an otherwise idle machine: on a busy one, torch's
+threads wait for each other and small steps slow down many times over.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import platform
+import sys
+from pathlib import Path
+
+import torch
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import images  # noqa: E402
+import sequences  # noqa: E402
+import startup  # noqa: E402
+import steps  # noqa: E402
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--json", type=Path, help="also write the figures to this file")
+    parser.add_argument("--text", type=Path, default=sequences.DEFAULT_TEXT, help="corpus for the char-LSTM")
+    args = parser.parse_args()
+
+    spirals = steps.bench_case("spirals_full_batch")
+    rows = [
+        ("spirals MLP, 1000 full-batch epochs: fit", spirals["nnfw_fit_s"], spirals["plain_fit_s"]),
+        ("spirals MLP, 1000 full-batch epochs: end to end", spirals["nnfw_total_s"], spirals["plain_total_s"]),
+    ]
+    cnn = images.bench_cnn_digits()
+    rows.append(("digits CNN, one epoch", cnn["nnfw_s"], cnn["plain_s"]))
+    lstm = sequences.bench_steps(args.text)
+    rows.append((f"{lstm['case']}, {lstm['steps']} steps", lstm["nnfw_s"], lstm["plain_s"]))
+    help_s, first_step_s = startup.help_seconds(), startup.first_step_seconds()
+
+    device = torch.cuda.get_device_name() if torch.cuda.is_available() else platform.processor() or "CPU"
+    print(f"\ntorch {torch.__version__}, {device}, {torch.get_num_threads()} threads")
+    print(f"{'case':<52} {'nnfw s':>8} {'plain s':>8} {'ratio':>6}")
+    for name, nnfw, plain in rows:
+        print(f"{name:<52} {nnfw:>8.2f} {plain:>8.2f} {nnfw / plain:>6.2f}")
+    print(f"{'nnfw --help':<52} {help_s:>8.2f}")
+    print(f"{'nnfw train to its first training step':<52} {first_step_s:>8.2f}")
+    if args.json:
+        figures = {"rows": [{"case": n, "nnfw_s": a, "plain_s": b, "ratio": a / b} for n, a, b in rows],
+                   "help_s": help_s, "first_step_s": first_step_s, "torch": torch.__version__, "device": device}
+        args.json.write_text(json.dumps(figures, indent=2) + "\n")
+
+
+if __name__ == "__main__":
+    main()
