@@ -9,7 +9,7 @@ from torch import nn
 
 from nnfw.data.spec import DataSpec
 from nnfw.pipeline.checkpoints import load_checkpoint
-from nnfw.pipeline.train import build
+from nnfw.pipeline.train import build_model
 
 
 def load_model(path: Path) -> tuple[nn.Module, DataSpec, dict[str, Any]]:
@@ -17,7 +17,7 @@ def load_model(path: Path) -> tuple[nn.Module, DataSpec, dict[str, Any]]:
     checkpoint = load_checkpoint(path)  # plain data only, trusted targets only
     stored = checkpoint["nnfw"]
     spec = DataSpec(**stored["spec"])
-    model = build(stored["config"]["model"], **spec.model_sizes())
+    model = build_model(stored["config"]["model"], spec)
     model.load_state_dict({name.removeprefix("model."): value for name, value in checkpoint["state_dict"].items()
                            if name.startswith("model.")})
     return model.eval(), spec, stored["config"]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 import logging
 import signal
 import time
@@ -12,11 +13,13 @@ from typing import Any
 import lightning.pytorch as pl
 from hydra.core.hydra_config import HydraConfig
 from hydra.errors import InstantiationException
-from hydra.utils import instantiate
+from hydra.utils import get_class, instantiate
 from lightning.pytorch.loggers import TensorBoardLogger
 from lightning.pytorch.utilities.exceptions import SIGTERMException
 from omegaconf import DictConfig, OmegaConf
+from torch import nn
 
+from nnfw.data.spec import DataSpec
 from nnfw.errors import Interrupted, UserError
 from nnfw.pipeline.console import console, results_table, show_config
 from nnfw.tasks import TASKS, SupervisedTask
@@ -50,6 +53,15 @@ def build(node: Any, **kwargs: Any) -> Any:
         raise
 
 
+def build_model(node: Any, spec: DataSpec) -> nn.Module:
+    """The model of config `node`, given the data's sizes it takes.
+
+    An MLP reads an image as its flattened pixels; only models that read images take their shape.
+    """
+    accepted = inspect.signature(get_class(node["_target_"])).parameters
+    return build(node, **{k: v for k, v in spec.model_sizes().items() if k in accepted})
+
+
 def build_task(cfg: DictConfig, datamodule: pl.LightningDataModule) -> SupervisedTask:
     """The model sized from the data, wrapped in the task its data (or its config) calls for."""
     spec = datamodule.spec
@@ -61,7 +73,7 @@ def build_task(cfg: DictConfig, datamodule: pl.LightningDataModule) -> Supervise
             f"but data={choice('data')} is a {spec.task} dataset",
             f"choose a {' or '.join(task_class.accepts)} dataset, or another model",
         )
-    model = build(cfg.model, **spec.model_sizes())
+    model = build_model(cfg.model, spec)
     return task_class(
         model=model,
         spec=spec,
