@@ -17,7 +17,7 @@ from omegaconf import DictConfig, ListConfig, OmegaConf
 from nnfw.config import locate, resolvers
 from nnfw.config.compat import check_compatible
 from nnfw.errors import UserError, nearest, suggestion
-from nnfw.models.choices import ACTIVATIONS, INITS, POSITIONS
+from nnfw.models.choices import ACTIVATIONS, INITS, POOLINGS, POSITIONS
 
 # How many single-value combinations of a sweep are composed to check it.
 MAX_CHECKED_COMBINATIONS = 64
@@ -207,6 +207,15 @@ def _hidden_sizes(value: Any) -> str | None:
     return None
 
 
+def _per_block(rule: Callable[[Any], str | None]) -> Callable[[Any], str | None]:
+    """A cnn setting: one value for every conv block, or a list of one per block."""
+    def check(value: Any) -> str | None:
+        problems = [rule(v) for v in (value if isinstance(value, (list, tuple)) else [value])]
+        return next((f"{p} (one value, or a list of one per block)" for p in problems if p), None)
+
+    return check
+
+
 def _max_epochs(value: Any) -> str | None:
     if value == -1:
         return None
@@ -253,6 +262,12 @@ RULES: dict[str, Callable[[Any], str | None]] = {
     **{f"model.{size}": _number(1, integer=True)
        for size in ("embedding_size", "hidden_size", "num_layers", "d_model", "num_heads", "d_ff")},
     "model.positions": _one_of(POSITIONS),
+    "model.channels": _hidden_sizes,
+    "model.kernel_size": _per_block(_number(1, integer=True)),
+    "model.stride": _per_block(_number(1, integer=True)),
+    "model.padding": _per_block(_number(0, integer=True)),
+    "model.pooling": _per_block(_one_of(POOLINGS)),
+    "model.pool_size": _number(1, integer=True),
     "trainer.max_epochs": _max_epochs,
 }
 
