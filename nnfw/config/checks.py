@@ -16,6 +16,7 @@ from omegaconf import DictConfig, ListConfig, OmegaConf
 
 from nnfw.config import locate, resolvers
 from nnfw.config.compat import check_compatible
+from nnfw.data.layout import check_image_files
 from nnfw.errors import UserError, nearest, suggestion
 from nnfw.models.choices import ACTIVATIONS, INITS, POOLINGS, POSITIONS
 
@@ -257,7 +258,8 @@ RULES: dict[str, Callable[[Any], str | None]] = {
     "model.hidden_sizes": _hidden_sizes,
     "model.activation": _one_of(ACTIVATIONS),
     "model.init": _one_of(INITS),
-    **{f"data.{size}": _number(1, integer=True) for size in ("seq_len", "window", "horizon", "max_len", "days")},
+    **{f"data.{size}": _number(1, integer=True) for size in ("seq_len", "window", "horizon", "max_len", "days", "size")},
+    "data.channels": lambda v: None if v in (1, 3) and not isinstance(v, bool) else "must be 1 (greyscale) or 3 (RGB)",
     "data.windows_per_epoch": _optional(_number(1, integer=True)),
     **{f"model.{size}": _number(1, integer=True)
        for size in ("embedding_size", "hidden_size", "num_layers", "d_model", "num_heads", "d_ff")},
@@ -307,6 +309,7 @@ def check_rules(cfg: DictConfig) -> None:
             "data.val_fraction + data.test_fraction must leave some training data, "
             f"got {fractions.val_fraction} + {fractions.test_fraction}"
         )
+    check_image_files(cfg.get("data") or {})
 
 
 def check_run_dir(cfg: DictConfig, overrides: list[str]) -> None:
