@@ -23,6 +23,7 @@ from hydra.utils import instantiate
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from nnfw.cli.main import main  # noqa: E402
+from nnfw.pipeline.train import build_model  # noqa: E402
 
 CASES = {
     "xor": ["experiment=xor"],                            # 5000 full-batch epochs of 4 rows
@@ -49,7 +50,7 @@ def run_plain(config: dict, epochs: int) -> float:
     datamodule.setup()
     features, targets = datamodule.tensors["train"]
     spec = datamodule.spec
-    model = instantiate(config["model"], in_features=spec.num_features, out_features=spec.output_size)
+    model = build_model(config["model"], spec)  # sized from the data as nnfw sizes it
     optimizer = instantiate(config["optimizer"])(model.parameters())
     loss_fn = (torch.nn.functional.binary_cross_entropy_with_logits if spec.task == "binary"
                else torch.nn.functional.cross_entropy)
