@@ -57,7 +57,7 @@ def run_plain(config: dict, epochs: int) -> tuple[float, float]:
     datamodule.setup()
     features, targets = datamodule.tensors["train"]
     spec = datamodule.spec
-    model = build_model(config["model"], spec)
+    model = build_model(config["model"], spec)  # sized from the data as nnfw sizes it
     optimizer = instantiate(config["optimizer"])(model.parameters())
     loss_fn = (torch.nn.functional.binary_cross_entropy_with_logits if spec.task == "binary"
                else torch.nn.functional.cross_entropy)

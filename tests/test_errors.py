@@ -8,7 +8,7 @@ import pytest
 
 CONFIG_ERRORS = [
     # (overrides, words the message must contain)
-    (["model=mlq"], ["unknown model 'mlq'", "did you mean 'mlp'", "bag_of_embeddings, gru, gru_forecast, linear, logistic, lstm, lstm_classifier, lstm_forecast, mlp, perceptron, rnn, transformer"]),
+    (["model=mlq"], ["unknown model 'mlq'", "did you mean 'mlp'", "bag_of_embeddings, cnn, gru, gru_forecast, linear, logistic, lstm, lstm_classifier, lstm_forecast, mlp, perceptron, rnn, transformer"]),
     (["data=spiral"], ["unknown data 'spiral'", "did you mean 'spirals'"]),
     (["optimizer=adamm"], ["unknown optimizer 'adamm'", "did you mean 'adam'"]),
     (["experiment=xxor"], ["unknown experiment 'xxor'", "did you mean 'xor'"]),
@@ -47,6 +47,20 @@ CONFIG_ERRORS = [
     (["-m", "--cfg", "job", "optimizer.lr=0.1,0.01"], ["-m cannot be combined with --cfg", "nnfw train --cfg job"]),
     (["-m", "trainer=ddp_cpu", "optimizer.lr=0.1,0.01"], ["trainer.strategy=ddp cannot run as a job of a multirun",
                                                           "hydra/launcher=submitit_slurm"]),
+    (["model=lstm", "data=digits"], ["data=digits gives images", "models for images: cnn, mlp"]),
+    (["model=cnn", "data=xor"], ["model=cnn reads images, but data=xor gives features",
+                                 "models for features: linear, logistic, mlp, perceptron"]),
+    (["model=cnn", "data=digits", "model.pooling=[max,sum]"], ["model.pooling must be one of max, avg, none"]),
+    (["model=cnn", "data=digits", "model.kernel_size=0"], ["model.kernel_size must be >= 1"]),
+    (["data=image_folder"], ["data.root must be set"]),
+    (["data=image_folder", "data.root=/no/such/folder"], ["image folder not found: /no/such/folder",
+                                                         "set data.root to a folder with one subfolder of images per class"]),
+    (["data=image_folder", "data.root=/tmp", "data.channels=2"], ["data.channels must be 1 (greyscale) or 3 (RGB)"]),
+    (["data=mnist", "data.root=/no/such/root"], ["MNIST files not found: /no/such/root/MNIST/raw/train-images-idx3-ubyte",
+                                                 "data.download=true"]),
+    (["data=fashion_mnist", "data.root=/no/such/root"], ["/no/such/root/FashionMNIST/raw"]),
+    (["data=cifar10", "data.root=/no/such/root"], ["CIFAR10 files not found: /no/such/root/cifar-10-batches-py/data_batch_1",
+                                                   "put data_batch_1"]),
 ]
 
 

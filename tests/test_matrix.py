@@ -6,9 +6,10 @@ import pytest
 
 from nnfw.config import locate
 
-#: datasets that are not tables of features: tests/test_sequences.py covers them
+#: datasets that are not tables of features: tests/test_sequences.py and tests/test_images.py cover them
 SEQUENCES = ("charseq", "text_classification")
-DATASETS = [d for d in locate.options("data") if d not in ("csv", *SEQUENCES)]
+IMAGES = ("digits", "shapes", "patterns", "mnist", "fashion_mnist", "cifar10", "image_folder")
+DATASETS = [d for d in locate.options("data") if d not in ("csv", *SEQUENCES, *IMAGES)]
 BINARY = ["xor", "and", "or", "hours_pass", "spirals", "moons", "circles", "classification"]
 KINDS = {"xor": "binary", "and": "binary", "or": "binary", "hours_pass": "binary", "spirals": "binary",
          "moons": "binary", "circles": "binary", "classification": "binary", "blobs": "multiclass",

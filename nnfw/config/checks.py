@@ -16,8 +16,9 @@ from omegaconf import DictConfig, ListConfig, OmegaConf
 
 from nnfw.config import locate, resolvers
 from nnfw.config.compat import check_compatible
+from nnfw.data.layout import check_image_files
 from nnfw.errors import UserError, nearest, suggestion
-from nnfw.models.choices import ACTIVATIONS, INITS, POSITIONS
+from nnfw.models.choices import ACTIVATIONS, INITS, POOLINGS, POSITIONS
 
 # How many single-value combinations of a sweep are composed to check it.
 MAX_CHECKED_COMBINATIONS = 64
@@ -207,6 +208,15 @@ def _hidden_sizes(value: Any) -> str | None:
     return None
 
 
+def _per_block(rule: Callable[[Any], str | None]) -> Callable[[Any], str | None]:
+    """A cnn setting: one value for every conv block, or a list of one per block."""
+    def check(value: Any) -> str | None:
+        problems = [rule(v) for v in (value if isinstance(value, (list, tuple)) else [value])]
+        return next((f"{p} (one value, or a list of one per block)" for p in problems if p), None)
+
+    return check
+
+
 def _max_epochs(value: Any) -> str | None:
     if value == -1:
         return None
@@ -253,11 +263,18 @@ RULES: dict[str, Callable[[Any], str | None]] = {
     "model.hidden_sizes": _hidden_sizes,
     "model.activation": _one_of(ACTIVATIONS),
     "model.init": _one_of(INITS),
-    **{f"data.{size}": _number(1, integer=True) for size in ("seq_len", "window", "horizon", "max_len", "days")},
+    **{f"data.{size}": _number(1, integer=True) for size in ("seq_len", "window", "horizon", "max_len", "days", "size")},
+    "data.channels": lambda v: None if v in (1, 3) and not isinstance(v, bool) else "must be 1 (greyscale) or 3 (RGB)",
     "data.windows_per_epoch": _optional(_number(1, integer=True)),
     **{f"model.{size}": _number(1, integer=True)
        for size in ("embedding_size", "hidden_size", "num_layers", "d_model", "num_heads", "d_ff")},
     "model.positions": _one_of(POSITIONS),
+    "model.channels": _hidden_sizes,
+    "model.kernel_size": _per_block(_number(1, integer=True)),
+    "model.stride": _per_block(_number(1, integer=True)),
+    "model.padding": _per_block(_number(0, integer=True)),
+    "model.pooling": _per_block(_one_of(POOLINGS)),
+    "model.pool_size": _number(1, integer=True),
     "trainer.max_epochs": _max_epochs,
 }
 
@@ -297,6 +314,7 @@ def check_rules(cfg: DictConfig) -> None:
             "data.val_fraction + data.test_fraction must leave some training data, "
             f"got {fractions.val_fraction} + {fractions.test_fraction}"
         )
+    check_image_files(cfg.get("data") or {})
 
 
 def check_run_dir(cfg: DictConfig, overrides: list[str]) -> None:

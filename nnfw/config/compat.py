@@ -18,12 +18,14 @@ DATA_INPUTS = {
     "nnfw.data.series.SeriesDataModule": "series",
     "nnfw.data.charseq.CharSeqDataModule": "characters",
     "nnfw.data.textclass.TextClassificationDataModule": "words",
+    "nnfw.data.images.ImageDataModule": "images",
 }
 
 #: model -> the inputs it reads
 MODEL_INPUTS = {
     "nnfw.models.linear.Linear": {"features", "series"},
-    "nnfw.models.mlp.MLP": {"features", "series"},
+    "nnfw.models.mlp.MLP": {"features", "series", "images"},  # images as their flattened pixels
+    "nnfw.models.cnn.CNN": {"images"},
     "nnfw.models.perceptron.Perceptron": {"features"},
     "nnfw.models.forecast.RecurrentForecaster": {"series"},
     "nnfw.models.recurrent.RecurrentLM": {"characters"},

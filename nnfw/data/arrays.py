@@ -15,8 +15,6 @@ from nnfw.data.loader import TensorLoader, process_share
 from nnfw.data.spec import DataSpec, TaskKind
 from nnfw.data.table import Table
 
-SPLITS = ("train", "val", "test")
-
 
 class ArrayDataModule(pl.LightningDataModule):
     """Splits a table into train / val / test and batches it from memory.
@@ -54,19 +52,22 @@ class ArrayDataModule(pl.LightningDataModule):
     def _split(self, table: Table) -> dict[str, tuple[np.ndarray, np.ndarray]]:
         X, y = table.X, table.y
         stratify = table.task != "regression"
+        test_fraction = 0.0 if table.test is not None else self.test_fraction
         parts = {"train": (X, y), "val": (X, y), "test": (X, y)}
-        for name, fraction in (("test", self.test_fraction), ("val", self.val_fraction)):
+        for name, fraction in (("test", test_fraction), ("val", self.val_fraction)):
             if fraction <= 0:
                 continue
             X_rest, y_rest = parts["train"]
-            share = fraction / (1 - (self.test_fraction if name == "val" else 0))
+            share = fraction / (1 - (test_fraction if name == "val" else 0))
             labels = y_rest if stratify and np.bincount(y_rest).min() >= 2 else None
             X_train, X_part, y_train, y_part = train_test_split(
                 X_rest, y_rest, test_size=share, random_state=self.seed, stratify=labels)
             parts["train"], parts[name] = (X_train, y_train), (X_part, y_part)
-        for name in SPLITS:  # a split of fraction 0 is the training data
-            if (name == "val" and self.val_fraction <= 0) or (name == "test" and self.test_fraction <= 0):
+        for name, fraction in (("val", self.val_fraction), ("test", test_fraction)):
+            if fraction <= 0:  # a split of fraction 0 is the training data
                 parts[name] = parts["train"]
+        if table.test is not None:
+            parts["test"] = (table.test.X, table.test.y)
         return parts
 
     def setup(self, stage: str | None = None) -> None:
@@ -75,8 +76,7 @@ class ArrayDataModule(pl.LightningDataModule):
         table = self.load()
         parts = self._split(table)
         if self.standardize and self.mean is None:
-            self.mean = parts["train"][0].mean(axis=0)
-            self.std = parts["train"][0].std(axis=0) + 1e-8
+            self.mean, self.std = self.statistics(parts["train"][0])
         for name, (X, y) in parts.items():
             if self.mean is not None:
                 X = (X - self.mean) / self.std
@@ -84,7 +84,15 @@ class ArrayDataModule(pl.LightningDataModule):
             if table.task == "binary":
                 targets = targets.float()
             self.tensors[name] = (torch.as_tensor(X, dtype=torch.float32), targets)
-        self.spec = DataSpec(
+        self.spec = self.describe(table)
+
+    def statistics(self, X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """The mean and spread that standardize each feature, from the training split `X`."""
+        return X.mean(axis=0), X.std(axis=0) + 1e-8
+
+    def describe(self, table: Table) -> DataSpec:
+        """The sizes and names models and reports are built from."""
+        return DataSpec(
             task=table.task,
             num_features=table.X.shape[1],
             num_classes=len(table.class_names) if table.task != "regression" else 0,

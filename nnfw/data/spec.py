@@ -18,6 +18,10 @@ class DataSpec:
     num_targets: int = 1  # regression outputs; values a forecast predicts
     feature_names: tuple[str, ...] = field(default_factory=tuple)
     class_names: tuple[str, ...] = field(default_factory=tuple)  # a language model's vocabulary
+    image_shape: tuple[int, ...] = ()  # (channels, height, width) of image data; () for other data
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "image_shape", tuple(self.image_shape))  # a list after a JSON round trip
 
     @property
     def output_size(self) -> int:
@@ -28,9 +32,15 @@ class DataSpec:
             return self.num_classes
         return self.num_targets
 
-    def model_sizes(self) -> dict[str, int]:
-        """The sizes every model is built with (the rest of its arguments come from its config)."""
-        return {"in_features": self.num_features, "out_features": self.output_size}
+    def model_sizes(self) -> dict[str, Any]:
+        """The sizes a model is built with (the rest of its arguments come from its config).
+
+        Image data adds `image_shape`, which only models that read images take.
+        """
+        sizes: dict[str, Any] = {"in_features": self.num_features, "out_features": self.output_size}
+        if self.image_shape:
+            sizes["image_shape"] = self.image_shape
+        return sizes
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

@@ -1,4 +1,4 @@
-"""A dataset as arrays: what every tabular / 2-D source returns."""
+"""A dataset as arrays: what every tabular, 2-D or image source returns."""
 
 from __future__ import annotations
 
@@ -11,13 +11,18 @@ from nnfw.data.spec import TaskKind
 
 @dataclass
 class Table:
-    """Features X (n, d) and targets y (n,) or (n, k), with names for tables and plots."""
+    """Features X (n, d) or images X (n, C, H, W), targets y (n,) or (n, k), with names for tables and plots.
+
+    `test` is a test set that ships apart from the training data (MNIST's, CIFAR-10's): when
+    given, it is the test split and only the validation split is cut from X.
+    """
 
     X: np.ndarray
     y: np.ndarray
     task: TaskKind
     feature_names: tuple[str, ...] = ()
     class_names: tuple[str, ...] = ()
+    test: Table | None = None
 
     def __post_init__(self) -> None:
         self.X = np.asarray(self.X, dtype=np.float32)
@@ -28,8 +33,8 @@ class Table:
         else:
             self.y = np.asarray(self.y, dtype=np.int64)
         # plain str, never numpy.str_: names travel in checkpoints loaded with weights_only
-        self.feature_names = tuple(str(n) for n in self.feature_names) or tuple(
-            f"x{i}" for i in range(self.X.shape[1]))
+        self.feature_names = tuple(str(n) for n in self.feature_names) or (
+            tuple(f"x{i}" for i in range(self.X.shape[1])) if self.X.ndim == 2 else ())
         if self.task != "regression":
             self.class_names = tuple(str(n) for n in self.class_names) or tuple(
                 str(c) for c in range(int(self.y.max()) + 1))

@@ -11,8 +11,11 @@ import torch
 from lightning.pytorch.callbacks import Callback, EarlyStopping, RichProgressBar
 from lightning.pytorch.loggers import TensorBoardLogger
 from lightning.pytorch.utilities.exceptions import SIGTERMException
+from torch import nn
+from torchmetrics.classification import MulticlassConfusionMatrix
 
 from nnfw.errors import UserError
+from nnfw.pipeline import pictures
 from nnfw.pipeline.plots import line_chart
 
 
@@ -185,3 +188,39 @@ class ForecastPlot(Callback):
             forecasts = pl_module.model(inputs.to(pl_module.device)).reshape(len(targets), -1)
         line_chart({"truth": targets.reshape(len(targets), -1)[:, 0].tolist(), "forecast": forecasts[:, 0].tolist()},
                    Path(trainer.default_root_dir) / "forecast.svg", "test split: next value, truth vs forecast")
+
+
+class ImagePictures(Callback):
+    """After the final validation of an image classifier (the weights it reports), pictures of it
+    in the run directory and in TensorBoard's image tab: predictions.png (the first `count`
+    validation images, framed green when predicted right and red when wrong), confusion_matrix.png
+    (the whole validation split) and, for models with convolutions, filters.png (the first conv
+    layer's filters). Does nothing for other data."""
+
+    def __init__(self, count: int = 64, columns: int = 8) -> None:
+        self.count, self.columns = count, columns
+
+    def on_validation_end(self, trainer: pl.Trainer, pl_module: pl.LightningModule) -> None:
+        if trainer.state.fn != "validate" or not pl_module.spec.image_shape or not trainer.is_global_zero:
+            return
+        datamodule, spec = trainer.datamodule, pl_module.spec
+        with torch.no_grad():
+            outputs = torch.cat([pl_module(images) for images, _ in datamodule.val_dataloader()])
+        scores = pl_module.predictions(outputs)
+        predicted = scores.argmax(-1) if scores.ndim > 1 else (scores >= 0.5).long()
+        targets = datamodule.tensors["val"][1].long()
+        matrix = MulticlassConfusionMatrix(num_classes=spec.num_classes).to(predicted.device)(predicted, targets)
+        shown = slice(0, self.count)
+        drawn = {
+            "predictions": pictures.predictions(datamodule.images("val")[shown].cpu().numpy(), predicted[shown].tolist(),
+                                                targets[shown].tolist(), spec.class_names, self.columns),
+            "confusion_matrix": pictures.confusion(matrix.cpu().numpy()),
+        }
+        conv = next((m for m in pl_module.model.modules() if isinstance(m, nn.Conv2d)), None)
+        if conv is not None:
+            drawn["filters"] = pictures.filters(conv.weight.detach().cpu().numpy(), self.columns)
+        for name, picture in drawn.items():
+            pictures.save_png(picture, Path(trainer.default_root_dir) / f"{name}.png")
+            for logger in trainer.loggers:
+                if isinstance(logger, TensorBoardLogger):
+                    logger.experiment.add_image(f"images/{name}", picture, trainer.global_step, dataformats="HWC")

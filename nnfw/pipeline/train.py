@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 import logging
 import signal
 import time
@@ -12,7 +13,7 @@ from typing import Any
 import lightning.pytorch as pl
 from hydra.core.hydra_config import HydraConfig
 from hydra.errors import InstantiationException
-from hydra.utils import instantiate
+from hydra.utils import get_class, instantiate
 from lightning.pytorch.loggers import TensorBoardLogger
 from lightning.pytorch.utilities.exceptions import SIGTERMException
 from omegaconf import DictConfig, OmegaConf
@@ -54,9 +55,15 @@ def build(node: Any, **kwargs: Any) -> Any:
         raise
 
 
-def build_model(node: DictConfig | dict[str, Any], spec: DataSpec) -> nn.Module:
-    """The configured architecture, sized from the data (`compile` is for the pipeline, not the model)."""
-    return build({key: value for key, value in node.items() if key != "compile"}, **spec.model_sizes())
+def build_model(node: Any, spec: DataSpec) -> nn.Module:
+    """The model of config `node`, given the data's sizes it takes.
+
+    An MLP reads an image as its flattened pixels; only models that read images take their shape.
+    `compile` is the pipeline's business, not the model's.
+    """
+    accepted = inspect.signature(get_class(node["_target_"])).parameters
+    options = {key: value for key, value in node.items() if key != "compile"}
+    return build(options, **{k: v for k, v in spec.model_sizes().items() if k in accepted})
 
 
 def build_task(cfg: DictConfig, datamodule: pl.LightningDataModule) -> SupervisedTask:

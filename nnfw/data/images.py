@@ -1,0 +1,51 @@
+"""`ImageDataModule`: image tables held as one tensor, standardized per channel, augmented on the device."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import torch
+
+from nnfw.data.arrays import ArrayDataModule
+from nnfw.data.augment import Augment
+from nnfw.data.spec import DataSpec
+from nnfw.data.table import Table
+
+
+class ImageDataModule(ArrayDataModule):
+    """An `ArrayDataModule` whose source returns images (n, C, H, W).
+
+    Every split is one tensor, moved to the training device once and batched by indexing, as
+    tables are. Standardization is per channel, with training-split statistics saved in
+    checkpoints; `augment` changes training batches only, after they are on the device.
+    """
+
+    def __init__(self, source: str, augment: Augment | None = None, **kwargs: Any) -> None:
+        super().__init__(source, **kwargs)
+        self.augment = augment or Augment()
+
+    def statistics(self, X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """One mean and spread per channel, shaped (C, 1, 1) to broadcast over images."""
+        return X.mean(axis=(0, 2, 3))[:, None, None], X.std(axis=(0, 2, 3))[:, None, None] + 1e-8
+
+    def describe(self, table: Table) -> DataSpec:
+        channels, height, width = table.X.shape[1:]
+        return DataSpec(task=table.task, num_features=channels * height * width,
+                        num_classes=len(table.class_names), class_names=table.class_names,
+                        image_shape=(channels, height, width))
+
+    def on_after_batch_transfer(self, batch: Any, dataloader_idx: int) -> Any:
+        """Training batches are augmented where they are; validation and test batches never."""
+        if self.augment.active and self.trainer is not None and self.trainer.training:
+            images, targets = batch
+            return self.augment(images), targets
+        return batch
+
+    def images(self, split: str) -> torch.Tensor:
+        """A split's images with the standardization undone, in [0, 1] for pictures."""
+        images = self.tensors[split][0]
+        if self.mean is None:
+            return images
+        mean, std = (torch.as_tensor(v, dtype=images.dtype, device=images.device) for v in (self.mean, self.std))
+        return images * std + mean
