@@ -27,7 +27,7 @@ def test_ddp_cpu_trains_in_two_processes_into_one_run_directory(tmp_path):
 
 def test_compile_leaves_recurrent_layers_alone_and_compiles_the_rest():
     from nnfw.models.recurrent import RecurrentLM
-    from nnfw.pipeline.compile import compile_model
+    from nnfw.pipeline.speed import compile_model
 
     def compiled(module) -> bool:
         return hasattr(module.forward, "_torchdynamo_orig_callable")
@@ -57,3 +57,18 @@ def test_a_compiled_model_trains_and_its_checkpoint_loads_into_a_plain_model(tra
     with torch.no_grad():
         accuracy = ((model(features).squeeze(-1) > 0).float() == targets).float().mean().item()
     assert accuracy == pytest.approx(result.metrics["test/acc"], abs=1e-6)
+
+
+def test_channels_last_trains_a_cnn_whose_checkpoint_loads_into_a_plain_model(train):
+    import torch
+
+    from nnfw.pipeline.restore import load_model
+
+    result = train("model=cnn", "data=digits", "model.channels_last=true", "trainer.max_epochs=2")
+    assert result.code == 0, result.err
+    assert result.metrics["test/acc"] > 0.5
+    weights = torch.load(result.run_dir / "checkpoints" / "best.ckpt", weights_only=True)["state_dict"]
+    conv = next(tensor for tensor in weights.values() if tensor.ndim == 4 and tensor.shape[1] > 1)
+    assert conv.is_contiguous(memory_format=torch.channels_last) and not conv.is_contiguous()
+    model, _, _ = load_model(result.run_dir / "checkpoints" / "best.ckpt")
+    assert next(p for p in model.parameters() if p.ndim == 4 and p.shape[1] > 1).is_contiguous()  # plain NCHW

@@ -260,6 +260,7 @@ RULES: dict[str, Callable[[Any], str | None]] = {
     "data.path": _existing_file,
     "ckpt_path": _existing_file,
     "model.compile": _flag,
+    "model.channels_last": _flag,
     "model.hidden_sizes": _hidden_sizes,
     "model.activation": _one_of(ACTIVATIONS),
     "model.init": _one_of(INITS),

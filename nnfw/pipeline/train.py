@@ -22,7 +22,7 @@ from torch import nn
 from nnfw.data.spec import DataSpec
 from nnfw.errors import Interrupted, UserError
 from nnfw.pipeline.checkpoints import AtomicCheckpointIO, targets
-from nnfw.pipeline.compile import compile_model
+from nnfw.pipeline.speed import compile_model, use_channels_last
 from nnfw.pipeline.console import show_config, show_results
 from nnfw.tasks import TASKS, SupervisedTask
 
@@ -38,6 +38,10 @@ NOISE = (
     r".*configure_optimizers. returned .None.",  # the perceptron rule needs no optimizer
     r"Checkpoint directory .* exists and is not empty",  # a resumed run continues in its directory
 )
+
+
+#: options set under `model` for every model, which the pipeline applies to it (see speed.py)
+PIPELINE_OPTIONS = ("compile", "channels_last")
 
 
 def choice(group: str) -> str:
@@ -59,10 +63,10 @@ def build_model(node: Any, spec: DataSpec) -> nn.Module:
     """The model of config `node`, given the data's sizes it takes.
 
     An MLP reads an image as its flattened pixels; only models that read images take their shape.
-    `compile` is the pipeline's business, not the model's.
+    PIPELINE_OPTIONS are the pipeline's business, not the model's.
     """
     accepted = inspect.signature(get_class(node["_target_"])).parameters
-    options = {key: value for key, value in node.items() if key != "compile"}
+    options = {key: value for key, value in node.items() if key not in PIPELINE_OPTIONS}
     return build(options, **{k: v for k, v in spec.model_sizes().items() if k in accepted})
 
 
@@ -78,6 +82,8 @@ def build_task(cfg: DictConfig, datamodule: pl.LightningDataModule) -> Supervise
             f"choose a {' or '.join(task_class.accepts)} dataset, or another model",
         )
     model = build_model(cfg.model, spec)
+    if cfg.model.channels_last:
+        use_channels_last(model)
     if cfg.model.compile:
         compile_model(model)
     return task_class(

@@ -1,4 +1,5 @@
-"""`model.compile=true`: torch.compile for the layers where it pays."""
+"""Opt-in speed-ups that leave the model's parameters and checkpoints as they are:
+`model.compile=true` (torch.compile) and `model.channels_last=true` (NHWC convolutions)."""
 
 from __future__ import annotations
 
@@ -21,4 +22,13 @@ def compile_model(model: nn.Module) -> nn.Module:
         child for child in model.children() if not _has_recurrent_layer(child)]
     for part in parts:
         part.forward = torch.compile(part.forward)
+    return model
+
+
+def use_channels_last(model: nn.Module) -> nn.Module:
+    """Store convolution weights channels-last (NHWC), which tensor-core convolutions prefer
+    under mixed precision; inputs follow inside the first convolution. Models without
+    convolutions are left as they are."""
+    if any(isinstance(layer, nn.Conv2d) for layer in model.modules()):
+        model.to(memory_format=torch.channels_last)
     return model
