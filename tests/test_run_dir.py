@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import json
 
+import pytest
 import torch
-from conftest import run_cli
+from conftest import REPO, run_cli
 from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
 from tensorboard.backend.event_processing.event_file_loader import EventFileLoader
 
@@ -68,3 +69,15 @@ def test_checkpoint_rebuilds_model_and_data_and_reproduces_the_reported_test_acc
     with torch.no_grad():
         accuracy = (model(features).argmax(-1) == targets).float().mean().item()
     assert accuracy == result.metrics["test/acc"]
+
+
+DEFAULT_CALLBACKS = [line.split(":")[0] for line in (REPO / "conf" / "callbacks" / "default.yaml").read_text().splitlines()
+                     if line and not line.startswith((" ", "#"))]
+
+
+@pytest.mark.parametrize("callback", DEFAULT_CALLBACKS)
+def test_any_default_callback_can_be_dropped(train, callback):
+    result = train("data=moons", "trainer.max_epochs=2", f"callbacks.{callback}=null")
+    assert result.code == 0, result.err
+    assert result.summary["status"] == "completed"
+    assert (result.run_dir / "checkpoints" / "best.ckpt").exists() == (callback != "model_checkpoint")

@@ -133,7 +133,7 @@ def check_keys(parsed: list[Any], base: DictConfig) -> None:
         node = parent._get_node(leaf)
         if node is None or node._is_none() or OmegaConf.is_interpolation(parent, leaf):
             continue
-        default = OmegaConf.to_object(node) if isinstance(node, (DictConfig, ListConfig)) else node._value()
+        default = OmegaConf.to_container(node) if isinstance(node, (DictConfig, ListConfig)) else node._value()
         for given in override.value().list if override.is_choice_sweep() else [override.value()]:
             check_type(key, default, given)
 

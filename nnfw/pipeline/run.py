@@ -56,5 +56,6 @@ def run_job(cfg: DictConfig) -> float | None:
     summary["overrides"] = list(hydra_cfg.overrides.task)
     write_summary(run_dir, summary)
     print(run_dir)
-    monitored = summary["metrics"].get(cfg.callbacks.model_checkpoint.monitor) if cfg.get("callbacks") else None
+    checkpointing = (cfg.get("callbacks") or {}).get("model_checkpoint")
+    monitored = summary["metrics"].get(checkpointing.monitor) if checkpointing else None
     return monitored if isinstance(monitored, float) else None
