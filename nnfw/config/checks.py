@@ -254,6 +254,12 @@ RULES: dict[str, Callable[[Any], str | None]] = {
        for size in ("embedding_size", "hidden_size", "num_layers", "d_model", "num_heads", "d_ff")},
     "model.positions": _one_of(POSITIONS),
     "trainer.max_epochs": _max_epochs,
+    # the checkpoint commands' options (conf/eval.yaml, predict.yaml, export.yaml)
+    "split": _one_of(("test", "val")),
+    "format": _one_of(("onnx", "torchscript")),
+    "batch_size": _number(1, integer=True),
+    "accelerator": _optional(_one_of(("cpu", "gpu", "mps", "auto"))),
+    "input": _existing_file,
 }
 
 
