@@ -78,8 +78,7 @@ class ArrayDataModule(pl.LightningDataModule):
             self.mean = parts["train"][0].mean(axis=0)
             self.std = parts["train"][0].std(axis=0) + 1e-8
         for name, (X, y) in parts.items():
-            if self.mean is not None:
-                X = (X - self.mean) / self.std
+            X = self.transform(X)
             targets = torch.as_tensor(y)
             if table.task == "binary":
                 targets = targets.float()
@@ -92,6 +91,10 @@ class ArrayDataModule(pl.LightningDataModule):
             feature_names=table.feature_names,
             class_names=table.class_names,
         )
+
+    def transform(self, X: np.ndarray) -> np.ndarray:
+        """Features as the model sees them: standardized with the training split's statistics."""
+        return X if self.mean is None else (X - self.mean) / self.std
 
     # ------------------------------------------------------------------ serving
 
