@@ -25,6 +25,7 @@ def _lazy(module: str) -> Callable[[list[str]], int]:
 SUBCOMMANDS: dict[str, tuple[Callable[[list[str]], int], str]] = {
     "train": (_lazy("train"), "train a model: nnfw train [-m] [group=option] [key=value ...]"),
     "eval": (_lazy("eval"), "evaluate a checkpoint on its test split: nnfw eval run=RUN_DIR [split=val]"),
+    "predict": (_lazy("predict"), "predict for new inputs: nnfw predict run=RUN_DIR input=FILE output=FILE.csv"),
     "sample": (_lazy("sample"), "generate text from a language model: nnfw sample ckpt=PATH prompt=TEXT length=500"),
     "list": (_lazy("listing"), "list config groups and their options: nnfw list [GROUP]"),
 }

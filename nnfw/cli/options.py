@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from omegaconf import DictConfig, OmegaConf
+from omegaconf import DictConfig
 
 from nnfw.config import checks, locate
 from nnfw.errors import UserError, suggestion
@@ -56,7 +56,3 @@ def print_help(command: str, about: str) -> None:
     """The command's purpose, then its root config: every option with its default and comment."""
     text = (locate.config_dir() / f"{command}.yaml").read_text()
     print(f"usage: nnfw {command} key=value ...", "", about, "", "options (conf/" + command + ".yaml):", text, sep="\n")
-
-
-def as_dict(cfg: DictConfig) -> dict:
-    return {k: v for k, v in OmegaConf.to_container(cfg, resolve=True).items() if k != "hydra"}
