@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import logging
-import warnings
 from pathlib import Path
 from typing import Any
 
@@ -11,15 +9,7 @@ import lightning.pytorch as pl
 
 from nnfw.pipeline.callbacks import DataOnDevice
 from nnfw.pipeline.restore import Restored
-from nnfw.pipeline.train import NOISE, QUIET_LOGGERS
-
-
-def quiet() -> None:
-    """Lightning's start-up chatter and known noise off, as in a training run."""
-    for name in QUIET_LOGGERS:
-        logging.getLogger(name).setLevel(logging.WARNING)
-    for pattern in NOISE:
-        warnings.filterwarnings("ignore", message=pattern)
+from nnfw.pipeline.train import quiet
 
 
 def inference_trainer(restored: Restored, accelerator: str | None) -> pl.Trainer:

@@ -35,6 +35,14 @@ NOISE = (
 )
 
 
+def quiet() -> None:
+    """Lightning's start-up chatter and known warnings off, for every command that runs a model."""
+    for name in QUIET_LOGGERS:
+        logging.getLogger(name).setLevel(logging.WARNING)
+    for pattern in NOISE:
+        warnings.filterwarnings("ignore", message=pattern)
+
+
 def choice(group: str) -> str:
     """The option chosen for a config group in this run (`model` -> 'mlp')."""
     return str(HydraConfig.get().runtime.choices.get(group))
@@ -113,10 +121,7 @@ def fit(trainer: pl.Trainer, task: SupervisedTask, datamodule: pl.LightningDataM
 
 def train(cfg: DictConfig, run_dir: Path) -> dict[str, Any]:
     """Fit the configured model and return the summary (metrics, checkpoint, timings)."""
-    for name in QUIET_LOGGERS:
-        logging.getLogger(name).setLevel(logging.WARNING)
-    for pattern in NOISE:
-        warnings.filterwarnings("ignore", message=pattern)
+    quiet()
     show_config(cfg, run_dir / "config_tree.txt", show=cfg.print_config)
     pl.seed_everything(cfg.seed, workers=True, verbose=False)
 
