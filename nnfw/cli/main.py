@@ -26,6 +26,7 @@ SUBCOMMANDS: dict[str, tuple[Callable[[list[str]], int], str]] = {
     "train": (_lazy("train"), "train a model: nnfw train [-m] [group=option] [key=value ...]"),
     "eval": (_lazy("eval"), "evaluate a checkpoint on its test split: nnfw eval run=RUN_DIR [split=val]"),
     "predict": (_lazy("predict"), "predict for new inputs: nnfw predict run=RUN_DIR input=FILE output=FILE.csv"),
+    "export": (_lazy("export"), "export a model: nnfw export run=RUN_DIR format=onnx|torchscript [output=FILE]"),
     "sample": (_lazy("sample"), "generate text from a language model: nnfw sample ckpt=PATH prompt=TEXT length=500"),
     "list": (_lazy("listing"), "list config groups and their options: nnfw list [GROUP]"),
 }
