@@ -8,7 +8,7 @@ import hydra
 from hydra._internal.utils import get_args_parser
 from omegaconf import DictConfig
 
-from nnfw.config import locate, resolvers
+from nnfw.config import locate, resolvers, resume
 from nnfw.config.checks import check
 from nnfw.pipeline.sweep import FINISHED, exit_status, job_summaries
 
@@ -35,6 +35,8 @@ def run(argv: list[str]) -> int:
     args = get_args_parser().parse_intermixed_args(argv)
     informational = args.help or args.hydra_help or args.info or args.shell_completion
     if not informational:
+        resolved = resume.resolve(args.overrides, args.multirun)
+        argv, args.overrides = [*argv, *resolved[len(args.overrides):]], resolved
         check(args.overrides, args.config_name or "train")
     sys.argv = ["nnfw train", *flags_first(argv, args.overrides)]
     FINISHED.clear()

@@ -245,6 +245,8 @@ RULES: dict[str, Callable[[Any], str | None]] = {
     "data.test_fraction": _number(0, 1),
     "data.path": _existing_file,
     "ckpt_path": _existing_file,
+    "init_from": _existing_file,
+    "resume": _optional(_one_of(("auto",))),
     "model.hidden_sizes": _hidden_sizes,
     "model.activation": _one_of(ACTIVATIONS),
     "model.init": _one_of(INITS),

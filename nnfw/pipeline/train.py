@@ -18,8 +18,10 @@ from lightning.pytorch.utilities.exceptions import SIGTERMException
 from omegaconf import DictConfig, OmegaConf
 
 from nnfw.errors import Interrupted, UserError
+from nnfw.pipeline.checkpoints import load_checkpoint
 from nnfw.pipeline.console import console, results_table, show_config
 from nnfw.tasks import TASKS, SupervisedTask
+from nnfw.tasks.base import weights_mismatch
 
 #: Lightning's start-up chatter (GPU/TPU availability, tips) is not what users came for.
 QUIET_LOGGERS = ("lightning.pytorch.utilities.rank_zero", "lightning.pytorch.accelerators.cuda",
@@ -80,6 +82,16 @@ def build_task(cfg: DictConfig, datamodule: pl.LightningDataModule) -> Supervise
     )
 
 
+def initialize(task: SupervisedTask, path: Path) -> None:
+    """Start from a checkpoint's weights only: a fine-tuning or warm start, not a continued run."""
+    stored = load_checkpoint(path)["state_dict"]
+    problem = weights_mismatch(task.state_dict(), stored)
+    if problem:
+        raise UserError(f"init_from={path} does not fit this model ({problem})",
+                        "start from a checkpoint of the same model options on data of the same sizes")
+    task.load_state_dict(stored)
+
+
 def build_trainer(cfg: DictConfig) -> pl.Trainer:
     callbacks = [instantiate(c) for c in (cfg.callbacks or {}).values() if c]
     loggers = [instantiate(c) for c in (cfg.logger or {}).values() if c]
@@ -128,6 +140,8 @@ def train(cfg: DictConfig, run_dir: Path) -> dict[str, Any]:
     datamodule = instantiate(cfg.data)
     datamodule.setup("fit")
     task = build_task(cfg, datamodule)
+    if cfg.get("init_from"):
+        initialize(task, Path(cfg.init_from))
     trainer = build_trainer(cfg)
 
     started = time.perf_counter()
