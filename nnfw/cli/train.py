@@ -10,7 +10,8 @@ from omegaconf import DictConfig
 
 from nnfw.config import locate, resolvers, resume
 from nnfw.config.checks import check
-from nnfw.pipeline.sweep import FINISHED, exit_status, job_summaries
+from nnfw.pipeline.runs import job_summaries
+from nnfw.pipeline.sweep import FINISHED, exit_status
 
 resolvers.register()
 

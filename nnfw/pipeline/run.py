@@ -16,7 +16,8 @@ from nnfw.pipeline.summary import clean_metrics, failed_summary, write_summary
 
 
 def run_job(cfg: DictConfig) -> float | None:
-    """Train one config; returns the monitored metric (for sweepers), None when the job failed."""
+    """Train one config; returns its objective's value read back from its summary (for sweepers),
+    None when the job failed (the Optuna sweeper records a failed trial)."""
     from nnfw.pipeline.train import train
 
     hydra_cfg = HydraConfig.get()
@@ -50,7 +51,14 @@ def run_job(cfg: DictConfig) -> float | None:
     summary["metrics"] = clean_metrics(summary["metrics"])
     summary["wall_time_s"] = round(time.perf_counter() - started, 3)
     summary["overrides"] = list(hydra_cfg.overrides.task)
+    summary["objective"] = objective(cfg)
     write_summary(run_dir, summary)
     print(run_dir)
-    monitored = summary["metrics"].get(cfg.callbacks.model_checkpoint.monitor) if cfg.get("callbacks") else None
-    return monitored if isinstance(monitored, float) else None
+    value = summary["metrics"].get(summary["objective"])
+    return value if isinstance(value, float) else None
+
+
+def objective(cfg: DictConfig) -> str:
+    """The metric a sweeper optimizes: `objective`, else the one checkpoints are chosen by."""
+    monitor = ((cfg.get("callbacks") or {}).get("model_checkpoint") or {}).get("monitor")
+    return cfg.get("objective") or monitor or "val/loss"
