@@ -17,7 +17,7 @@ resolvers.register()
 
 
 @hydra.main(version_base="1.3", config_path=locate.config_path_for_hydra(), config_name="train")
-def _hydra_entry(cfg: DictConfig) -> float | None:
+def _hydra_entry(cfg: DictConfig) -> float:
     from nnfw.pipeline.run import run_job  # torch and Lightning load only from here on
 
     return run_job(cfg)
@@ -43,5 +43,5 @@ def run(argv: list[str]) -> int:
     FINISHED.clear()
     _hydra_entry()
     if args.multirun and "sweep_dir" in FINISHED:
-        return exit_status(job_summaries(FINISHED["sweep_dir"]))
+        return exit_status(job_summaries(FINISHED["sweep_dir"]), FINISHED["search"])
     return 0

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import os
 import sys
 import time
@@ -13,11 +14,16 @@ from omegaconf import DictConfig
 
 from nnfw.errors import Interrupted, UserError
 from nnfw.pipeline.summary import clean_metrics, failed_summary, write_summary
+from nnfw.pipeline.sweep import minimizing
 
 
-def run_job(cfg: DictConfig) -> float | None:
-    """Train one config; returns its objective's value read back from its summary (for sweepers),
-    None when the job failed (the Optuna sweeper records a failed trial)."""
+def run_job(cfg: DictConfig) -> float:
+    """Train one config; returns its objective's value read back from its summary (for sweepers).
+
+    A job that failed, or has no value for its objective, returns the worst value there is
+    (inf when the sweeper minimizes): the search goes on and steers away from it, whatever the
+    sampler (Optuna refuses NaN, and ends a grid search on a None).
+    """
     from nnfw.pipeline.train import train
 
     hydra_cfg = HydraConfig.get()
@@ -37,7 +43,7 @@ def run_job(cfg: DictConfig) -> float | None:
     except Exception as error:
         exit_code = error.exit_code if isinstance(error, UserError) else 1
         write_summary(run_dir, failed_summary(error, time.perf_counter() - started, exit_code=exit_code,
-                                              overrides=list(hydra_cfg.overrides.task)))
+                                              overrides=list(hydra_cfg.overrides.task), objective=objective(cfg)))
         if isinstance(error, UserError) and not os.environ.get("NNFW_DEBUG"):
             from nnfw.cli.main import report
 
@@ -47,7 +53,7 @@ def run_job(cfg: DictConfig) -> float | None:
         elif not multirun:
             raise
         print(run_dir)
-        return None  # a failed job does not stop the sweep; the sweep report lists it
+        return worst(hydra_cfg)  # a failed job does not stop the sweep; the sweep report lists it
     summary["metrics"] = clean_metrics(summary["metrics"])
     summary["wall_time_s"] = round(time.perf_counter() - started, 3)
     summary["overrides"] = list(hydra_cfg.overrides.task)
@@ -55,7 +61,12 @@ def run_job(cfg: DictConfig) -> float | None:
     write_summary(run_dir, summary)
     print(run_dir)
     value = summary["metrics"].get(summary["objective"])
-    return value if isinstance(value, float) else None
+    return value if isinstance(value, float) and math.isfinite(value) else worst(hydra_cfg)
+
+
+def worst(hydra_cfg: DictConfig) -> float:
+    """The worst objective value for this sweep's direction (minimize unless it says maximize)."""
+    return -math.inf if minimizing(hydra_cfg.sweeper) is False else math.inf
 
 
 def objective(cfg: DictConfig) -> str:

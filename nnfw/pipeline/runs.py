@@ -93,6 +93,15 @@ def best_run(runs: Runs, metric: str, minimize: bool | None = None) -> tuple[str
     return (min if lower else max)(scored, key=lambda item: item[1])
 
 
+def _short(text: str) -> str:
+    """A number as 4 significant digits (search trials draw values like 0.0041978253...), else as given."""
+    try:
+        number = float(text)
+    except ValueError:
+        return text
+    return f"{number:.4g}" if len(text) > 8 else text
+
+
 def rows(runs: Runs, metrics: Iterable[str] = ()) -> tuple[list[str], list[list[str]]]:
     """Columns and rows: run, the overrides that differ, status, each run's objective and `metrics`, epochs, time."""
     keys = differing_keys(runs)
@@ -102,7 +111,7 @@ def rows(runs: Runs, metrics: Iterable[str] = ()) -> tuple[list[str], list[list[
     for name, summary in runs:
         given = overrides_of(summary)
         numbers = [value(summary, m) for m in shown]
-        table.append([name, *(given.get(k, "") for k in keys), summary.get("status", ""),
+        table.append([name, *(_short(given.get(k, "")) for k in keys), summary.get("status", ""),
                       *("" if n is None else f"{n:.4g}" for n in numbers),
                       str(summary.get("epochs", "")),
                       f"{summary['wall_time_s']:.1f}" if isinstance(summary.get("wall_time_s"), (int, float)) else ""])
@@ -122,7 +131,7 @@ def render(runs: Runs, format: str = "table", metrics: Iterable[str] = (), title
     table = Table(title=title, title_justify="left")
     numeric = set(columns[columns.index("status") + 1:])
     for column in columns:
-        table.add_column(column, justify="right" if column in numeric else "left")
+        table.add_column(column, justify="right" if column in numeric else "left", overflow="fold")
     for line in body:
         table.add_row(*line)
     return table

@@ -16,21 +16,22 @@ from rich.console import Console
 
 from nnfw.pipeline.runs import Runs, best_run, job_summaries, objective, render
 
-#: The sweep directory of the last multirun that ended in this process.
-FINISHED: dict[str, Path] = {}
+#: The last multirun that ended in this process: its sweep directory, and whether it was a search.
+FINISHED: dict[str, Any] = {}
 
 
-def exit_status(summaries: Runs) -> int:
-    """0 when every job completed; 2 when those that did not failed on bad input; else 1."""
+def exit_status(summaries: Runs, search: bool = False) -> int:
+    """0 when every job completed (or, in a search, any did: failed trials are part of searching);
+    2 when those that did not failed on bad input; else 1."""
     codes = [s.get("exit_code", 1) for _, s in summaries if s["status"] != "completed"]
-    if not codes:
+    if not codes or (search and len(codes) < len(summaries)):
         return 0
     return 2 if all(code == 2 for code in codes) else 1
 
 
-def minimizing(config: DictConfig) -> bool | None:
-    """Whether a search minimizes its objective (from its sweeper's direction); None: judge by the name."""
-    direction = str(config.hydra.sweeper.get("direction", ""))
+def minimizing(sweeper: DictConfig) -> bool | None:
+    """Whether a search minimizes its objective (its sweeper's `direction`); None: no direction given."""
+    direction = str(sweeper.get("direction", ""))
     return {"minimize": True, "maximize": False}.get(direction.rsplit(".", 1)[-1].lower())
 
 
@@ -45,8 +46,9 @@ class SweepReport(Callback):
             if summary["status"] != "completed":
                 print(f"job {name} {summary['status']}: {summary.get('error', 'no summary.json')}")
         metric = next((objective(s) for _, s in summaries if s.get("objective")), None)
-        best = best_run(summaries, metric, minimizing(config)) if metric else None
+        minimize = minimizing(config.hydra.sweeper)
+        best = best_run(summaries, metric, minimize) if metric else None
         if best:
             print(f"best: job {best[0]} with {metric} = {best[1]:.6g}")
         print(sweep_dir)
-        FINISHED["sweep_dir"] = sweep_dir
+        FINISHED.update(sweep_dir=sweep_dir, search=minimize is not None)
