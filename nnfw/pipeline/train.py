@@ -109,14 +109,27 @@ def evaluation_checkpoint(trainer: pl.Trainer, restore_best: bool) -> str | None
 
 
 def log_hparams(trainer: pl.Trainer, cfg: DictConfig, metrics: dict[str, float]) -> None:
-    """The run's choices beside its final metrics, for TensorBoard's hparams tab."""
+    """The run's choices beside its final metrics, for TensorBoard's hparams tab.
+
+    Each run writes its session only, not an experiment (Lightning writes both): with no
+    experiment in the logdir, TensorBoard builds the tab from every run's session, so all the
+    runs of a sweep appear in one table even when their options or metrics differ.
+    """
+    from lightning.fabric.utilities.logger import _flatten_dict
+    from torch.utils.tensorboard.summary import hparams
+
     params = {"seed": cfg.seed, **{f"choice/{k}": v for k, v in HydraConfig.get().runtime.choices.items()
                                    if not k.startswith("hydra")}}
     for section in ("model", "data", "optimizer", "regularization"):
         params[section] = OmegaConf.to_container(cfg[section], resolve=True)
+    final = {k: v for k, v in metrics.items() if isinstance(v, float)}
     for logger in trainer.loggers:
         if isinstance(logger, TensorBoardLogger):
-            logger.log_hyperparams(params, metrics={k: v for k, v in metrics.items() if isinstance(v, float)})
+            flat = logger._sanitize_params(_flatten_dict(params))
+            logger.log_metrics(final, step=trainer.global_step)  # the values the tab shows: the last ones
+            _, session_start, session_end = hparams(flat, final)
+            for summary in (session_start, session_end):
+                logger.experiment._get_file_writer().add_summary(summary, trainer.global_step)
 
 
 def fit(trainer: pl.Trainer, task: SupervisedTask, datamodule: pl.LightningDataModule, ckpt_path: str | None) -> None:
