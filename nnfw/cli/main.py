@@ -29,6 +29,7 @@ SUBCOMMANDS: dict[str, tuple[Callable[[list[str]], int], str]] = {
     "export": (_lazy("export"), "export a model: nnfw export run=RUN_DIR format=onnx|torchscript [output=FILE]"),
     "sample": (_lazy("sample"), "generate text from a language model: nnfw sample ckpt=PATH prompt=TEXT length=500"),
     "runs": (_lazy("runs"), "a table of finished runs: nnfw runs [DIR] [--sort val/acc] [--format csv|markdown]"),
+    "tensorboard": (_lazy("tensorboard"), "start TensorBoard on the runs: nnfw tensorboard [DIR] [tensorboard options]"),
     "list": (_lazy("listing"), "list config groups and their options: nnfw list [GROUP]"),
 }
 
