@@ -101,7 +101,8 @@ class ArrayDataModule(pl.LightningDataModule):
     def _loader(self, split: str, shuffle: bool) -> TensorLoader:
         features, targets = self.tensors[split]
         size = len(features) if self.batch_size == "full" else int(self.batch_size)
-        return TensorLoader(features, targets, size, shuffle=shuffle, seed=self.seed)
+        epoch = (lambda: self.trainer.current_epoch) if split == "train" and self.trainer is not None else None
+        return TensorLoader(features, targets, size, shuffle=shuffle, seed=self.seed, epoch=epoch)
 
     def train_dataloader(self) -> TensorLoader:
         return self._loader("train", shuffle=self.shuffle)
