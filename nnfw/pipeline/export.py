@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import os
+import warnings
 from collections.abc import Callable
 from pathlib import Path
 
@@ -26,6 +27,8 @@ from nnfw.pipeline.train import quiet
 TOLERANCE = 1e-5
 #: input kind -> its dimensions (after the batch) that vary between calls
 VARYING_DIMS = {"characters": {1: "time"}}
+#: what torch says while exporting that users can do nothing about
+EXPORT_NOISE = (r"The tensor attributes .* were assigned during export", r"_check_is_size will be removed")
 SUFFIXES = {"onnx": "model.onnx", "torchscript": "model.torchscript.pt"}
 
 
@@ -75,7 +78,10 @@ def export(restored: Restored, format: str, path: Path) -> float | None:
     varying = VARYING_DIMS.get(DATA_INPUTS.get(restored.config.data.get("_target_")), {})
     path.parent.mkdir(parents=True, exist_ok=True)
     temporary = path.with_name(f".{path.name}.tmp")
-    with torch.no_grad():
+    with torch.no_grad(), warnings.catch_warnings():
+        for pattern in EXPORT_NOISE:
+            warnings.filterwarnings("ignore", message=pattern)
+        warnings.simplefilter("ignore", torch.jit.TracerWarning)  # recurrent layers' shape checks; the check below covers them
         run = EXPORTERS[format](model, example, temporary, varying)
         if run is None:
             os.replace(temporary, path)
