@@ -48,6 +48,8 @@ def print_help() -> None:
         "  nnfw train experiment=xor                    # a tutorial example",
         "  nnfw train -m optimizer.lr=1e-3,1e-2 regularization.dropout=0,0.3",
         "  nnfw train --help                            # Hydra's help for the train config",
+        "  nnfw train -m hparams_search=spirals         # an Optuna search (pip install 'nnfw[search]')",
+        "  nnfw eval run=outputs/DATE/RUN               # every subcommand answers --help",
         "  nnfw eval run=outputs/DATE/RUN               # any subcommand: nnfw SUBCOMMAND --help",
         "",
         "Set NNFW_DEBUG=1 to see the traceback behind an error message.",
