@@ -10,11 +10,10 @@ ABOUT = "Evaluate a checkpoint on the test (or val) split of the data it was tra
 
 
 def run(argv: list[str]) -> int:
-    if any(word in ("-h", "--help") for word in argv):
-        options.print_help("eval", ABOUT)
+    given = options.read("eval", ABOUT, argv)
+    if given is None:
         return 0
-    cfg = options.compose("eval", argv)
-    checkpoint = options.checkpoint(cfg, "eval")
+    cfg, checkpoint = given
     output = Path(cfg.output).expanduser() if cfg.output else options.run_dir_of(checkpoint) / "eval.json"
 
     from nnfw.pipeline.console import console, results_table

@@ -10,11 +10,10 @@ ABOUT = "Export a checkpoint's model to ONNX or TorchScript; the file is checked
 
 
 def run(argv: list[str]) -> int:
-    if any(word in ("-h", "--help") for word in argv):
-        options.print_help("export", ABOUT)
+    given = options.read("export", ABOUT, argv)
+    if given is None:
         return 0
-    cfg = options.compose("export", argv)
-    checkpoint = options.checkpoint(cfg, "export")
+    cfg, checkpoint = given
 
     from nnfw.pipeline.export import SUFFIXES, TOLERANCE, export
     from nnfw.pipeline.restore import restore

@@ -56,3 +56,12 @@ def print_help(command: str, about: str) -> None:
     """The command's purpose, then its root config: every option with its default and comment."""
     text = (locate.config_dir() / f"{command}.yaml").read_text()
     print(f"usage: nnfw {command} key=value ...", "", about, "", "options (conf/" + command + ".yaml):", text, sep="\n")
+
+
+def read(command: str, about: str, argv: list[str]) -> tuple[DictConfig, Path] | None:
+    """A checkpoint command's options and checkpoint, checked; None once `--help` has been answered."""
+    if any(word in ("-h", "--help") for word in argv):
+        print_help(command, about)
+        return None
+    cfg = compose(command, argv)
+    return cfg, checkpoint(cfg, command)

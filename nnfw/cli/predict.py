@@ -10,11 +10,10 @@ ABOUT = "Predict for new inputs with a checkpoint: one CSV row per input (class 
 
 
 def run(argv: list[str]) -> int:
-    if any(word in ("-h", "--help") for word in argv):
-        options.print_help("predict", ABOUT)
+    given = options.read("predict", ABOUT, argv)
+    if given is None:
         return 0
-    cfg = options.compose("predict", argv)
-    checkpoint = options.checkpoint(cfg, "predict")
+    cfg, checkpoint = given
     source, output = Path(str(cfg.input)).expanduser(), Path(str(cfg.output)).expanduser()
 
     from nnfw.pipeline.inputs import reader_for
