@@ -71,6 +71,16 @@ def test_a_run_directory_that_cannot_be_created_exits_2(train, tmp_path):
     assert blocker.read_text() == "keep me"
 
 
+def test_a_search_without_the_optuna_sweeper_names_the_extra_to_install(train, monkeypatch):
+    from nnfw.config import checks
+
+    monkeypatch.setattr(checks, "SEARCH_PLUGIN", "hydra_plugins.not_installed")
+    result = train("-m", "hparams_search=spirals")
+    assert result.code == 2
+    assert "hparams_search=spirals needs Hydra's Optuna sweeper" in result.err
+    assert "pip install 'nnfw[search]'" in result.err
+
+
 def test_debug_switch_shows_the_traceback(train, monkeypatch):
     monkeypatch.setenv("NNFW_DEBUG", "1")
     from nnfw.errors import UserError

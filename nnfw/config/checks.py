@@ -321,6 +321,20 @@ def check_run_dir(cfg: DictConfig, overrides: list[str]) -> None:
                             f"choose another {key}")
 
 
+#: the Hydra plugin every hparams_search option runs on
+SEARCH_PLUGIN = "hydra_plugins.hydra_optuna_sweeper"
+
+
+def check_search_plugin(parsed: list[Any]) -> None:
+    """`hparams_search=...` needs the Optuna sweeper, an optional extra: say so rather than fail to compose."""
+    import importlib.util
+
+    searches = [o for o in parsed if o.get_key_element() == "hparams_search" and o.value() is not None]
+    if searches and importlib.util.find_spec(SEARCH_PLUGIN) is None:
+        raise UserError(f"{searches[0].input_line} needs Hydra's Optuna sweeper, which is not installed",
+                        "pip install 'nnfw[search]' (hydra-optuna-sweeper)")
+
+
 # ----------------------------------------------------------------------------- entry
 
 
@@ -339,6 +353,7 @@ def check(overrides: list[str], config_name: str = "train") -> DictConfig:
     except (HydraException, OmegaConfBaseException):
         base = compose([], config_name)
     check_groups(parsed, base)
+    check_search_plugin(parsed)
     check_keys(parsed, base)
     first = None
     for combo in expanded(parsed):
