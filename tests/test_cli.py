@@ -11,7 +11,8 @@ from nnfw.config import locate
 def test_help_lists_subcommands_and_every_group_with_its_options():
     result = run_cli("--help")
     assert result.returncode == 0
-    assert "train" in result.stdout and "list" in result.stdout and "sample" in result.stdout
+    for subcommand in ("train", "eval", "predict", "export", "sample", "runs", "tensorboard", "list"):
+        assert f"\n  {subcommand} " in result.stdout, subcommand
     for group, options in locate.groups().items():
         assert group in result.stdout
         for option in options:
@@ -69,3 +70,11 @@ def test_checkout_launcher_runs_without_installation(tmp_path):
                             cwd=tmp_path, capture_output=True, text=True)
     assert result.returncode == 0
     assert "optimizer: adagrad, adam, adamw, rmsprop, sgd" in result.stdout
+
+
+def test_each_checkpoint_command_has_help_listing_its_options():
+    for command, option in (("eval", "split:"), ("predict", "input:"), ("export", "format:")):
+        result = run_cli(command, "--help")
+        assert result.returncode == 0, result.stderr
+        assert f"usage: nnfw {command}" in result.stdout and option in result.stdout
+    assert "--sort" in run_cli("runs", "--help").stdout

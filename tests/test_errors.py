@@ -61,6 +61,11 @@ CONFIG_ERRORS = [
     (["data=fashion_mnist", "data.root=/no/such/root"], ["/no/such/root/FashionMNIST/raw"]),
     (["data=cifar10", "data.root=/no/such/root"], ["CIFAR10 files not found: /no/such/root/cifar-10-batches-py/data_batch_1",
                                                    "put data_batch_1"]),
+    # continuing and warm-starting runs
+    (["init_from=/no/such.ckpt"], ["init_from names a file that does not exist", "/no/such.ckpt"]),
+    (["resume=always"], ["resume must be one of auto"]),
+    (["ckpt_path=/no/such.ckpt", "init_from=/no/such.ckpt"], ["give ckpt_path=... (continue a run) or init_from=..."]),
+    (["-m", "resume=auto", "seed=1,2"], ["resume=auto continues one run, not a sweep"]),
 ]
 
 
@@ -82,6 +87,16 @@ def test_a_run_directory_that_cannot_be_created_exits_2(train, tmp_path):
     assert result.code == 2
     assert f"{blocker} is not a writable directory" in result.err
     assert blocker.read_text() == "keep me"
+
+
+def test_a_search_without_the_optuna_sweeper_names_the_extra_to_install(train, monkeypatch):
+    from nnfw.config import checks
+
+    monkeypatch.setattr(checks, "SEARCH_PLUGIN", "hydra_plugins.not_installed")
+    result = train("-m", "hparams_search=spirals")
+    assert result.code == 2
+    assert "hparams_search=spirals needs Hydra's Optuna sweeper" in result.err
+    assert "pip install 'nnfw[search]'" in result.err
 
 
 def test_debug_switch_shows_the_traceback(train, monkeypatch):
@@ -149,3 +164,107 @@ def test_a_run_that_fails_on_bad_data_still_writes_its_summary(train, tmp_path: 
     summary = result.summary
     assert summary["status"] == "failed"
     assert "no rows" in summary["error"]
+
+
+# ----------------------------------------------------------------------------- checkpoint commands
+
+#: (argv, words the message must contain); CKPT stands for a real checkpoint, OUT for an output path
+COMMAND_ERRORS = [
+    (["eval"], ["nnfw eval needs a checkpoint", "run=outputs/DATE/RUN"]),
+    (["eval", "ckpt=/no/such.ckpt"], ["checkpoint not found: /no/such.ckpt"]),
+    (["eval", "run=/no/run"], ["checkpoint not found: /no/run/checkpoints/best.ckpt"]),
+    (["eval", "ckpt=CKPT", "run=/no/run"], ["give ckpt=PATH or run=RUN_DIR, not both"]),
+    (["eval", "ckpt=CKPT", "splt=val"], ["unknown option 'splt' for nnfw eval", "did you mean 'split'"]),
+    (["eval", "ckpt=CKPT", "split=train"], ["split must be one of test, val"]),
+    (["eval", "ckpt=CKPT", "accelerator=tpu"], ["accelerator must be one of cpu, gpu, mps, auto"]),
+    (["export", "ckpt=CKPT", "format=onxx"], ["format must be one of onnx, torchscript", "did you mean 'onnx'"]),
+    (["export", "ckpt=CKPT", "fromat=onnx"], ["unknown option 'fromat' for nnfw export", "did you mean 'format'"]),
+    (["predict", "ckpt=CKPT", "output=OUT"], ["input must be set"]),
+    (["predict", "ckpt=CKPT", "input=/no/such.csv", "output=OUT"], ["input names a file that does not exist"]),
+    (["predict", "ckpt=CKPT", "input=CKPT", "output=OUT", "batch_size=0"], ["batch_size must be >= 1"]),
+    (["predict", "ckpt=CKPT", "input=CKPT", "output=OUT", "batch_size=many"], ["batch_size must be an integer"]),
+    (["predict", "ckpt=CKPT", "input"], ["cannot read the override 'input'"]),
+    (["runs", "/no/dir"], ["no such directory: /no/dir"]),
+    (["runs", "--format", "xml"], ["invalid choice: 'xml'", "choose from 'table', 'csv', 'markdown'"]),
+    (["runs", "--sortt", "val/acc"], ["unrecognized arguments: --sortt"]),
+    (["tensorboard", "/no/dir"], ["no such directory: /no/dir"]),
+]
+
+
+@pytest.fixture(scope="module")
+def small_checkpoint(tmp_path_factory) -> Path:
+    from conftest import QUIET
+    from nnfw.cli.main import main
+
+    run_dir = tmp_path_factory.mktemp("small") / "run"
+    with pytest.raises(SystemExit) as stop:
+        main(["train", *QUIET, "data=xor", "model=linear", "trainer.max_epochs=1", "logger=none",
+              f"hydra.run.dir={run_dir}"])
+    assert stop.value.code == 0
+    return run_dir / "checkpoints" / "best.ckpt"
+
+
+def nnfw(argv: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str]:
+    from nnfw.cli.main import main
+
+    with pytest.raises(SystemExit) as stop:
+        main(argv)
+    return int(stop.value.code or 0), capsys.readouterr().err
+
+
+@pytest.mark.parametrize(("argv", "words"), COMMAND_ERRORS, ids=[" ".join(a) for a, _ in COMMAND_ERRORS])
+def test_checkpoint_command_errors_exit_2_with_their_message_and_write_nothing(small_checkpoint, tmp_path, capsys,
+                                                                             argv, words):
+    output = tmp_path / "out.csv"
+    argv = [a.replace("CKPT", str(small_checkpoint)).replace("OUT", str(output)) for a in argv]
+    before = sorted(small_checkpoint.parent.parent.rglob("*"))
+    code, err = nnfw(argv, capsys)
+    assert code == 2
+    assert err.startswith("nnfw: error:")
+    for word in words:
+        assert word in err
+    assert "Traceback" not in err
+    assert not output.exists()
+    assert sorted(small_checkpoint.parent.parent.rglob("*")) == before
+
+
+@pytest.mark.parametrize("argv", [["eval", "ckpt=/no/such.ckpt"], ["export", "format=onxx"], ["predict", "inptu=x"],
+                                  ["runs", "--format", "xml"]], ids=" ".join)
+def test_checkpoint_command_errors_answer_before_torch_is_imported(argv):
+    from conftest import run_cli
+
+    result = run_cli(*argv, python_flags=("-X", "importtime"))
+    assert result.returncode == 2, result.stderr
+    imported = {line.split("|")[-1].strip() for line in result.stderr.splitlines() if "|" in line}
+    assert "torch" not in imported
+
+
+FOREIGN = {
+    "a foreign _target_": "foreign _target_ 'os.system'",
+    "a pickled object": "refusing to load",
+    "not a checkpoint": "is corrupt or truncated",
+}
+
+
+@pytest.mark.parametrize("command", ["eval", "predict", "export"])
+@pytest.mark.parametrize("kind", FOREIGN)
+def test_checkpoint_commands_refuse_a_foreign_checkpoint(small_checkpoint, tmp_path, capsys, command, kind):
+    import torch
+
+    foreign = tmp_path / "foreign.ckpt"
+    if kind == "a foreign _target_":
+        checkpoint = torch.load(small_checkpoint, weights_only=True)
+        checkpoint["nnfw"]["config"]["model"]["_target_"] = "os.system"
+        torch.save(checkpoint, foreign)
+    elif kind == "a pickled object":
+        torch.save({"state_dict": {}, "nnfw": Path("x")}, foreign)
+    else:
+        foreign.write_bytes(b"not a checkpoint\n" * 64)
+    source, output = tmp_path / "in.csv", tmp_path / "out.file"
+    source.write_text("x1,x2\n0,1\n")
+    extra = {"eval": [f"output={output}"], "predict": [f"input={source}", f"output={output}"],
+             "export": [f"output={output}"]}[command]
+    code, err = nnfw([command, f"ckpt={foreign}", *extra], capsys)
+    assert code == 2
+    assert FOREIGN[kind] in err and "Traceback" not in err
+    assert not output.exists()

@@ -87,7 +87,7 @@ def test_the_confusion_matrix_counts_every_validation_image():
 
 
 def test_per_channel_statistics_travel_in_the_checkpoint_and_restore_the_model(train, tmp_path):
-    from nnfw.pipeline.restore import load_model
+    from nnfw.pipeline.restore import restore
 
     root = write_cifar10(tmp_path / "files")
     result = train("model=cnn", "data=cifar10", f"data.root={root}", "trainer.max_epochs=1")
@@ -95,7 +95,8 @@ def test_per_channel_statistics_travel_in_the_checkpoint_and_restore_the_model(t
     path = result.run_dir / "checkpoints" / "best.ckpt"
     state = torch.load(path, weights_only=True)["ImageDataModule"]
     assert np.asarray(state["mean"]).shape == (3, 1, 1)
-    model, spec, _ = load_model(path)
+    restored = restore(path)
+    model, spec = restored.task.model, restored.spec
     assert spec.image_shape == (3, 32, 32)
     assert model(torch.zeros(2, 3, 32, 32)).shape == (2, 10)
 

@@ -40,18 +40,17 @@ def test_compile_leaves_recurrent_layers_alone_and_compiles_the_rest():
 @pytest.mark.slow
 def test_a_compiled_model_trains_and_its_checkpoint_loads_into_a_plain_model(train):
     import torch
-    from hydra.utils import instantiate
     from torch._dynamo.utils import counters
 
-    from nnfw.pipeline.restore import load_model
+    from nnfw.pipeline.restore import restore
 
     compiled_before = counters["frames"]["ok"]
     result = train("data=moons", "model.compile=true", "trainer.max_epochs=3")
     assert result.code == 0, result.err
     assert counters["frames"]["ok"] > compiled_before  # torch.compile did compile the model
-    model, _, config = load_model(result.run_dir / "checkpoints" / "best.ckpt")
+    restored = restore(result.run_dir / "checkpoints" / "best.ckpt")
+    model, datamodule = restored.task.model, restored.datamodule
     assert not hasattr(model.forward, "_torchdynamo_orig_callable")
-    datamodule = instantiate(config["data"])
     datamodule.setup("test")
     features, targets = datamodule.tensors["test"]
     with torch.no_grad():
@@ -62,7 +61,7 @@ def test_a_compiled_model_trains_and_its_checkpoint_loads_into_a_plain_model(tra
 def test_channels_last_trains_a_cnn_whose_checkpoint_loads_into_a_plain_model(train):
     import torch
 
-    from nnfw.pipeline.restore import load_model
+    from nnfw.pipeline.restore import restore
 
     result = train("model=cnn", "data=digits", "model.channels_last=true", "trainer.max_epochs=2")
     assert result.code == 0, result.err
@@ -70,5 +69,5 @@ def test_channels_last_trains_a_cnn_whose_checkpoint_loads_into_a_plain_model(tr
     weights = torch.load(result.run_dir / "checkpoints" / "best.ckpt", weights_only=True)["state_dict"]
     conv = next(tensor for tensor in weights.values() if tensor.ndim == 4 and tensor.shape[1] > 1)
     assert conv.is_contiguous(memory_format=torch.channels_last) and not conv.is_contiguous()
-    model, _, _ = load_model(result.run_dir / "checkpoints" / "best.ckpt")
+    model = restore(result.run_dir / "checkpoints" / "best.ckpt").task.model
     assert next(p for p in model.parameters() if p.ndim == 4 and p.shape[1] > 1).is_contiguous()  # plain NCHW

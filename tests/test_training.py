@@ -72,6 +72,10 @@ def test_a_multirun_sweep_writes_one_run_directory_per_job(tmp_path, capsys):
     summaries = sorted(sweep_dir.glob("*/summary.json"))
     assert len(summaries) == 4
     assert all(json.loads(p.read_text())["status"] == "completed" for p in summaries)
+    out = capsys.readouterr().out
+    table = out[out.index("sweep: 4 jobs"):]
+    assert "optimizer.lr" in table and "model" in table  # the overrides that differ, as columns
+    assert sum("completed" in line for line in table.splitlines()) == 4
 
 
 def logged(run_dir, column: str) -> list[float]:
@@ -158,5 +162,6 @@ def test_a_joblib_sweep_runs_its_jobs_in_worker_processes_and_reports_them(tmp_p
     assert result.returncode == 0, result.stderr
     summaries = [json.loads((sweep_dir / str(job) / "summary.json").read_text()) for job in (0, 1)]
     assert [s["status"] for s in summaries] == ["completed", "completed"]
-    assert "data=xor" in result.stdout and "data=and" in result.stdout  # the sweep table
+    table = [line for line in result.stdout.splitlines() if "completed" in line]  # the sweep table
+    assert len(table) == 2 and "xor" in table[0] and "and" in table[1]
     assert result.stdout.strip().splitlines()[-1] == str(sweep_dir)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import os
 import sys
 from collections.abc import Callable
@@ -11,29 +12,25 @@ from nnfw.errors import UserError, suggestion
 USAGE = "usage: nnfw [--help] [--version] SUBCOMMAND [ARGS...]"
 
 
-def _train(argv: list[str]) -> int:
-    from nnfw.cli.train import run
+def _lazy(module: str) -> Callable[[list[str]], int]:
+    """The `run` of nnfw.cli.MODULE, imported only when its subcommand is chosen (help stays torch-free)."""
 
-    return run(argv)
+    def handler(argv: list[str]) -> int:
+        return importlib.import_module(f"nnfw.cli.{module}").run(argv)
 
-
-def _sample(argv: list[str]) -> int:
-    from nnfw.cli.sample import run
-
-    return run(argv)
-
-
-def _list(argv: list[str]) -> int:
-    from nnfw.cli.listing import run
-
-    return run(argv)
+    return handler
 
 
 #: subcommand -> (handler, one-line description)
 SUBCOMMANDS: dict[str, tuple[Callable[[list[str]], int], str]] = {
-    "train": (_train, "train a model: nnfw train [-m] [group=option] [key=value ...]"),
-    "sample": (_sample, "generate text from a language model: nnfw sample ckpt=PATH prompt=TEXT length=500"),
-    "list": (_list, "list config groups and their options: nnfw list [GROUP]"),
+    "train": (_lazy("train"), "train a model: nnfw train [-m] [group=option] [key=value ...]"),
+    "eval": (_lazy("eval"), "evaluate a checkpoint on its test split: nnfw eval run=RUN_DIR [split=val]"),
+    "predict": (_lazy("predict"), "predict for new inputs: nnfw predict run=RUN_DIR input=FILE output=FILE.csv"),
+    "export": (_lazy("export"), "export a model: nnfw export run=RUN_DIR format=onnx|torchscript [output=FILE]"),
+    "sample": (_lazy("sample"), "generate text from a language model: nnfw sample ckpt=PATH prompt=TEXT length=500"),
+    "runs": (_lazy("runs"), "a table of finished runs: nnfw runs [DIR] [--sort val/acc] [--format csv|markdown]"),
+    "tensorboard": (_lazy("tensorboard"), "start TensorBoard on the runs: nnfw tensorboard [DIR] [tensorboard options]"),
+    "list": (_lazy("listing"), "list config groups and their options: nnfw list [GROUP]"),
 }
 
 
@@ -41,7 +38,7 @@ def print_help() -> None:
     from nnfw.config import locate
 
     lines = [USAGE, "", "Train neural networks from composable Hydra configs.", "", "subcommands:"]
-    lines += [f"  {name:<10} {about}" for name, (_, about) in SUBCOMMANDS.items()]
+    lines += [f"  {name:<12} {about}" for name, (_, about) in SUBCOMMANDS.items()]
     lines += ["", "config groups (choose with group=option, e.g. nnfw train model=mlp data=moons):"]
     lines += [f"  {group:<15} {', '.join(opts)}" for group, opts in locate.groups().items()]
     lines += [
@@ -51,6 +48,9 @@ def print_help() -> None:
         "  nnfw train experiment=xor                    # a tutorial example",
         "  nnfw train -m optimizer.lr=1e-3,1e-2 regularization.dropout=0,0.3",
         "  nnfw train --help                            # Hydra's help for the train config",
+        "  nnfw train -m hparams_search=spirals         # an Optuna search (pip install 'nnfw[search]')",
+        "  nnfw eval run=outputs/DATE/RUN               # every subcommand answers --help",
+        "  nnfw eval run=outputs/DATE/RUN               # any subcommand: nnfw SUBCOMMAND --help",
         "",
         "Set NNFW_DEBUG=1 to see the traceback behind an error message.",
     ]

@@ -78,10 +78,11 @@ def run(argv: list[str]) -> int:
         raise UserError(f"checkpoint not found: {path}", "give ckpt=RUN_DIR/checkpoints/best.ckpt of a finished run")
 
     from nnfw.data.vocab import Vocabulary
-    from nnfw.pipeline.restore import load_model
+    from nnfw.pipeline.restore import restore
     from nnfw.tasks.language_model import sample_text
 
-    model, spec, _ = load_model(path)
+    restored = restore(path)
+    model, spec = restored.task.model, restored.spec
     if spec.task != "language_model":
         raise UserError(f"{path} holds a {spec.task} model, not a language model",
                         "nnfw sample needs a checkpoint of a run on data=charseq")

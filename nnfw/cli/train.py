@@ -8,16 +8,17 @@ import hydra
 from hydra._internal.utils import get_args_parser
 from omegaconf import DictConfig
 
-from nnfw.config import locate, resolvers
+from nnfw.config import locate, resolvers, resume
 from nnfw.config.checks import check
 from nnfw.errors import UserError
-from nnfw.pipeline.sweep import FINISHED, exit_status, job_summaries
+from nnfw.pipeline.runs import job_summaries
+from nnfw.pipeline.sweep import FINISHED, exit_status
 
 resolvers.register()
 
 
 @hydra.main(version_base="1.3", config_path=locate.config_path_for_hydra(), config_name="train")
-def _hydra_entry(cfg: DictConfig) -> float | None:
+def _hydra_entry(cfg: DictConfig) -> float:
     from nnfw.pipeline.run import run_job  # torch and Lightning load only from here on
 
     return run_job(cfg)
@@ -49,10 +50,12 @@ def run(argv: list[str]) -> int:
         raise UserError("-m cannot be combined with --cfg or --info",
                         "show one job's config without -m, e.g. nnfw train --cfg job optimizer.lr=0.01")
     if not informational:
+        resolved = resume.resolve(args.overrides, args.multirun)
+        argv, args.overrides = [*argv, *resolved[len(args.overrides):]], resolved
         check(args.overrides, args.config_name or "train", multirun=args.multirun)
     sys.argv = [program(informational), *flags_first(argv, args.overrides)]
     FINISHED.clear()
     _hydra_entry()
     if args.multirun and "sweep_dir" in FINISHED:
-        return exit_status(job_summaries(FINISHED["sweep_dir"]))
+        return exit_status(job_summaries(FINISHED["sweep_dir"]), FINISHED["search"])
     return 0

@@ -261,6 +261,8 @@ RULES: dict[str, Callable[[Any], str | None]] = {
     "ckpt_path": _existing_file,
     "model.compile": _flag,
     "model.channels_last": _flag,
+    "init_from": _existing_file,
+    "resume": _optional(_one_of(("auto",))),
     "model.hidden_sizes": _hidden_sizes,
     "model.activation": _one_of(ACTIVATIONS),
     "model.init": _one_of(INITS),
@@ -277,6 +279,12 @@ RULES: dict[str, Callable[[Any], str | None]] = {
     "model.pooling": _per_block(_one_of(POOLINGS)),
     "model.pool_size": _number(1, integer=True),
     "trainer.max_epochs": _max_epochs,
+    # the checkpoint commands' options (conf/eval.yaml, predict.yaml, export.yaml)
+    "split": _one_of(("test", "val")),
+    "format": _one_of(("onnx", "torchscript")),
+    "batch_size": _number(1, integer=True),
+    "accelerator": _optional(_one_of(("cpu", "gpu", "mps", "auto"))),
+    "input": _existing_file,
 }
 
 
@@ -352,6 +360,18 @@ def check_distributed(cfg: DictConfig, overrides: list[str]) -> None:
             f"trainer.strategy={strategy} cannot run as a job of a multirun: each DDP process would start the sweep again",
             "train each configuration with its own `nnfw train`, or sweep on SLURM with hydra/launcher=submitit_slurm",
         )
+#: the Hydra plugin every hparams_search option runs on
+SEARCH_PLUGIN = "hydra_plugins.hydra_optuna_sweeper"
+
+
+def check_search_plugin(parsed: list[Any]) -> None:
+    """`hparams_search=...` needs the Optuna sweeper, an optional extra: say so rather than fail to compose."""
+    import importlib.util
+
+    searches = [o for o in parsed if o.get_key_element() == "hparams_search" and o.value() is not None]
+    if searches and importlib.util.find_spec(SEARCH_PLUGIN) is None:
+        raise UserError(f"{searches[0].input_line} needs Hydra's Optuna sweeper, which is not installed",
+                        "pip install 'nnfw[search]' (hydra-optuna-sweeper)")
 
 
 # ----------------------------------------------------------------------------- entry
@@ -372,6 +392,7 @@ def check(overrides: list[str], config_name: str = "train", multirun: bool = Fal
     except (HydraException, OmegaConfBaseException):
         base = compose([], config_name)
     check_groups(parsed, base)
+    check_search_plugin(parsed)
     check_keys(parsed, base)
     first = None
     for combo in expanded(parsed):

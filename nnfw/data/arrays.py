@@ -78,8 +78,7 @@ class ArrayDataModule(pl.LightningDataModule):
         if self.standardize and self.mean is None:
             self.mean, self.std = self.statistics(parts["train"][0])
         for name, (X, y) in parts.items():
-            if self.mean is not None:
-                X = (X - self.mean) / self.std
+            X = self.transform(X)
             targets = torch.as_tensor(y)
             if table.task == "binary":
                 targets = targets.float()
@@ -101,12 +100,17 @@ class ArrayDataModule(pl.LightningDataModule):
             class_names=table.class_names,
         )
 
+    def transform(self, X: np.ndarray) -> np.ndarray:
+        """Features as the model sees them: standardized with the training split's statistics."""
+        return X if self.mean is None else (X - self.mean) / self.std
+
     # ------------------------------------------------------------------ serving
 
     def _loader(self, split: str, shuffle: bool, share: tuple[int, int] = (0, 1)) -> TensorLoader:
         features, targets = self.tensors[split]
         size = len(features) if self.batch_size == "full" else int(self.batch_size)
-        return TensorLoader(features, targets, size, shuffle=shuffle, seed=self.seed, share=share)
+        epoch = (lambda: self.trainer.current_epoch) if split == "train" and self.trainer is not None else None
+        return TensorLoader(features, targets, size, shuffle=shuffle, seed=self.seed, epoch=epoch, share=share)
 
     def train_dataloader(self) -> TensorLoader:
         """Under DDP each process trains on its share; every process evaluates whole splits."""

@@ -26,11 +26,12 @@ def infer_task(target: pd.Series) -> TaskKind:
     return "multiclass" if integral and distinct <= MAX_INTEGER_CLASSES else "regression"
 
 
-def _read(path: Path) -> pd.DataFrame:
+def _read(path: Path, option: str = "data.path") -> pd.DataFrame:
+    """The CSV at `path` (given as `option`, named in the messages) as a frame of at least one row."""
     if path.is_dir():
-        raise UserError(f"data.path is a directory, not a CSV file: {path}", "point data.path at the file itself")
+        raise UserError(f"{option} is a directory, not a CSV file: {path}", f"point {option} at the file itself")
     if not path.is_file():
-        raise UserError(f"data file not found: {path}", "set data.path to an existing CSV file")
+        raise UserError(f"data file not found: {path}", f"set {option} to an existing CSV file")
     try:
         frame = pd.read_csv(path)
     except pd.errors.EmptyDataError as err:
@@ -56,6 +57,17 @@ def _column(frame: pd.DataFrame, name: str, role: str, path: Path) -> pd.Series:
     return column
 
 
+def feature_matrix(frame: pd.DataFrame, names: list[str], file: Path) -> np.ndarray:
+    """The named columns as float32 (rows, features); each must exist, be complete and numeric."""
+    columns = [_column(frame, name, "feature", file) for name in names]
+    for name, column in zip(names, columns):
+        if not pd.api.types.is_numeric_dtype(column):
+            example = column[pd.to_numeric(column, errors="coerce").isna()].iloc[0]
+            raise UserError(f"feature column '{name}' of {file} is not numeric (e.g. {example!r})",
+                            "encode it as numbers, or leave it out with data.features=[...]")
+    return np.stack([c.to_numpy(dtype=np.float32) for c in columns], axis=1)
+
+
 def read_csv(path: str, target: str | None = None, features: list[str] | None = None,
              task: TaskKind | None = None) -> Table:
     """Load a CSV with a header; `target` defaults to the last column, `features` to the others."""
@@ -66,13 +78,7 @@ def read_csv(path: str, target: str | None = None, features: list[str] | None = 
     names = list(features) if features else [str(c) for c in frame.columns if c != target]
     if not names:
         raise UserError(f"{file} has no feature columns besides the target '{target}'")
-    columns = [_column(frame, name, "feature", file) for name in names]
-    for name, column in zip(names, columns):
-        if not pd.api.types.is_numeric_dtype(column):
-            example = column[pd.to_numeric(column, errors="coerce").isna()].iloc[0]
-            raise UserError(f"feature column '{name}' of {file} is not numeric (e.g. {example!r})",
-                            "encode it as numbers, or leave it out with data.features=[...]")
-    X = np.stack([c.to_numpy(dtype=np.float32) for c in columns], axis=1)
+    X = feature_matrix(frame, names, file)
     task = task or infer_task(y)
     if task == "regression":
         if not pd.api.types.is_numeric_dtype(y):

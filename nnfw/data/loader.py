@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import torch
@@ -23,7 +23,7 @@ class TensorLoader:
 
     def __init__(self, features: torch.Tensor, targets: torch.Tensor, batch_size: int,
                  shuffle: bool = False, seed: int = 0, drop_last: bool = False,
-                 share: tuple[int, int] = (0, 1)) -> None:
+                 epoch: Callable[[], int] | None = None, share: tuple[int, int] = (0, 1)) -> None:
         self.features, self.targets = features, targets
         self.rank, self.world_size = share
         self.rows = -(-len(features) // self.world_size)  # rows this process serves per epoch
@@ -32,27 +32,48 @@ class TensorLoader:
         self.generator = torch.Generator().manual_seed(seed)
         self.order: torch.Tensor | None = None  # this epoch's permutation
         self.position = 0  # batches of this epoch already served
+        self.drawn = 0  # epochs started, each with its permutation drawn if it has one
         self.resumed = False
+        self.epoch = epoch  # the training epoch about to start, where the loader can know it
+
+    def catch_up(self, epoch: int) -> None:
+        """Draw (and drop) the permutations of the epochs before `epoch` not drawn yet.
+
+        Lightning restores a loader's state only from a checkpoint saved mid-epoch; a run resumed
+        from one saved at an epoch's end (last.ckpt) starts with a fresh loader, which this makes
+        shuffle as the uninterrupted run did.
+        """
+        while self.draws_permutations and self.drawn < epoch:
+            torch.randperm(len(self.features), generator=self.generator)
+            self.drawn += 1
 
     def __len__(self) -> int:
         full, rest = divmod(self.rows, self.batch_size)
         return full if self.drop_last or not rest else full + 1
 
+    @property
+    def draws_permutations(self) -> bool:
+        """Whether each epoch draws a permutation: one batch of every row has no order to shuffle."""
+        return self.shuffle and (self.world_size > 1 or self.batch_size < len(self.features))
+
     def _epoch_order(self) -> torch.Tensor | None:
         """The rows of this epoch, in order; None for all rows as they are stored."""
         count = len(self.features)
+        order = torch.randperm(count, generator=self.generator) if self.draws_permutations else None
         if self.world_size == 1:
-            shuffled = self.shuffle and self.batch_size < count  # one batch of every row has no order
-            return torch.randperm(count, generator=self.generator) if shuffled else None
-        order = torch.randperm(count, generator=self.generator) if self.shuffle else torch.arange(count)
+            return order
+        order = torch.arange(count) if order is None else order
         padded = torch.cat([order, order[: self.rows * self.world_size - count]])
         return padded[self.rank::self.world_size]
 
     def __iter__(self) -> Iterator[tuple[torch.Tensor, torch.Tensor]]:
         count = len(self.features)
         if not self.resumed:
+            if self.epoch is not None:
+                self.catch_up(self.epoch())
             self.position = 0
             self.order = self._epoch_order()
+            self.drawn += 1
         self.resumed = False
         while self.position < len(self):
             start = self.position * self.batch_size
@@ -67,11 +88,12 @@ class TensorLoader:
 
     def state_dict(self) -> dict[str, Any]:
         """Where the epoch stands, saved in checkpoints so that a resumed run sees the same batches."""
-        return {"generator": self.generator.get_state(), "order": self.order, "position": self.position}
+        return {"generator": self.generator.get_state(), "order": self.order, "position": self.position,
+                "drawn": self.drawn}
 
     def load_state_dict(self, state: dict[str, Any]) -> None:
         self.generator.set_state(state["generator"])
-        self.order, self.position = state["order"], state["position"]
+        self.order, self.position, self.drawn = state["order"], state["position"], state.get("drawn", 0)
         # an epoch saved halfway is continued; one saved at its end is followed by a fresh one
         self.resumed = self.position < len(self)
 

@@ -1,23 +1,42 @@
-"""A trained model back from a checkpoint alone: its config, data spec and weights."""
+"""A trained run back from a checkpoint alone: its task (model and weights), datamodule and config."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
-from torch import nn
+import lightning.pytorch as pl
+from omegaconf import DictConfig, OmegaConf
 
 from nnfw.data.spec import DataSpec
 from nnfw.pipeline.checkpoints import load_checkpoint
-from nnfw.pipeline.train import build_model
+from nnfw.pipeline.train import build, build_task
+from nnfw.tasks import SupervisedTask
 
 
-def load_model(path: Path) -> tuple[nn.Module, DataSpec, dict[str, Any]]:
-    """The model of a checkpoint in eval mode, with its data spec and the run's resolved config."""
+@dataclass
+class Restored:
+    """What a checkpoint rebuilds. The datamodule holds the checkpoint's preprocessing state
+    (standardization, vocabulary) and is not set up: only commands that need the data load it."""
+
+    task: SupervisedTask
+    datamodule: pl.LightningDataModule
+    config: DictConfig
+    spec: DataSpec
+
+
+def restore(path: Path) -> Restored:
+    """The run saved in `path`, in eval mode, with its preprocessing as it was trained."""
     checkpoint = load_checkpoint(path)  # plain data only, trusted targets only
     stored = checkpoint["nnfw"]
+    config = OmegaConf.create(stored["config"])
+    config.model.compile = config.model.channels_last = False  # eval, predict and export run the plain model
     spec = DataSpec(**stored["spec"])
-    model = build_model(stored["config"]["model"], spec)
-    model.load_state_dict({name.removeprefix("model."): value for name, value in checkpoint["state_dict"].items()
-                           if name.startswith("model.")})
-    return model.eval(), spec, stored["config"]
+    datamodule = build(config.data)
+    state = checkpoint.get(type(datamodule).__qualname__)
+    if state is not None:
+        datamodule.load_state_dict(state)
+    datamodule.spec = spec  # set up again later, the data reports the same sizes
+    task = build_task(config, datamodule)
+    task.load_state_dict(checkpoint["state_dict"])
+    return Restored(task.eval(), datamodule, config, spec)

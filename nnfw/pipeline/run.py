@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import os
 import sys
 import time
@@ -14,10 +15,16 @@ from omegaconf import DictConfig
 
 from nnfw.errors import Interrupted, UserError
 from nnfw.pipeline.summary import clean_metrics, failed_summary, write_summary
+from nnfw.pipeline.sweep import minimizing
 
 
-def run_job(cfg: DictConfig) -> float | None:
-    """Train one config; returns the monitored metric (for sweepers), None when the job failed."""
+def run_job(cfg: DictConfig) -> float:
+    """Train one config; returns its objective's value read back from its summary (for sweepers).
+
+    A job that failed, or has no value for its objective, returns the worst value there is
+    (inf when the sweeper minimizes): the search goes on and steers away from it, whatever the
+    sampler (Optuna refuses NaN, and ends a grid search on a None).
+    """
     from nnfw.pipeline.train import train
 
     hydra_cfg = HydraConfig.get()
@@ -40,7 +47,7 @@ def run_job(cfg: DictConfig) -> float | None:
     except Exception as error:
         exit_code = error.exit_code if isinstance(error, UserError) else 1
         write_summary(run_dir, failed_summary(error, time.perf_counter() - started, exit_code=exit_code,
-                                              overrides=list(hydra_cfg.overrides.task)))
+                                              overrides=list(hydra_cfg.overrides.task), objective=objective(cfg)))
         if isinstance(error, UserError) and not os.environ.get("NNFW_DEBUG"):
             from nnfw.cli.main import report
 
@@ -50,12 +57,23 @@ def run_job(cfg: DictConfig) -> float | None:
         elif not multirun:
             raise
         print(run_dir)
-        return None  # a failed job does not stop the sweep; the sweep report lists it
+        return worst(hydra_cfg)  # a failed job does not stop the sweep; the sweep report lists it
     summary["metrics"] = clean_metrics(summary["metrics"])
     summary["wall_time_s"] = round(time.perf_counter() - started, 3)
     summary["overrides"] = list(hydra_cfg.overrides.task)
+    summary["objective"] = objective(cfg)
     write_summary(run_dir, summary)
     print(run_dir)
-    checkpointing = (cfg.get("callbacks") or {}).get("model_checkpoint")
-    monitored = summary["metrics"].get(checkpointing.monitor) if checkpointing else None
-    return monitored if isinstance(monitored, float) else None
+    value = summary["metrics"].get(summary["objective"])
+    return value if isinstance(value, float) and math.isfinite(value) else worst(hydra_cfg)
+
+
+def worst(hydra_cfg: DictConfig) -> float:
+    """The worst objective value for this sweep's direction (minimize unless it says maximize)."""
+    return -math.inf if minimizing(hydra_cfg.sweeper) is False else math.inf
+
+
+def objective(cfg: DictConfig) -> str:
+    """The metric a sweeper optimizes: `objective`, else the one checkpoints are chosen by."""
+    monitor = ((cfg.get("callbacks") or {}).get("model_checkpoint") or {}).get("monitor")
+    return cfg.get("objective") or monitor or "val/loss"

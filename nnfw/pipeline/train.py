@@ -21,10 +21,11 @@ from torch import nn
 
 from nnfw.data.spec import DataSpec
 from nnfw.errors import Interrupted, UserError
-from nnfw.pipeline.checkpoints import AtomicCheckpointIO, targets
-from nnfw.pipeline.speed import compile_model, use_channels_last
+from nnfw.pipeline.checkpoints import AtomicCheckpointIO, load_checkpoint, targets
 from nnfw.pipeline.console import show_config, show_results
+from nnfw.pipeline.speed import compile_model, use_channels_last
 from nnfw.tasks import TASKS, SupervisedTask
+from nnfw.tasks.base import weights_mismatch
 
 #: Lightning's start-up chatter (GPU/TPU availability, tips) is not what users came for.
 QUIET_LOGGERS = ("lightning.pytorch.utilities.rank_zero", "lightning.pytorch.accelerators.cuda",
@@ -42,6 +43,14 @@ NOISE = (
 
 #: options set under `model` for every model, which the pipeline applies to it (see speed.py)
 PIPELINE_OPTIONS = ("compile", "channels_last")
+
+
+def quiet() -> None:
+    """Lightning's start-up chatter and known warnings off, for every command that runs a model."""
+    for name in QUIET_LOGGERS:
+        logging.getLogger(name).setLevel(logging.WARNING)
+    for pattern in NOISE:
+        warnings.filterwarnings("ignore", message=pattern)
 
 
 def choice(group: str) -> str:
@@ -82,9 +91,9 @@ def build_task(cfg: DictConfig, datamodule: pl.LightningDataModule) -> Supervise
             f"choose a {' or '.join(task_class.accepts)} dataset, or another model",
         )
     model = build_model(cfg.model, spec)
-    if cfg.model.channels_last:
+    if cfg.model.get("channels_last"):
         use_channels_last(model)
-    if cfg.model.compile:
+    if cfg.model.get("compile"):
         compile_model(model)
     return task_class(
         model=model,
@@ -94,6 +103,16 @@ def build_task(cfg: DictConfig, datamodule: pl.LightningDataModule) -> Supervise
         l1=cfg.regularization.l1,
         config=OmegaConf.to_container(cfg, resolve=True),
     )
+
+
+def initialize(task: SupervisedTask, path: Path) -> None:
+    """Start from a checkpoint's weights only: a fine-tuning or warm start, not a continued run."""
+    stored = load_checkpoint(path)["state_dict"]
+    problem = weights_mismatch(task.state_dict(), stored)
+    if problem:
+        raise UserError(f"init_from={path} does not fit this model ({problem})",
+                        "start from a checkpoint of the same model options on data of the same sizes")
+    task.load_state_dict(stored)
 
 
 def build_trainer(cfg: DictConfig) -> pl.Trainer:
@@ -116,14 +135,27 @@ def evaluation_checkpoint(trainer: pl.Trainer, restore_best: bool) -> str | None
 
 
 def log_hparams(trainer: pl.Trainer, cfg: DictConfig, metrics: dict[str, float]) -> None:
-    """The run's choices beside its final metrics, for TensorBoard's hparams tab."""
+    """The run's choices beside its final metrics, for TensorBoard's hparams tab.
+
+    Each run writes its session only, not an experiment (Lightning writes both): with no
+    experiment in the logdir, TensorBoard builds the tab from every run's session, so all the
+    runs of a sweep appear in one table even when their options or metrics differ.
+    """
+    from lightning.fabric.utilities.logger import _flatten_dict
+    from torch.utils.tensorboard.summary import hparams
+
     params = {"seed": cfg.seed, **{f"choice/{k}": v for k, v in HydraConfig.get().runtime.choices.items()
                                    if not k.startswith("hydra")}}
     for section in ("model", "data", "optimizer", "regularization"):
         params[section] = OmegaConf.to_container(cfg[section], resolve=True)
+    final = {k: v for k, v in metrics.items() if isinstance(v, float)}
     for logger in trainer.loggers:
         if isinstance(logger, TensorBoardLogger):
-            logger.log_hyperparams(params, metrics={k: v for k, v in metrics.items() if isinstance(v, float)})
+            flat = logger._sanitize_params(_flatten_dict(params))
+            logger.log_metrics(final, step=trainer.global_step)  # the values the tab shows: the last ones
+            _, session_start, session_end = hparams(flat, final)
+            for summary in (session_start, session_end):
+                logger.experiment._get_file_writer().add_summary(summary, trainer.global_step)
 
 
 def fit(trainer: pl.Trainer, task: SupervisedTask, datamodule: pl.LightningDataModule, ckpt_path: str | None) -> None:
@@ -140,16 +172,15 @@ def fit(trainer: pl.Trainer, task: SupervisedTask, datamodule: pl.LightningDataM
 
 def train(cfg: DictConfig, run_dir: Path) -> dict[str, Any]:
     """Fit the configured model and return the summary (metrics, checkpoint, timings)."""
-    for name in QUIET_LOGGERS:
-        logging.getLogger(name).setLevel(logging.WARNING)
-    for pattern in NOISE:
-        warnings.filterwarnings("ignore", message=pattern)
+    quiet()
     show_config(cfg, run_dir / "config_tree.txt", show=cfg.print_config)
     pl.seed_everything(cfg.seed, workers=True, verbose=False)
 
     datamodule = instantiate(cfg.data)
     datamodule.setup("fit")
     task = build_task(cfg, datamodule)
+    if cfg.get("init_from"):
+        initialize(task, Path(cfg.init_from))
     trainer = build_trainer(cfg)
 
     started = time.perf_counter()

@@ -19,6 +19,20 @@ STAGES = ("train", "val", "test")
 OptimizerFactory = Callable[..., torch.optim.Optimizer]
 
 
+def weights_mismatch(expected: dict[str, torch.Tensor], stored: dict[str, torch.Tensor]) -> str | None:
+    """The first difference between a model's weights and a checkpoint's (a name or a shape), or None."""
+    missing = sorted(set(expected) - set(stored))
+    unexpected = sorted(set(stored) - set(expected))
+    resized = sorted(k for k in set(expected) & set(stored) if expected[k].shape != stored[k].shape)
+    if missing:
+        return f"missing {missing[0]}"
+    if unexpected:
+        return f"unexpected {unexpected[0]}"
+    if resized:
+        return f"{resized[0]} is {tuple(stored[resized[0]].shape)}, not {tuple(expected[resized[0]].shape)}"
+    return None
+
+
 class EpochOutputs:
     """A stage's detached outputs, targets and summed losses over one epoch.
 
@@ -183,13 +197,8 @@ class SupervisedTask(pl.LightningModule):
 
         Lightning calls this before loading the state dict, whose own error is a long RuntimeError.
         """
-        expected, stored = self.state_dict(), checkpoint["state_dict"]
-        missing = sorted(set(expected) - set(stored))
-        unexpected = sorted(set(stored) - set(expected))
-        resized = sorted(k for k in set(expected) & set(stored) if expected[k].shape != stored[k].shape)
-        if missing or unexpected or resized:
-            detail = (f"missing {missing[0]}" if missing else f"unexpected {unexpected[0]}" if unexpected
-                      else f"{resized[0]} is {tuple(stored[resized[0]].shape)}, not {tuple(expected[resized[0]].shape)}")
+        detail = weights_mismatch(self.state_dict(), checkpoint["state_dict"])
+        if detail:
             raise UserError(f"checkpoint {self.trainer.ckpt_path} does not fit this model ({detail})",
                             "resume with the model and data options the checkpoint was trained with")
 

@@ -1,0 +1,28 @@
+"""`nnfw eval ckpt=PATH | run=RUN_DIR [split=test] [output=FILE]`: a checkpoint's metrics, as a table and eval.json."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from nnfw.cli import options
+
+ABOUT = "Evaluate a checkpoint on the test (or val) split of the data it was trained on."
+
+
+def run(argv: list[str]) -> int:
+    given = options.read("eval", ABOUT, argv)
+    if given is None:
+        return 0
+    cfg, checkpoint = given
+    output = Path(cfg.output).expanduser() if cfg.output else options.run_dir_of(checkpoint) / "eval.json"
+
+    from nnfw.pipeline.console import console, results_table
+    from nnfw.pipeline.evaluate import eval_record, evaluate
+    from nnfw.pipeline.restore import restore
+    from nnfw.pipeline.summary import write_json
+
+    metrics = evaluate(restore(checkpoint), cfg.split, cfg.accelerator)
+    console.print(results_table(metrics, title=f"{checkpoint} on the {cfg.split} split"))
+    write_json(output, eval_record(checkpoint, cfg.split, metrics))
+    print(output)
+    return 0

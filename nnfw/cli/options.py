@@ -1,0 +1,67 @@
+"""The options of a checkpoint command (eval, predict, export): its own root config in conf/,
+composed with Hydra's compose API and checked like `nnfw train`'s overrides, before torch loads."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from omegaconf import DictConfig
+
+from nnfw.config import checks, locate
+from nnfw.errors import UserError, suggestion
+
+
+def compose(command: str, argv: list[str]) -> DictConfig:
+    """conf/COMMAND.yaml with `argv`'s key=value words applied; a UserError for any bad one."""
+    from hydra.errors import HydraException
+    from omegaconf.errors import OmegaConfBaseException
+
+    parsed = checks.parse(argv)
+    base = checks.compose([], command)
+    known = [str(k) for k in base if k != "hydra"]
+    for override in parsed:
+        key = override.get_key_element()
+        if key not in known:
+            raise UserError(f"unknown option '{key}' for nnfw {command}", suggestion(key, known, "options"))
+    checks.check_keys(parsed, base)
+    try:
+        cfg = checks.compose(argv, command)
+    except (HydraException, OmegaConfBaseException) as err:
+        raise UserError(f"cannot read the options {' '.join(argv)}", str(err).strip().splitlines()[0]) from err
+    checks.check_rules(cfg)
+    return cfg
+
+
+def checkpoint(cfg: DictConfig, command: str) -> Path:
+    """The checkpoint a command reads: `ckpt=PATH`, or `run=RUN_DIR`'s checkpoints/best.ckpt."""
+    if cfg.ckpt is not None and cfg.run is not None:
+        raise UserError("give ckpt=PATH or run=RUN_DIR, not both")
+    if cfg.ckpt is None and cfg.run is None:
+        raise UserError(f"nnfw {command} needs a checkpoint",
+                        f"e.g. nnfw {command} run=outputs/DATE/RUN or ckpt=outputs/DATE/RUN/checkpoints/best.ckpt")
+    path = Path(str(cfg.ckpt)).expanduser() if cfg.ckpt is not None else Path(str(cfg.run)).expanduser() / "checkpoints" / "best.ckpt"
+    if not path.is_file():
+        given = "ckpt" if cfg.ckpt is not None else "run"
+        raise UserError(f"checkpoint not found: {path}",
+                        f"check {given}=...; a finished run keeps its checkpoints in RUN_DIR/checkpoints/")
+    return path
+
+
+def run_dir_of(checkpoint: Path) -> Path:
+    """The run directory a checkpoint belongs to (RUN_DIR/checkpoints/x.ckpt), else its folder."""
+    return checkpoint.parent.parent if checkpoint.parent.name == "checkpoints" else checkpoint.parent
+
+
+def print_help(command: str, about: str) -> None:
+    """The command's purpose, then its root config: every option with its default and comment."""
+    text = (locate.config_dir() / f"{command}.yaml").read_text()
+    print(f"usage: nnfw {command} key=value ...", "", about, "", "options (conf/" + command + ".yaml):", text, sep="\n")
+
+
+def read(command: str, about: str, argv: list[str]) -> tuple[DictConfig, Path] | None:
+    """A checkpoint command's options and checkpoint, checked; None once `--help` has been answered."""
+    if any(word in ("-h", "--help") for word in argv):
+        print_help(command, about)
+        return None
+    cfg = compose(command, argv)
+    return cfg, checkpoint(cfg, command)

@@ -1,0 +1,95 @@
+"""A checkpoint's model as a file that runs without nnfw (ONNX or TorchScript), checked against the model.
+
+The example input is a batch of the run's own test split, so any model with a datamodule
+exports the same way; the batch dimension (and a language model's time) stays dynamic.
+ONNX goes through torch's dynamo exporter (torch.export + onnxscript): the TorchScript-based
+one is deprecated and cannot export an EmbeddingBag with padding (the bag-of-embeddings model).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import warnings
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+import torch
+from torch import nn
+
+from nnfw.config.compat import DATA_INPUTS
+from nnfw.errors import UserError
+from nnfw.pipeline.restore import Restored
+from nnfw.pipeline.train import quiet
+
+#: the outputs of an exported file may differ from the model's by this much
+TOLERANCE = 1e-5
+#: input kind -> its dimensions (after the batch) that vary between calls
+VARYING_DIMS = {"characters": {1: "time"}}
+#: what torch says while exporting that users can do nothing about
+EXPORT_NOISE = (r"The tensor attributes .* were assigned during export", r"_check_is_size will be removed")
+SUFFIXES = {"onnx": "model.onnx", "torchscript": "model.torchscript.pt"}
+
+
+def example_batch(restored: Restored) -> torch.Tensor:
+    """Two inputs of the test split (two rows keep the batch size from being read as a constant 1)."""
+    datamodule = restored.datamodule
+    datamodule.setup("test")
+    inputs = next(iter(datamodule.test_dataloader()))[0].cpu()
+    return torch.cat([inputs, inputs])[:2]
+
+
+def to_onnx(model: nn.Module, example: torch.Tensor, path: Path, varying: dict[int, str]) -> Callable[[torch.Tensor], np.ndarray] | None:
+    """Write `path`; return a function running it in onnxruntime (None when that is not installed)."""
+    try:
+        import onnxscript  # noqa: F401  the dynamo exporter's dependency
+    except ImportError as err:
+        raise UserError("format=onnx needs the onnx exporter's packages",
+                        "pip install 'nnfw[export]' (onnx, onnxscript, onnxruntime), or use format=torchscript") from err
+    logging.getLogger("torch.onnx").setLevel(logging.ERROR)
+    dims = {0: torch.export.Dim("batch"), **{d: torch.export.Dim(name) for d, name in varying.items()}}
+    program = torch.onnx.export(model, (example,), dynamo=True, input_names=["input"], output_names=["output"],
+                                dynamic_shapes=(dims,), verbose=False)
+    program.save(str(path))
+    try:
+        import onnxruntime
+    except ImportError:
+        return None
+    session = onnxruntime.InferenceSession(str(path), providers=["CPUExecutionProvider"])
+    return lambda inputs: session.run(None, {"input": inputs.numpy()})[0]
+
+
+def to_torchscript(model: nn.Module, example: torch.Tensor, path: Path, varying: dict[int, str]) -> Callable[[torch.Tensor], np.ndarray]:
+    """Write `path` (a trace of the model on the example); return a function running the loaded file."""
+    torch.jit.save(torch.jit.trace(model, example), str(path))
+    loaded = torch.jit.load(str(path))
+    return lambda inputs: loaded(inputs).detach().numpy()
+
+
+EXPORTERS = {"onnx": to_onnx, "torchscript": to_torchscript}
+
+
+def export(restored: Restored, format: str, path: Path) -> float | None:
+    """Write the model to `path`; the largest difference from the model on test inputs (None: not checked)."""
+    quiet()
+    model = restored.task.model.cpu().eval()
+    example = example_batch(restored)
+    varying = VARYING_DIMS.get(DATA_INPUTS.get(restored.config.data.get("_target_")), {})
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = path.with_name(f".{path.name}.tmp")
+    with torch.no_grad(), warnings.catch_warnings():
+        for pattern in EXPORT_NOISE:
+            warnings.filterwarnings("ignore", message=pattern)
+        warnings.simplefilter("ignore", torch.jit.TracerWarning)  # recurrent layers' shape checks; the check below covers them
+        run = EXPORTERS[format](model, example, temporary, varying)
+        if run is None:
+            os.replace(temporary, path)
+            return None
+        wider = torch.cat([example, example, example])  # a batch size the file was not traced with
+        difference = float(np.abs(run(wider) - model(wider).numpy()).max())
+    if difference > TOLERANCE:
+        temporary.unlink()
+        raise RuntimeError(f"the exported {format} model differs from the checkpoint's by {difference:g}")
+    os.replace(temporary, path)
+    return difference
