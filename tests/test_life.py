@@ -97,6 +97,35 @@ def test_predict_on_text_lines_and_on_a_regression(train, tmp_path):
     assert list(predicted.columns) == ["prediction"] and len(predicted) == 2
 
 
+def test_predict_on_a_folder_of_images_names_each_file_and_matches_the_trained_model(train, tmp_path):
+    from PIL import Image
+
+    from nnfw.pipeline.restore import restore
+
+    result = train("data=shapes", "model=cnn", "trainer.max_epochs=3", *QUICK)
+    assert result.code == 0, result.err
+    restored = restore(result.run_dir / "checkpoints" / "best.ckpt")
+    restored.datamodule.setup("test")
+    # test images as files hold them: 8 bits in [0, 1]; the reader must scale them as training did
+    pictures = (restored.datamodule.images("test")[:5].cpu().clamp(0, 1) * 255).round() / 255
+    folder = tmp_path / "new"
+    for index, picture in enumerate(pictures):
+        (folder / ("sub" if index % 2 else "")).mkdir(parents=True, exist_ok=True)
+        grey = (picture[0].numpy() * 255).round().astype(np.uint8)
+        Image.fromarray(grey, mode="L").save(folder / ("sub" if index % 2 else "") / f"{index}.png")
+    output = tmp_path / "predictions.csv"
+    assert cli("predict", f"run={result.run_dir}", f"input={folder}", f"output={output}") == 0
+    frame = pd.read_csv(output)
+    assert len(frame) == 5
+    assert list(frame.columns) == ["input", "prediction", *(f"p_{name}" for name in restored.spec.class_names)]
+    assert {Path(name).name for name in frame["input"]} == {f"{index}.png" for index in range(5)}
+    by_file = frame.set_index(frame["input"].map(lambda name: int(Path(name).stem))).sort_index()
+    standardized = torch.as_tensor(restored.datamodule.transform(pictures.numpy()))
+    with torch.no_grad():
+        expected = restored.task.predictions(restored.task(standardized))
+    np.testing.assert_allclose(by_file[f"p_{restored.spec.class_names[1]}"], expected.numpy(), atol=1e-5)
+
+
 def test_predict_refuses_wrong_columns_and_a_language_model_writing_nothing(iris, train, tmp_path, capsys):
     source, output = tmp_path / "wrong.csv", tmp_path / "out.csv"
     source.write_text("sepal length (cm),petal width (cm)\n5.1,0.2\n")
@@ -123,6 +152,7 @@ EXPORTED = {
     "mlp": ["data=moons", "model=mlp"],
     "lstm language model": TINY_LM,
     "lstm classifier": ["data=text_classification", "model=lstm_classifier", "data.max_len=12"],
+    "cnn": ["data=digits", "model=cnn"],
 }
 
 

@@ -21,7 +21,10 @@ def run(argv: list[str]) -> int:
     from nnfw.pipeline.restore import restore
 
     restored = restore(checkpoint)
-    inputs = reader_for(restored.config)(source, restored.datamodule)
-    write_csv(prediction_frame(restored.spec, predict(restored, inputs, cfg.batch_size)), output)
+    inputs, names = reader_for(restored.config)(source, restored.datamodule)
+    frame = prediction_frame(restored.spec, predict(restored, inputs, cfg.batch_size))
+    if names is not None:
+        frame.insert(0, "input", names)
+    write_csv(frame, output)
     print(output)
     return 0

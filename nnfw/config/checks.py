@@ -236,11 +236,11 @@ def _existing_file(value: Any) -> str | None:
     return None
 
 
-#: Checked on the composed config wherever the key exists; each rule returns a problem or None.
 def _flag(value: Any) -> str | None:
     return None if isinstance(value, bool) else "must be true or false"
 
 
+#: Checked on the composed config wherever the key exists; each rule returns a problem or None.
 RULES: dict[str, Callable[[Any], str | None]] = {
     "seed": _number(0, integer=True),
     "optimizer.lr": _number(0, low_open=True, high=None),

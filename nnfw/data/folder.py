@@ -14,10 +14,11 @@ EXTENSIONS = {".png", ".jpg", ".jpeg", ".bmp", ".gif", ".tif", ".tiff", ".webp"}
 LAYOUT_HINT = "put each class's images in a subfolder named after it, e.g. ROOT/cat/1.png, ROOT/dog/2.jpg"
 
 
-def _read(path: Path, size: int, mode: str) -> np.ndarray:
+def read_image(path: Path, height: int, width: int, mode: str) -> np.ndarray:
+    """One image as (C, height, width) floats in [0, 1], grey (`mode="L"`) or RGB."""
     try:
         with Image.open(path) as image:
-            picture = image.convert(mode).resize((size, size), Image.Resampling.BILINEAR)
+            picture = image.convert(mode).resize((width, height), Image.Resampling.BILINEAR)
     except (UnidentifiedImageError, OSError) as err:
         raise UserError(f"cannot read the image {path}", "remove it, or save it again as PNG or JPEG") from err
     pixels = np.asarray(picture, dtype=np.float32) / 255
@@ -39,6 +40,6 @@ def image_folder(root: str, size: int = 32, channels: int = 3) -> Table:
         raise UserError(f"class folder {folder / empty[0]} holds no images ({', '.join(sorted(EXTENSIONS))})",
                         LAYOUT_HINT)
     mode = "L" if channels == 1 else "RGB"
-    images = np.stack([_read(path, size, mode) for found in files.values() for path in found])
+    images = np.stack([read_image(path, size, size, mode) for found in files.values() for path in found])
     labels = np.concatenate([np.full(len(found), index) for index, found in enumerate(files.values())])
     return Table(images, labels, "binary" if len(classes) == 2 else "multiclass", class_names=tuple(files))

@@ -16,11 +16,12 @@ import torch
 from nnfw.config.compat import DATA_INPUTS
 from nnfw.errors import UserError
 
-#: (input file, restored datamodule) -> the model's input batch for every row / line of the file
-Reader = Callable[[Path, Any], torch.Tensor]
+#: (input path, restored datamodule) -> the model's input batch for every input, and the inputs'
+#: names where rows alone do not say which is which (image files)
+Reader = Callable[[Path, Any], tuple[torch.Tensor, list[str] | None]]
 
 
-def read_features(path: Path, datamodule: Any) -> torch.Tensor:
+def read_features(path: Path, datamodule: Any) -> tuple[torch.Tensor, None]:
     """A CSV with a header holding the training feature columns (other columns are ignored)."""
     from nnfw.data.csv import _read, feature_matrix
 
@@ -30,10 +31,10 @@ def read_features(path: Path, datamodule: Any) -> torch.Tensor:
     if missing:
         raise UserError(f"{path} lacks the feature column(s) {', '.join(missing)}",
                         f"the model reads a CSV with a header and the columns {', '.join(names)}")
-    return torch.as_tensor(datamodule.transform(feature_matrix(frame, names, path)), dtype=torch.float32)
+    return torch.as_tensor(datamodule.transform(feature_matrix(frame, names, path)), dtype=torch.float32), None
 
 
-def read_lines(path: Path, datamodule: Any) -> torch.Tensor:
+def read_lines(path: Path, datamodule: Any) -> tuple[torch.Tensor, None]:
     """One text per line, turned into word ids with the training vocabulary."""
     try:
         lines = path.read_text(encoding="utf-8").splitlines()
@@ -41,11 +42,27 @@ def read_lines(path: Path, datamodule: Any) -> torch.Tensor:
         raise UserError(f"cannot read {path} as UTF-8 text ({err})", "give a text file, one input per line") from err
     if not lines:
         raise UserError(f"{path} is empty", "give a text file, one input per line")
-    return datamodule.encode(lines)
+    return datamodule.encode(lines), None
 
 
-#: input kind -> its reader; an image branch adds e.g. "images": read_image_folder
-READERS: dict[str, Reader] = {"features": read_features, "words": read_lines}
+def read_images(path: Path, datamodule: Any) -> tuple[torch.Tensor, list[str]]:
+    """An image file, or every image under a folder: resized to the training images' size and
+    colours, and standardized with the training split's per-channel statistics."""
+    import numpy as np
+
+    from nnfw.data.folder import EXTENSIONS, read_image
+
+    files = [path] if path.is_file() else sorted(p for p in path.rglob("*") if p.suffix.lower() in EXTENSIONS)
+    if not files:
+        raise UserError(f"{path} holds no images ({', '.join(sorted(EXTENSIONS))})",
+                        "give a folder of images, or one image file")
+    channels, height, width = datamodule.spec.image_shape
+    pixels = np.stack([read_image(file, height, width, "L" if channels == 1 else "RGB") for file in files])
+    return torch.as_tensor(datamodule.transform(pixels), dtype=torch.float32), [str(file) for file in files]
+
+
+#: input kind -> its reader
+READERS: dict[str, Reader] = {"features": read_features, "words": read_lines, "images": read_images}
 
 
 def reader_for(config: Any) -> Reader:
