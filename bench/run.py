@@ -8,8 +8,9 @@
 - start-up: `nnfw --help`, and `nnfw train` to its first training step (bench/startup.py).
 
 Each nnfw run and its plain loop run in this process, one after the other, on the same
-device and thread count. Run it on an otherwise idle machine: on a busy one, torch's
-threads wait for each other and small steps slow down many times over.
+device and thread count; each pair runs `--repeat` times and the fastest time of each side
+counts. Run it on an otherwise idle machine: on a busy one, torch's threads wait for each
+other and small steps slow down many times over.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ import argparse
 import json
 import platform
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import torch
@@ -30,20 +32,27 @@ import startup  # noqa: E402
 import steps  # noqa: E402
 
 
+def fastest(repeat: int, bench: Callable[[], dict]) -> dict:
+    """`bench()` run `repeat` times: the smallest value of every time (keys ending in _s)."""
+    runs = [bench() for _ in range(repeat)]
+    return {**runs[0], **{key: min(run[key] for run in runs) for key in runs[0] if key.endswith("_s")}}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--json", type=Path, help="also write the figures to this file")
     parser.add_argument("--text", type=Path, default=sequences.DEFAULT_TEXT, help="corpus for the char-LSTM")
+    parser.add_argument("--repeat", type=int, default=3, help="runs of each pair; the fastest counts")
     args = parser.parse_args()
 
-    spirals = steps.bench_case("spirals_full_batch")
+    spirals = fastest(args.repeat, lambda: steps.bench_case("spirals_full_batch"))
     rows = [
         ("spirals MLP, 1000 full-batch epochs: fit", spirals["nnfw_fit_s"], spirals["plain_fit_s"]),
         ("spirals MLP, 1000 full-batch epochs: end to end", spirals["nnfw_total_s"], spirals["plain_total_s"]),
     ]
-    cnn = images.bench_cnn_digits()
+    cnn = fastest(args.repeat, images.bench_cnn_digits)
     rows.append(("digits CNN, one epoch", cnn["nnfw_s"], cnn["plain_s"]))
-    lstm = sequences.bench_steps(args.text)
+    lstm = fastest(args.repeat, lambda: sequences.bench_steps(args.text))
     rows.append((f"{lstm['case']}, {lstm['steps']} steps", lstm["nnfw_s"], lstm["plain_s"]))
     help_s, first_step_s = startup.help_seconds(), startup.first_step_seconds()
 
