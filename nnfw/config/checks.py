@@ -262,6 +262,7 @@ RULES: dict[str, Callable[[Any], str | None]] = {
     "model.compile": _flag,
     "model.channels_last": _flag,
     "init_from": _existing_file,
+    "fuse_epochs": _number(1, integer=True),
     "resume": _optional(_one_of(("auto",))),
     "model.hidden_sizes": _hidden_sizes,
     "model.activation": _one_of(ACTIVATIONS),

@@ -32,9 +32,21 @@ def early_stopping(enabled: bool, monitor: str, patience: int, min_delta: float 
                          check_on_train_epoch_end=False)
 
 
+class EpochProgressBar(RichProgressBar):
+    """Rich's progress bar, counting epochs as the user set them when a task trains several
+    full-batch epochs per Lightning epoch (`fuse_epochs`)."""
+
+    def _get_train_description(self, current_epoch: int) -> str:
+        per_step = getattr(self.trainer.lightning_module, "epochs_per_step", 1)
+        description = f"Epoch {current_epoch * per_step}"
+        if self.trainer.max_epochs is not None:
+            description += f"/{self.trainer.max_epochs * per_step - 1}"
+        return f"{description:{len(self.validation_description)}}"  # padded as Lightning pads it
+
+
 def progress_bar(enabled: bool, refresh_rate: int = 1, leave: bool = False) -> RichProgressBar | None:
     """The rich progress bar, unless `trainer.enable_progress_bar=false` turns it off."""
-    return RichProgressBar(refresh_rate=refresh_rate, leave=leave) if enabled else None
+    return EpochProgressBar(refresh_rate=refresh_rate, leave=leave) if enabled else None
 
 
 class DataOnDevice(Callback):
@@ -52,12 +64,13 @@ class Throughput(Callback):
 
     Timed over whole epochs with validation left out, and synchronized once per epoch:
     Lightning's ThroughputMonitor synchronizes CUDA after every step, which a fast loop
-    cannot afford.
+    cannot afford. Samples are the task's own count, which fused full-batch epochs keep too.
     """
 
     def __init__(self) -> None:
         self.started = self.validating = 0.0
-        self.samples = self.tokens = 0
+        self.samples = 0
+        self.tokens_per_sample = 1
 
     @staticmethod
     def _now(pl_module: pl.LightningModule) -> float:
@@ -66,15 +79,14 @@ class Throughput(Callback):
         return time.perf_counter()
 
     def on_train_epoch_start(self, trainer: pl.Trainer, pl_module: pl.LightningModule) -> None:
-        self.samples = self.tokens = 0
+        self.samples = getattr(pl_module, "samples_seen", 0)
         self.validating = 0.0
         self.started = self._now(pl_module)
 
     def on_train_batch_end(self, trainer: pl.Trainer, pl_module: pl.LightningModule, outputs: Any,
                            batch: Any, batch_idx: int) -> None:
         targets = batch[1]
-        self.samples += len(targets)
-        self.tokens += targets.numel()
+        self.tokens_per_sample = targets[0].numel() if targets.ndim > 1 else 1
 
     def on_validation_start(self, trainer: pl.Trainer, pl_module: pl.LightningModule) -> None:
         self.validation_started = self._now(pl_module)
@@ -83,12 +95,13 @@ class Throughput(Callback):
         self.validating += self._now(pl_module) - self.validation_started
 
     def on_train_epoch_end(self, trainer: pl.Trainer, pl_module: pl.LightningModule) -> None:
-        if not getattr(pl_module, "tracking_train_metrics", True) or not self.samples:
+        samples = getattr(pl_module, "samples_seen", 0) - self.samples
+        if not getattr(pl_module, "tracking_train_metrics", True) or not samples:
             return
-        seconds = self._now(pl_module) - self.started - self.validating
-        rates = {"throughput/samples_per_s": self.samples * trainer.world_size / seconds}
+        rate = samples * trainer.world_size / (self._now(pl_module) - self.started - self.validating)
+        rates = {"throughput/samples_per_s": rate}
         if getattr(pl_module, "spec", None) is not None and pl_module.spec.task == "language_model":
-            rates["throughput/tokens_per_s"] = self.tokens * trainer.world_size / seconds
+            rates["throughput/tokens_per_s"] = rate * self.tokens_per_sample
         pl_module.log_dict(rates, on_epoch=True)
 
 

@@ -1,9 +1,14 @@
-"""Opt-in speed-ups that leave the model's parameters and checkpoints as they are:
-`model.compile=true` (torch.compile) and `model.channels_last=true` (NHWC convolutions)."""
+"""Speed-ups that leave the model's parameters and checkpoints as they are: the opt-in
+`model.compile=true` (torch.compile) and `model.channels_last=true` (NHWC convolutions), and
+`fuse_epochs`, several full-batch epochs per Lightning step."""
 
 from __future__ import annotations
 
+import math
+from typing import Any
+
 import torch
+from omegaconf import DictConfig
 from torch import nn
 
 
@@ -32,3 +37,32 @@ def use_channels_last(model: nn.Module) -> nn.Module:
     if any(isinstance(layer, nn.Conv2d) for layer in model.modules()):
         model.to(memory_format=torch.channels_last)
     return model
+
+
+def epochs_per_step(cfg: DictConfig, datamodule: Any, task: Any) -> int:
+    """How many epochs of one full batch each Lightning step trains (1: Lightning's own loop).
+
+    An epoch of full-batch data is one optimizer step of a fraction of a millisecond, and
+    Lightning spends more than that around every step and epoch. Up to `fuse_epochs` of them
+    run in one step when nothing needs Lightning in between: one process, no gradient
+    accumulation or batch limits, and validation only at block ends (the count divides
+    `max_epochs` and `check_val_every_n_epoch`, so the run validates when it would have).
+    """
+    trainer = cfg.trainer
+    if (getattr(datamodule, "batch_size", None) != "full" or not task.automatic_optimization
+            or trainer.strategy != "auto" or trainer.devices not in (1, "auto") or trainer.num_nodes != 1
+            or trainer.accumulate_grad_batches != 1 or trainer.fast_dev_run or trainer.overfit_batches
+            or trainer.limit_train_batches is not None or not trainer.max_epochs or trainer.max_epochs < 0):
+        return 1
+    return math.gcd(int(cfg.get("fuse_epochs") or 1), int(trainer.check_val_every_n_epoch or 1), int(trainer.max_epochs))
+
+
+def fused_trainer_arguments(cfg: DictConfig, count: int) -> dict[str, Any]:
+    """Trainer arguments counted in blocks of `count` epochs; the task clips gradients itself."""
+    if count == 1:
+        return {}
+    trainer = cfg.trainer
+    return {"max_epochs": trainer.max_epochs // count,
+            "min_epochs": -(-trainer.min_epochs // count) if trainer.min_epochs else None,
+            "check_val_every_n_epoch": trainer.check_val_every_n_epoch // count,
+            "gradient_clip_val": None, "gradient_clip_algorithm": None}

@@ -23,7 +23,7 @@ from nnfw.data.spec import DataSpec
 from nnfw.errors import Interrupted, UserError
 from nnfw.pipeline.checkpoints import AtomicCheckpointIO, load_checkpoint, targets
 from nnfw.pipeline.console import show_config, show_results
-from nnfw.pipeline.speed import compile_model, use_channels_last
+from nnfw.pipeline.speed import compile_model, epochs_per_step, fused_trainer_arguments, use_channels_last
 from nnfw.tasks import TASKS, SupervisedTask
 from nnfw.tasks.base import weights_mismatch
 
@@ -115,10 +115,12 @@ def initialize(task: SupervisedTask, path: Path) -> None:
     task.load_state_dict(stored)
 
 
-def build_trainer(cfg: DictConfig) -> pl.Trainer:
+def build_trainer(cfg: DictConfig, **arguments: Any) -> pl.Trainer:
+    """Lightning's Trainer from `cfg.trainer`, with `arguments` replacing some of it."""
     callbacks = [instantiate(c) for c in (cfg.callbacks or {}).values() if c]
     loggers = [instantiate(c) for c in (cfg.logger or {}).values() if c]
-    trainer = instantiate(cfg.trainer, callbacks=[c for c in callbacks if c is not None], logger=loggers or False)
+    trainer = instantiate(cfg.trainer, callbacks=[c for c in callbacks if c is not None], logger=loggers or False,
+                          **arguments)
     if isinstance(trainer.strategy.checkpoint_io, AtomicCheckpointIO):  # resuming and evaluating this run
         trainer.strategy.checkpoint_io.trusted = {t for _, t in targets(OmegaConf.to_container(cfg, resolve=True))}
     return trainer
@@ -181,7 +183,9 @@ def train(cfg: DictConfig, run_dir: Path) -> dict[str, Any]:
     task = build_task(cfg, datamodule)
     if cfg.get("init_from"):
         initialize(task, Path(cfg.init_from))
-    trainer = build_trainer(cfg)
+    fused = epochs_per_step(cfg, datamodule, task)
+    task.fuse_epochs(fused, (cfg.trainer.gradient_clip_val, cfg.trainer.gradient_clip_algorithm))
+    trainer = build_trainer(cfg, **fused_trainer_arguments(cfg, fused))
 
     started = time.perf_counter()
     fit(trainer, task, datamodule, cfg.get("ckpt_path"))
@@ -207,7 +211,7 @@ def train(cfg: DictConfig, run_dir: Path) -> dict[str, Any]:
         "metrics": metrics,
         "best_checkpoint": str(Path(best).relative_to(run_dir)) if best else None,
         "evaluated_checkpoint": str(Path(checkpoint).relative_to(run_dir)) if checkpoint else None,
-        "epochs": trainer.current_epoch,
+        "epochs": trainer.current_epoch * fused,
         "steps": trainer.global_step,
         "fit_time_s": round(fit_time, 3),
         "samples_per_s": round(task.samples_seen * trainer.world_size / fit_time, 1) if fit_time > 0 else None,

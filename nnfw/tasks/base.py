@@ -91,6 +91,14 @@ class SupervisedTask(pl.LightningModule):
         self.epoch_outputs = {stage: EpochOutputs(self.keeps_outputs) for stage in STAGES}
         self.samples_seen = 0
         self.tracking_train_metrics = True
+        self.epochs_per_step = 1
+        self.gradient_clip: tuple[float | None, str | None] = (None, None)
+
+    def fuse_epochs(self, count: int, gradient_clip: tuple[float | None, str | None]) -> None:
+        """Train `count` epochs of full-batch data in each Lightning step (see `_fused_step`),
+        clipping gradients to `gradient_clip` (value, algorithm) as the Trainer would have."""
+        self.epochs_per_step, self.gradient_clip = count, gradient_clip
+        self.automatic_optimization = count == 1
 
     # ------------------------------------------------------------------ per task kind
 
@@ -149,6 +157,44 @@ class SupervisedTask(pl.LightningModule):
         self.log_dict(values, prog_bar=stage != "test", sync_dist=True)  # the loss is per process
 
     def training_step(self, batch: tuple[torch.Tensor, torch.Tensor], batch_idx: int) -> torch.Tensor:
+        if self.epochs_per_step > 1:
+            return self._fused_step(batch)
+        return self._training_loss(batch)
+
+    def _fused_step(self, batch: tuple[torch.Tensor, torch.Tensor]) -> torch.Tensor:
+        """`epochs_per_step` epochs of one full batch: an optimizer step each, as Lightning's
+        automatic optimization would take them (clipping, then the step, then the schedulers
+        that follow steps or epochs), without its per-step and per-epoch costs in between.
+
+        Plateau schedulers wait for the validation at the end of the block (`on_train_epoch_end`),
+        which is when they would have stepped; training metrics come from the block's last epoch.
+        """
+        optimizer = self.optimizers()
+        tracking = self.tracking_train_metrics
+        for epoch in range(self.epochs_per_step):
+            self.tracking_train_metrics = tracking and epoch == self.epochs_per_step - 1
+            loss = self._training_loss(batch)
+            optimizer.zero_grad()
+            self.manual_backward(loss)
+            self.configure_gradient_clipping(optimizer, *self.gradient_clip)
+            optimizer.step()
+            self._step_schedulers(plateau=False)
+        return loss.detach()
+
+    def _step_schedulers(self, plateau: bool) -> None:
+        """Step the schedulers (plateau ones, or the others) due after the epoch just trained."""
+        epoch = self.trainer.global_step  # one step per epoch of full-batch data
+        for config in self.trainer.lr_scheduler_configs:
+            if config.reduce_on_plateau != plateau or epoch % config.frequency:
+                continue
+            if plateau:
+                metric = self.trainer.callback_metrics.get(config.monitor)
+                if metric is not None:
+                    config.scheduler.step(metric)
+            else:
+                config.scheduler.step()
+
+    def _training_loss(self, batch: tuple[torch.Tensor, torch.Tensor]) -> torch.Tensor:
         loss = self._evaluate(batch, "train")
         self.samples_seen += len(batch[0])
         if self.trainer.global_step % self.trainer.log_every_n_steps == 0:
@@ -166,6 +212,8 @@ class SupervisedTask(pl.LightningModule):
     def on_train_epoch_end(self) -> None:
         if self.tracking_train_metrics:
             self._log_epoch("train")
+        if self.epochs_per_step > 1:
+            self._step_schedulers(plateau=True)
 
     def on_validation_epoch_end(self) -> None:
         self._log_epoch("val")
@@ -187,7 +235,7 @@ class SupervisedTask(pl.LightningModule):
     def _run_length(self, factory: partial) -> dict[str, int]:
         """Schedules that span the whole run (one-cycle) get its length in steps."""
         if "total_steps" in inspect.signature(factory.func).parameters and "total_steps" not in factory.keywords:
-            return {"total_steps": int(self.trainer.estimated_stepping_batches)}
+            return {"total_steps": int(self.trainer.estimated_stepping_batches) * self.epochs_per_step}
         return {}
 
     # ------------------------------------------------------------------ checkpoints
@@ -201,9 +249,16 @@ class SupervisedTask(pl.LightningModule):
         if detail:
             raise UserError(f"checkpoint {self.trainer.ckpt_path} does not fit this model ({detail})",
                             "resume with the model and data options the checkpoint was trained with")
+        stored = checkpoint.get("nnfw", {}).get("epochs_per_step", 1)
+        if stored != self.epochs_per_step:  # Lightning's epoch count means another number of epochs
+            raise UserError(f"checkpoint {self.trainer.ckpt_path} trained {stored} full-batch epoch(s) per step, "
+                            f"this run {self.epochs_per_step}",
+                            f"resume with fuse_epochs={stored} and the trainer.max_epochs and "
+                            "trainer.check_val_every_n_epoch it was trained with")
 
     def on_save_checkpoint(self, checkpoint: dict[str, Any]) -> None:
         """Everything needed to rebuild this run's model and data from a checkpoint alone."""
         from nnfw import __version__
 
-        checkpoint["nnfw"] = {"version": __version__, "config": self.config, "spec": self.spec.to_dict()}
+        checkpoint["nnfw"] = {"version": __version__, "config": self.config, "spec": self.spec.to_dict(),
+                              "epochs_per_step": self.epochs_per_step}
