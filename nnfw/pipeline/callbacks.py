@@ -16,6 +16,7 @@ from torchmetrics.classification import MulticlassConfusionMatrix
 
 from nnfw.errors import UserError
 from nnfw.pipeline import pictures
+from nnfw.pipeline.checkpoints import saved_checkpoints
 from nnfw.pipeline.plots import line_chart
 
 
@@ -157,7 +158,7 @@ class StopOnNonFiniteLoss(Callback):
     def raise_if_diverged(self, trainer: pl.Trainer) -> None:
         if self.first_bad_step is not None and (step := int(self.first_bad_step)) >= 0:
             lr = trainer.optimizers[0].param_groups[0]["lr"] if trainer.optimizers else None
-            saved = trainer.checkpoint_callback.last_model_path if trainer.checkpoint_callback else ""
+            saved = saved_checkpoints(trainer).get("last")
             raise TrainingDiverged(
                 f"the training loss became NaN or infinite at step {step} (epoch {trainer.current_epoch})",
                 f"lower the learning rate (it was {lr:g}) or clip gradients (regularization.gradient_clip.value=1.0)"

@@ -85,3 +85,9 @@ def targets(node: Any, where: str = "config") -> Iterator[tuple[str, Any]]:
     elif isinstance(node, list):
         for index, value in enumerate(node):
             yield from targets(value, f"{where}[{index}]")
+
+
+def saved_checkpoints(trainer: Any) -> dict[str, str]:
+    """Paths of the run's checkpoints: "best" (by the monitored metric) and "last" (the latest)."""
+    return {("best" if callback.monitor else "last"): callback.best_model_path
+            for callback in trainer.checkpoint_callbacks if callback.best_model_path}

@@ -21,7 +21,7 @@ from torch import nn
 
 from nnfw.data.spec import DataSpec
 from nnfw.errors import Interrupted, UserError
-from nnfw.pipeline.checkpoints import AtomicCheckpointIO, load_checkpoint, targets
+from nnfw.pipeline.checkpoints import AtomicCheckpointIO, load_checkpoint, saved_checkpoints, targets
 from nnfw.pipeline.console import show_config, show_results
 from nnfw.pipeline.speed import compile_model, epochs_per_step, fused_trainer_arguments, use_channels_last
 from nnfw.tasks import TASKS, SupervisedTask
@@ -128,12 +128,9 @@ def build_trainer(cfg: DictConfig, **arguments: Any) -> pl.Trainer:
 
 def evaluation_checkpoint(trainer: pl.Trainer, restore_best: bool) -> str | None:
     """The checkpoint whose weights are evaluated and reported: the best one, or the last."""
-    callback = trainer.checkpoint_callback
-    if callback is None:
-        return None
-    if restore_best and callback.best_model_path:
-        return callback.best_model_path
-    return callback.last_model_path or callback.best_model_path or None
+    saved = saved_checkpoints(trainer)
+    first, second = ("best", "last") if restore_best else ("last", "best")
+    return saved.get(first) or saved.get(second)
 
 
 def log_hparams(trainer: pl.Trainer, cfg: DictConfig, metrics: dict[str, float]) -> None:
@@ -204,7 +201,7 @@ def train(cfg: DictConfig, run_dir: Path) -> dict[str, Any]:
     for logger in trainer.loggers:  # flushed and closed before summary.json says the run is done
         logger.finalize("success")
 
-    best = trainer.checkpoint_callback.best_model_path if trainer.checkpoint_callback else ""
+    best = saved_checkpoints(trainer).get("best")
     summary = {
         "status": "completed",
         "task": task.spec.task if cfg.task == "auto" else cfg.task,
