@@ -71,3 +71,38 @@ def test_channels_last_trains_a_cnn_whose_checkpoint_loads_into_a_plain_model(tr
     assert conv.is_contiguous(memory_format=torch.channels_last) and not conv.is_contiguous()
     model = restore(result.run_dir / "checkpoints" / "best.ckpt").task.model
     assert next(p for p in model.parameters() if p.ndim == 4 and p.shape[1] > 1).is_contiguous()  # plain NCHW
+
+
+FUSED_SETUPS = {
+    "constant rate": [],
+    "exponential decay and clipping": ["scheduler=exponential", "regularization.gradient_clip.value=0.5"],
+    "plateau": ["scheduler=plateau", "scheduler.scheduler.patience=0", "scheduler.scheduler.factor=0.5"],
+}
+
+
+@pytest.mark.parametrize("setup", list(FUSED_SETUPS))
+def test_fused_full_batch_epochs_train_exactly_as_one_epoch_per_step(train, setup):
+    import torch
+
+    runs = {}
+    for fuse in (1, 10):
+        result = train("experiment=spirals_tutorial", "trainer.max_epochs=200", "trainer.check_val_every_n_epoch=20",
+                       f"fuse_epochs={fuse}", *FUSED_SETUPS[setup])
+        assert result.code == 0, result.err
+        stored = torch.load(result.run_dir / "checkpoints" / "last.ckpt", weights_only=True)
+        assert stored["nnfw"]["epochs_per_step"] == fuse
+        assert stored["global_step"] == 200  # the last checkpoint holds the final weights
+        runs[fuse] = result.summary
+    assert (runs[10]["epochs"], runs[10]["steps"]) == (runs[1]["epochs"], runs[1]["steps"]) == (200, 200)
+    assert runs[10]["metrics"] == pytest.approx(runs[1]["metrics"], abs=1e-6)
+
+
+def test_resuming_with_another_number_of_fused_epochs_is_refused(train):
+    first = train("experiment=spirals_tutorial", "trainer.max_epochs=40", "trainer.check_val_every_n_epoch=20",
+                  "fuse_epochs=10")
+    assert first.code == 0, first.err
+    resumed = train("experiment=spirals_tutorial", "trainer.max_epochs=80", "trainer.check_val_every_n_epoch=20",
+                    "fuse_epochs=1", f"ckpt_path={first.run_dir / 'checkpoints' / 'last.ckpt'}")
+    assert resumed.code == 2
+    assert "trained 10 full-batch epoch(s) per step, this run 1" in resumed.err
+    assert "fuse_epochs=10" in resumed.err

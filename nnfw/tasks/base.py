@@ -185,10 +185,11 @@ class SupervisedTask(pl.LightningModule):
         """Step the schedulers (plateau ones, or the others) due after the epoch just trained."""
         epoch = self.trainer.global_step  # one step per epoch of full-batch data
         for config in self.trainer.lr_scheduler_configs:
-            if config.reduce_on_plateau != plateau or epoch % config.frequency:
+            on_plateau = isinstance(config.scheduler, torch.optim.lr_scheduler.ReduceLROnPlateau)
+            if on_plateau != plateau or epoch % config.frequency:
                 continue
             if plateau:
-                metric = self.trainer.callback_metrics.get(config.monitor)
+                metric = self.trainer.callback_metrics.get(self.scheduler_config.get("monitor", "val/loss"))
                 if metric is not None:
                     config.scheduler.step(metric)
             else:
@@ -228,6 +229,8 @@ class SupervisedTask(pl.LightningModule):
         if not self.scheduler_config:
             return optimizer
         config = dict(self.scheduler_config)
+        if not self.automatic_optimization:  # fused epochs step schedulers themselves
+            config = {key: value for key, value in config.items() if key not in ("monitor", "strict")}
         factory = config.pop("scheduler")
         config["scheduler"] = factory(optimizer, **self._run_length(factory))
         return {"optimizer": optimizer, "lr_scheduler": config}
