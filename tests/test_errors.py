@@ -30,6 +30,7 @@ CONFIG_ERRORS = [
     (["seed=1.5"], ["seed must be an integer"]),
     (["print_config=maybe"], ["print_config must be true or false"]),
     (["model.compile=yes please"], ["model.compile must be true or false"]),
+    (["fuse_epochs=0"], ["fuse_epochs must be >= 1"]),
     (["data=csv"], ["data.path must be set"]),
     (["data=csv", "data.path=/no/such/file.csv"], ["data.path names a file that does not exist", "/no/such/file.csv"]),
     (["-m", "model=mlp,mlq"], ["unknown model 'mlq'"]),
