@@ -6,6 +6,7 @@ import json
 
 import pytest
 from conftest import QUIET, run_cli
+from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
 
 
 @pytest.mark.slow
@@ -92,9 +93,12 @@ def test_fused_full_batch_epochs_train_exactly_as_one_epoch_per_step(train, setu
         stored = torch.load(result.run_dir / "checkpoints" / "last.ckpt", weights_only=True)
         assert stored["nnfw"]["epochs_per_step"] == fuse
         assert stored["global_step"] == 200  # the last checkpoint holds the final weights
-        runs[fuse] = result.summary
+        events = EventAccumulator(str(result.run_dir / "tensorboard")).Reload()
+        runs[fuse] = {**result.summary, "val_steps": [event.step for event in events.Scalars("val/loss")]}
     assert (runs[10]["epochs"], runs[10]["steps"]) == (runs[1]["epochs"], runs[1]["steps"]) == (200, 200)
     assert runs[10]["metrics"] == pytest.approx(runs[1]["metrics"], abs=1e-6)
+    # every 20 epochs, then the final evaluation: curves read in real steps either way
+    assert runs[10]["val_steps"] == runs[1]["val_steps"] == [*range(19, 200, 20), 200]
 
 
 def test_resuming_with_another_number_of_fused_epochs_is_refused(train):

@@ -159,7 +159,7 @@ class SupervisedTask(pl.LightningModule):
     def training_step(self, batch: tuple[torch.Tensor, torch.Tensor], batch_idx: int) -> torch.Tensor:
         if self.epochs_per_step > 1:
             return self._fused_step(batch)
-        return self._training_loss(batch)
+        return self._training_loss(batch, log_step=self.trainer.global_step % self.trainer.log_every_n_steps == 0)
 
     def _fused_step(self, batch: tuple[torch.Tensor, torch.Tensor]) -> torch.Tensor:
         """`epochs_per_step` epochs of one full batch: an optimizer step each, as Lightning's
@@ -172,13 +172,17 @@ class SupervisedTask(pl.LightningModule):
         optimizer = self.optimizers()
         tracking = self.tracking_train_metrics
         for epoch in range(self.epochs_per_step):
-            self.tracking_train_metrics = tracking and epoch == self.epochs_per_step - 1
-            loss = self._training_loss(batch)
+            final = epoch == self.epochs_per_step - 1
+            self.tracking_train_metrics = tracking and final
+            loss = self._training_loss(batch, log_step=final)  # a block is one step to Lightning's logs
             optimizer.zero_grad()
             self.manual_backward(loss)
             self.configure_gradient_clipping(optimizer, *self.gradient_clip)
             optimizer.step()
             self._step_schedulers(plateau=False)
+        # Loggers place values at Lightning's count of stepped batches (one per block, counted
+        # after this step): count the block's optimizer steps, so curves read in real steps.
+        self.trainer.fit_loop.epoch_loop._batches_that_stepped += self.epochs_per_step - 1
         return loss.detach()
 
     def _step_schedulers(self, plateau: bool) -> None:
@@ -195,10 +199,11 @@ class SupervisedTask(pl.LightningModule):
             else:
                 config.scheduler.step()
 
-    def _training_loss(self, batch: tuple[torch.Tensor, torch.Tensor]) -> torch.Tensor:
+    def _training_loss(self, batch: tuple[torch.Tensor, torch.Tensor], log_step: bool) -> torch.Tensor:
+        """The loss to minimize on `batch`; `log_step` also logs it as train/loss_step."""
         loss = self._evaluate(batch, "train")
         self.samples_seen += len(batch[0])
-        if self.trainer.global_step % self.trainer.log_every_n_steps == 0:
+        if log_step:
             self.log("train/loss_step", loss, on_step=True, on_epoch=False, prog_bar=False)
         if self.l1:
             loss = loss + self.l1 * sum(p.abs().sum() for p in self.model.parameters() if p.ndim > 1)
