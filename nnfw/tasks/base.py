@@ -98,7 +98,8 @@ class SupervisedTask(pl.LightningModule):
         """Train `count` epochs of full-batch data in each Lightning step (see `_fused_step`),
         clipping gradients to `gradient_clip` (value, algorithm) as the Trainer would have."""
         self.epochs_per_step, self.gradient_clip = count, gradient_clip
-        self.automatic_optimization = count == 1
+        if count > 1:
+            self.automatic_optimization = False  # the block takes its optimizer steps itself
 
     # ------------------------------------------------------------------ per task kind
 
