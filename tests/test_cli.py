@@ -58,6 +58,7 @@ def test_train_help_is_hydras_help_for_the_train_config():
     assert "nnfw train" in result.stdout
     assert "== Configuration groups ==" in result.stdout
     assert "optimizer: adagrad, adam, adamw, rmsprop, sgd" in result.stdout
+    assert "_loader" not in result.stdout and "_recurrent" not in result.stdout  # bases, not options
 
 
 def test_checkout_launcher_runs_without_installation(tmp_path):
@@ -70,6 +71,7 @@ def test_checkout_launcher_runs_without_installation(tmp_path):
                             cwd=tmp_path, capture_output=True, text=True)
     assert result.returncode == 0
     assert "optimizer: adagrad, adam, adamw, rmsprop, sgd" in result.stdout
+    assert "_loader" not in result.stdout and "_recurrent" not in result.stdout  # bases, not options
 
 
 def test_each_checkpoint_command_has_help_listing_its_options():

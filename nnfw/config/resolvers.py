@@ -15,5 +15,14 @@ def every(total: int, times: int) -> int:
     return max(1, int(total) // int(times)) if int(total) > 0 else 1
 
 
+def config_groups() -> str:
+    """The user-facing groups and options, one `group: a, b` line each, for `nnfw train --help`
+    (Hydra's own list would also show the `_`-prefixed bases that options build on)."""
+    from nnfw.config import locate
+
+    return "\n".join(f"{group}: {', '.join(options)}" for group, options in locate.groups().items())
+
+
 def register() -> None:
     OmegaConf.register_new_resolver("nnfw.every", every, replace=True)
+    OmegaConf.register_new_resolver("nnfw.config_groups", config_groups, replace=True)
