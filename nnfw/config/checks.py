@@ -212,7 +212,7 @@ def _per_block(rule: Callable[[Any], str | None]) -> Callable[[Any], str | None]
     """A cnn setting: one value for every conv block, or a list of one per block."""
     def check(value: Any) -> str | None:
         problems = [rule(v) for v in (value if isinstance(value, (list, tuple)) else [value])]
-        return next((f"{p} (one value, or a list of one per block)" for p in problems if p), None)
+        return next((f"{p}, as one value or a list of one per block" for p in problems if p), None)
 
     return check
 
