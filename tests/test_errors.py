@@ -54,6 +54,7 @@ CONFIG_ERRORS = [
     (["model=cnn", "data=digits", "model.pooling=[max,sum]"], ["model.pooling must be one of max, avg, none"]),
     (["model=cnn", "data=digits", "model.kernel_size=0"], ["model.kernel_size must be >= 1"]),
     (["data=image_folder"], ["data.root must be set"]),
+    (["data=image_files", "data.root=/no/such/folder"], ["image folder not found: /no/such/folder"]),
     (["data=image_folder", "data.root=/no/such/folder"], ["image folder not found: /no/such/folder",
                                                          "set data.root to a folder with one subfolder of images per class"]),
     (["data=image_folder", "data.root=/tmp", "data.channels=2"], ["data.channels must be 1 (greyscale) or 3 (RGB)"]),

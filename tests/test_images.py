@@ -18,9 +18,11 @@ FROM_FILES = {  # data option -> writes its tiny files under a root, in the real
     "fashion_mnist": lambda root: write_mnist(root, "FashionMNIST", gz=True),
     "cifar10": write_cifar10,
     "image_folder": write_image_folder,
+    "image_files": write_image_folder,
 }
 SHAPES = {"digits": [1, 8, 8], "shapes": [1, 16, 16], "patterns": [1, 16, 16], "mnist": [1, 28, 28],
-          "fashion_mnist": [1, 28, 28], "cifar10": [3, 32, 32], "image_folder": [3, 32, 32]}
+          "fashion_mnist": [1, 28, 28], "cifar10": [3, 32, 32], "image_folder": [3, 32, 32],
+          "image_files": [3, 32, 32]}
 
 
 def data_args(data: str, tmp_path) -> list[str]:
@@ -182,3 +184,23 @@ def test_freezing_the_features_trains_only_the_head():
     assert all(torch.equal(a, b) for a, b in zip(conv_before, model.features.parameters()))
     assert not all(torch.equal(a, b) for a, b in zip(head_before, model.head.parameters()))
     assert not model.features.training  # batch-norm statistics stay as they were
+
+
+def test_a_folder_read_by_dataloader_workers_trains_as_the_folder_held_in_memory(train, tmp_path):
+    from nnfw.pipeline.restore import restore
+
+    root = write_image_folder(tmp_path / "files", per_class=20)
+    runs = {data: train("model=cnn", f"data={data}", f"data.root={root}", "data.size=16", "trainer.max_epochs=10")
+            for data in ("image_folder", "image_files")}
+    for result in runs.values():
+        assert result.code == 0, result.err
+    on_disk = runs["image_files"]
+    assert on_disk.summary["data"]["splits"] == runs["image_folder"].summary["data"]["splits"]
+    assert on_disk.metrics["test/acc"] >= 0.9
+    assert (on_disk.run_dir / "predictions.png").is_file()
+    restored = restore(on_disk.run_dir / "checkpoints" / "best.ckpt")
+    restored.datamodule.setup("fit")
+    loader = restored.datamodule.train_dataloader()
+    assert (loader.num_workers, loader.persistent_workers) == (2, True)
+    images, labels = next(iter(loader))
+    assert images.shape[1:] == (3, 16, 16) and labels.dtype == torch.int64  # three classes

@@ -19,6 +19,7 @@ DATA_INPUTS = {
     "nnfw.data.charseq.CharSeqDataModule": "characters",
     "nnfw.data.textclass.TextClassificationDataModule": "words",
     "nnfw.data.images.ImageDataModule": "images",
+    "nnfw.data.image_files.ImageFiles": "images",
 }
 
 #: model -> the inputs it reads

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from typing import Any
 
 import torch
 from torch.nn import functional
@@ -46,3 +47,17 @@ class Augment:
         grid = functional.affine_grid(theta, list(images.shape), align_corners=False)
         mode = "bilinear" if self.rotation else "nearest"  # whole-pixel shifts stay exact
         return functional.grid_sample(images, grid, mode=mode, padding_mode="zeros", align_corners=False)
+
+
+class AugmentsTrainingBatches:
+    """Datamodule behaviour: training batches are augmented with `self.augment` where they are,
+    after the transfer to the device; validation and test batches never."""
+
+    augment: Augment
+    trainer: Any
+
+    def on_after_batch_transfer(self, batch: Any, dataloader_idx: int) -> Any:
+        if self.augment.active and self.trainer is not None and self.trainer.training:
+            images, targets = batch
+            return self.augment(images), targets
+        return batch

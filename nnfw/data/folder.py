@@ -25,11 +25,8 @@ def read_image(path: Path, height: int, width: int, mode: str) -> np.ndarray:
     return pixels[None] if pixels.ndim == 2 else pixels.transpose(2, 0, 1)
 
 
-def image_folder(root: str, size: int = 32, channels: int = 3) -> Table:
-    """Every image under `root`/CLASS/, resized to `size` x `size`, grey (`channels=1`) or RGB (3).
-
-    Classes are the subfolders' names in sorted order; two make a binary task, more a multiclass one.
-    """
+def class_files(root: str) -> dict[str, list[Path]]:
+    """The image files of every class subfolder of `root`, classes in sorted order."""
     folder = Path(root).expanduser()
     classes = sorted(d for d in folder.iterdir() if d.is_dir() and not d.name.startswith("."))
     if len(classes) < 2:
@@ -39,7 +36,16 @@ def image_folder(root: str, size: int = 32, channels: int = 3) -> Table:
     if empty:
         raise UserError(f"class folder {folder / empty[0]} holds no images ({', '.join(sorted(EXTENSIONS))})",
                         LAYOUT_HINT)
+    return files
+
+
+def image_folder(root: str, size: int = 32, channels: int = 3) -> Table:
+    """Every image under `root`/CLASS/, resized to `size` x `size`, grey (`channels=1`) or RGB (3).
+
+    Classes are the subfolders' names in sorted order; two make a binary task, more a multiclass one.
+    """
+    files = class_files(root)
     mode = "L" if channels == 1 else "RGB"
     images = np.stack([read_image(path, size, size, mode) for found in files.values() for path in found])
     labels = np.concatenate([np.full(len(found), index) for index, found in enumerate(files.values())])
-    return Table(images, labels, "binary" if len(classes) == 2 else "multiclass", class_names=tuple(files))
+    return Table(images, labels, "binary" if len(files) == 2 else "multiclass", class_names=tuple(files))

@@ -8,12 +8,12 @@ import numpy as np
 import torch
 
 from nnfw.data.arrays import ArrayDataModule
-from nnfw.data.augment import Augment
+from nnfw.data.augment import Augment, AugmentsTrainingBatches
 from nnfw.data.spec import DataSpec
 from nnfw.data.table import Table
 
 
-class ImageDataModule(ArrayDataModule):
+class ImageDataModule(AugmentsTrainingBatches, ArrayDataModule):
     """An `ArrayDataModule` whose source returns images (n, C, H, W).
 
     Every split is one tensor, moved to the training device once and batched by indexing, as
@@ -35,17 +35,17 @@ class ImageDataModule(ArrayDataModule):
                         num_classes=len(table.class_names), class_names=table.class_names,
                         image_shape=(channels, height, width))
 
-    def on_after_batch_transfer(self, batch: Any, dataloader_idx: int) -> Any:
-        """Training batches are augmented where they are; validation and test batches never."""
-        if self.augment.active and self.trainer is not None and self.trainer.training:
-            images, targets = batch
-            return self.augment(images), targets
-        return batch
-
     def images(self, split: str) -> torch.Tensor:
         """A split's images with the standardization undone, in [0, 1] for pictures."""
-        images = self.tensors[split][0]
-        if self.mean is None:
-            return images
-        mean, std = (torch.as_tensor(v, dtype=images.dtype, device=images.device) for v in (self.mean, self.std))
-        return images * std + mean
+        return self.denormalize(self.tensors[split][0])
+
+    def denormalize(self, images: torch.Tensor) -> torch.Tensor:
+        return denormalize(images, self.mean, self.std)
+
+
+def denormalize(images: torch.Tensor, mean: np.ndarray | None, std: np.ndarray | None) -> torch.Tensor:
+    """Standardized images (n, C, H, W) back in the pixel scale of their files, [0, 1]."""
+    if mean is None:
+        return images
+    mean_, std_ = (torch.as_tensor(v, dtype=images.dtype, device=images.device) for v in (mean, std))
+    return images * std_ + mean_

@@ -218,16 +218,23 @@ class ImagePictures(Callback):
         if trainer.state.fn != "validate" or not pl_module.spec.image_shape or not trainer.is_global_zero:
             return
         datamodule, spec = trainer.datamodule, pl_module.spec
+        outputs, targets, first = [], [], []
         with torch.no_grad():
-            outputs = torch.cat([pl_module(images) for images, _ in datamodule.val_dataloader()])
-        scores = pl_module.predictions(outputs)
+            for images, labels in datamodule.val_dataloader():
+                images = images.to(pl_module.device)
+                outputs.append(pl_module(images))
+                targets.append(labels.to(pl_module.device).long())
+                if sum(len(kept) for kept in first) < self.count:
+                    first.append(images)
+        scores = pl_module.predictions(torch.cat(outputs))
         predicted = scores.argmax(-1) if scores.ndim > 1 else (scores >= 0.5).long()
-        targets = datamodule.tensors["val"][1].long()
+        targets = torch.cat(targets)
         matrix = MulticlassConfusionMatrix(num_classes=spec.num_classes).to(predicted.device)(predicted, targets)
         shown = slice(0, self.count)
         drawn = {
-            "predictions": pictures.predictions(datamodule.images("val")[shown].cpu().numpy(), predicted[shown].tolist(),
-                                                targets[shown].tolist(), spec.class_names, self.columns),
+            "predictions": pictures.predictions(datamodule.denormalize(torch.cat(first)[shown]).cpu().numpy(),
+                                                predicted[shown].tolist(), targets[shown].tolist(), spec.class_names,
+                                                self.columns),
             "confusion_matrix": pictures.confusion(matrix.cpu().numpy()),
         }
         conv = next((m for m in pl_module.model.modules() if isinstance(m, nn.Conv2d)), None)
