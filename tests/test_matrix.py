@@ -8,7 +8,7 @@ from nnfw.config import locate
 
 #: datasets that are not tables of features: tests/test_sequences.py and tests/test_images.py cover them
 SEQUENCES = ("charseq", "text_classification")
-IMAGES = ("digits", "shapes", "patterns", "mnist", "fashion_mnist", "cifar10", "image_folder")
+IMAGES = ("digits", "shapes", "patterns", "mnist", "fashion_mnist", "cifar10", "image_folder", "image_files")
 DATASETS = [d for d in locate.options("data") if d not in ("csv", *SEQUENCES, *IMAGES)]
 BINARY = ["xor", "and", "or", "hours_pass", "spirals", "moons", "circles", "classification"]
 KINDS = {"xor": "binary", "and": "binary", "or": "binary", "hours_pass": "binary", "spirals": "binary",
