@@ -71,6 +71,23 @@ CONFIG_ERRORS = [
 ]
 
 
+@pytest.mark.parametrize("combo", [
+    [],
+    ["experiment=spirals_tutorial", "trainer.max_epochs=7", "print_config=false", "hydra.run.dir=/tmp/r"],
+    ["model=cnn", "data=digits", "model.channels=[4,8]", "regularization.dropout=0.3", "callbacks.model_summary=null"],
+    ["data=charseq", "model=lstm", "optimizer.lr=0.01", "data.seq_len=64"],
+])
+def test_plain_assignments_on_the_composed_choices_equal_hydras_composition(combo):
+    """The check composes once and applies `key=value` itself: the result is Hydra's own."""
+    from nnfw.config.checks import assigned, compose
+
+    base = compose([o for o in combo if "." not in o.split("=")[0]], "train")
+    ours, hydras = assigned(base, combo), compose(combo, "train")
+    for cfg in (ours, hydras):
+        del cfg.hydra  # the record of the command line differs, not the config
+    assert ours == hydras
+
+
 @pytest.mark.parametrize(("overrides", "words"), CONFIG_ERRORS, ids=[" ".join(o) for o, _ in CONFIG_ERRORS])
 def test_config_errors_exit_2_with_their_message_and_touch_nothing(train, overrides, words):
     result = train(*overrides)

@@ -6,6 +6,7 @@ the nearest match), so that a typo costs a second, not a Lightning start-up and 
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Callable, Iterable
 import json
 import os
@@ -82,6 +83,31 @@ def compose(overrides: list[str], config_name: str) -> DictConfig:
     GlobalHydra.instance().clear()
     with initialize_config_dir(str(locate.config_dir()), version_base="1.3"):
         return hydra_compose(config_name, overrides=overrides, return_hydra_config=True)
+
+
+def is_group_choice(override: Any) -> bool:
+    """`group=option` (and only that: no +, ~ or @package), which composition itself resolves."""
+    key = override.get_key_element()
+    return "." not in key and locate.is_group(key)
+
+
+def choices_of(combo: list[str]) -> list[str]:
+    return [o.input_line for o in parse(combo) if is_group_choice(o)]
+
+
+def assigned(base: DictConfig, combo: list[str]) -> DictConfig | None:
+    """`base` (composed from `combo`'s group choices) with the rest of `combo` applied as Hydra
+    applies `key=value` after composing, which saves a second composition (about 0.13 s).
+    None when `combo` holds more than plain assignments (+key, ~key, key@package)."""
+    from hydra.core.override_parser.types import OverrideType
+
+    rest = [o for o in parse(combo) if not is_group_choice(o)]
+    if any(o.type != OverrideType.CHANGE or o.package is not None or "/" in o.key_or_group for o in rest):
+        return None
+    cfg = copy.deepcopy(base)
+    for override in rest:
+        OmegaConf.update(cfg, override.key_or_group, override.value(), merge=True)
+    return cfg
 
 
 def check_groups(parsed: list[Any], base: DictConfig) -> None:
@@ -384,21 +410,19 @@ def check(overrides: list[str], config_name: str = "train", multirun: bool = Fal
     from omegaconf.errors import OmegaConfBaseException
 
     parsed = parse(overrides)
-    group_choices = [
-        o.input_line for o in parsed
-        if not o.is_sweep_override() and "." not in o.get_key_element() and locate.is_group(o.get_key_element())
-    ]
+    group_choices = [o.input_line for o in parsed if not o.is_sweep_override() and is_group_choice(o)]
     try:
-        base = compose(group_choices, config_name)
+        base, composed = compose(group_choices, config_name), True
     except (HydraException, OmegaConfBaseException):
-        base = compose([], config_name)
+        base, composed = compose([], config_name), False
     check_groups(parsed, base)
     check_search_plugin(parsed)
     check_keys(parsed, base)
     first = None
     for combo in expanded(parsed):
         try:
-            cfg = compose(combo, config_name)
+            cfg = (assigned(base, combo) if composed and choices_of(combo) == group_choices else None) \
+                or compose(combo, config_name)
         except (HydraException, OmegaConfBaseException) as err:
             raise UserError(f"cannot compose the config from {' '.join(combo) or 'the defaults'}",
                             str(err).strip().splitlines()[0]) from err
