@@ -44,6 +44,8 @@ def main() -> None:
     parser.add_argument("--text", type=Path, default=sequences.DEFAULT_TEXT, help="corpus for the char-LSTM")
     parser.add_argument("--repeat", type=int, default=3, help="runs of each pair; the fastest counts")
     args = parser.parse_args()
+    if not args.text.is_file():  # before a minute of other benchmarks, not after
+        parser.error(f"no corpus at {args.text}: give the char-LSTM's text with --text FILE (tinyshakespeare.txt)")
 
     spirals = fastest(args.repeat, lambda: steps.bench_case("spirals_full_batch"))
     rows = [
