@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import argparse
 import sys
+from typing import Any
 
 import hydra
 from hydra._internal.utils import get_args_parser
+from hydra.types import HydraContext, RunMode
 from omegaconf import DictConfig
 
 from nnfw.config import locate, resolvers, resume
@@ -17,11 +20,14 @@ from nnfw.pipeline.sweep import FINISHED, exit_status
 resolvers.register()
 
 
-@hydra.main(version_base="1.3", config_path=locate.config_path_for_hydra(), config_name="train")
-def _hydra_entry(cfg: DictConfig) -> float:
+def job(cfg: DictConfig) -> float:
+    """One training job: Hydra's task function."""
     from nnfw.pipeline.run import run_job  # torch and Lightning load only from here on
 
     return run_job(cfg)
+
+
+_hydra_entry = hydra.main(version_base="1.3", config_path=locate.config_path_for_hydra(), config_name="train")(job)
 
 
 def flags_first(argv: list[str], overrides: list[str]) -> list[str]:
@@ -42,18 +48,64 @@ def program(informational: bool) -> str:
     return "nnfw train" if informational else sys.argv[0]
 
 
+def runs_checked_config(args: argparse.Namespace, cfg: DictConfig) -> bool:
+    """Whether the command runs one job on the config the check composed, with nothing
+    Hydra's entry point would add: no -m, --cfg, extra config directory or debug output."""
+    return not (args.multirun or args.cfg or args.config_path or args.config_dir or args.experimental_rerun
+                or cfg.hydra.mode == RunMode.MULTIRUN or cfg.hydra.verbose)
+
+
+def run_composed(cfg: DictConfig, config_name: str) -> None:
+    """Run `job` on `cfg` as `Hydra.run` runs the config it composes, errors reported alike.
+
+    `hydra.main` would compose the command line twice more (to read its mode, then to run it),
+    each about 0.13 s: as long as a small full-batch model's whole training.
+    """
+    from hydra._internal.callbacks import Callbacks
+    from hydra._internal.utils import run_and_report
+    from hydra.core.global_hydra import GlobalHydra
+    from hydra.core.utils import configure_log, run_job
+
+    if cfg.hydra.mode is None:  # what Hydra's entry point adds to the command line it runs
+        cfg.hydra.mode = RunMode.RUN
+        cfg.hydra.overrides.hydra.append("hydra.mode=RUN")
+    configure_log(cfg.hydra.hydra_logging, cfg.hydra.verbose)
+    callbacks = Callbacks(cfg)
+    context = HydraContext(config_loader=GlobalHydra.instance().config_loader(), callbacks=callbacks)
+
+    def run_once() -> Any:
+        callbacks.on_run_start(config=cfg, config_name=config_name)
+        ran = run_job(task_function=job, config=cfg, job_dir_key="hydra.run.dir", job_subdir_key=None,
+                      hydra_context=context)
+        callbacks.on_run_end(config=cfg, config_name=config_name, job_return=ran)
+        return ran.return_value  # raises the job's error, for run_and_report to print
+
+    try:
+        run_and_report(run_once)
+    finally:
+        GlobalHydra.instance().clear()
+
+
 def run(argv: list[str]) -> int:
-    """Check `argv` (exit 2 on bad input), then let Hydra run or sweep the train config."""
+    """Check `argv` (exit 2 on bad input), then run the checked config, or let Hydra run or sweep it."""
+    from hydra.core.global_hydra import GlobalHydra
+
     args = get_args_parser().parse_intermixed_args(argv)
     informational = args.help or args.hydra_help or args.info or args.shell_completion
     if args.multirun and (args.cfg or args.info):  # Hydra would answer with a traceback
         raise UserError("-m cannot be combined with --cfg or --info",
                         "show one job's config without -m, e.g. nnfw train --cfg job optimizer.lr=0.01")
+    config_name = args.config_name or "train"
+    checked = None
     if not informational:
         resolved = resume.resolve(args.overrides, args.multirun)
         argv, args.overrides = [*argv, *resolved[len(args.overrides):]], resolved
-        check(args.overrides, args.config_name or "train", multirun=args.multirun)
+        checked = check(args.overrides, config_name, multirun=args.multirun)
     sys.argv = [program(informational), *flags_first(argv, args.overrides)]
+    if checked is not None and runs_checked_config(args, checked):
+        run_composed(checked, config_name)
+        return 0
+    GlobalHydra.instance().clear()  # the check's; hydra.main initializes its own
     FINISHED.clear()
     _hydra_entry()
     if args.multirun and "sweep_dir" in FINISHED:
