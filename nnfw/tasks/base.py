@@ -174,11 +174,12 @@ class SupervisedTask(pl.LightningModule):
         per block); the others are plain steps where the precision allows (`_plain_step`).
         """
         optimizer = self.optimizers()
-        tracking = self.tracking_train_metrics
+        tracking, self.tracking_train_metrics = self.tracking_train_metrics, False
         plain = getattr(self.trainer.precision_plugin, "scaler", None) is None
         for epoch in range(self.epochs_per_step):
             final = epoch == self.epochs_per_step - 1
-            self.tracking_train_metrics = tracking and final
+            if final:
+                self.tracking_train_metrics = tracking
             loss = self._training_loss(batch, log_step=final)  # a block is one step to Lightning's logs
             if plain and not final:
                 self._plain_step(optimizer, loss)
@@ -203,15 +204,19 @@ class SupervisedTask(pl.LightningModule):
         """
         optimizer.optimizer.zero_grad()
         loss.backward()
-        self.configure_gradient_clipping(optimizer, *self.gradient_clip)
+        if self.gradient_clip[0]:  # Lightning's checks of the clipping options cost 10 µs a step
+            self.configure_gradient_clipping(optimizer, *self.gradient_clip)
         optimizer._on_before_step()  # the step counters of Lightning's manual optimization
         optimizer.optimizer.step()
         optimizer._on_after_step()
 
     def _step_schedulers(self, plateau: bool) -> None:
         """Step the schedulers (plateau ones, or the others) due after the epoch just trained."""
+        configs = self.trainer.lr_scheduler_configs
+        if not configs:
+            return
         epoch = self.trainer.global_step  # one step per epoch of full-batch data
-        for config in self.trainer.lr_scheduler_configs:
+        for config in configs:
             on_plateau = isinstance(config.scheduler, torch.optim.lr_scheduler.ReduceLROnPlateau)
             if on_plateau != plateau or epoch % config.frequency:
                 continue
