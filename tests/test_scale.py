@@ -6,6 +6,7 @@ import json
 
 import pytest
 from conftest import QUIET, run_cli
+from omegaconf import OmegaConf
 from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
 
 
@@ -111,3 +112,27 @@ def test_resuming_with_another_number_of_fused_epochs_is_refused(train):
     assert resumed.code == 2
     assert "trained 10 full-batch epoch(s) per step, this run 1" in resumed.err
     assert "fuse_epochs=10" in resumed.err
+
+
+def test_a_single_run_composes_its_config_once_and_runs_hydras_composition(train, monkeypatch):
+    """The check's composition is the one that runs (Hydra's entry point would compose the command
+    line twice more), and what the run records of it is what Hydra's own run records."""
+    from hydra._internal.config_loader_impl import ConfigLoaderImpl
+
+    compositions = []
+    original = ConfigLoaderImpl.load_configuration
+
+    def counted(self, *args, **kwargs):
+        compositions.append(kwargs.get("overrides"))
+        return original(self, *args, **kwargs)
+
+    monkeypatch.setattr(ConfigLoaderImpl, "load_configuration", counted)
+    overrides = ["data=xor", "trainer.max_epochs=2", "model.hidden_sizes=[4, 4]"]
+    result = train(*overrides)
+    assert result.code == 0
+    assert len(compositions) == 1
+    hydra_record = OmegaConf.load(result.run_dir / ".hydra" / "hydra.yaml").hydra
+    assert [o for o in hydra_record.overrides.task if o in overrides] == overrides  # as typed, in order
+    assert "hydra.mode=RUN" in hydra_record.overrides.hydra
+    assert hydra_record.job.name == "train" and hydra_record.mode == "RUN"
+    assert (result.run_dir / "train.log").is_file()  # Hydra's job logging, named after the job
