@@ -1,4 +1,4 @@
-"""`nnfw train`: check the command line, then hand it to Hydra, which runs the pipeline."""
+"""`nnfw train`: check the command line, then run the checked config, or hand sweeps and --cfg to Hydra."""
 
 from __future__ import annotations
 
