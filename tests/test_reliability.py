@@ -193,6 +193,35 @@ def test_checkpoints_are_written_whole_or_not_at_all(tmp_path, monkeypatch):
     assert target.read_bytes() == good
 
 
+def test_a_checkpoint_of_the_step_just_saved_beside_it_is_that_file_not_a_second_write(tmp_path, monkeypatch):
+    from nnfw.pipeline.checkpoints import AtomicCheckpointIO
+
+    io, writes = AtomicCheckpointIO(), []
+    real_save = torch.save
+    monkeypatch.setattr(torch, "save", lambda obj, path, *a, **k: (writes.append(Path(path)), real_save(obj, path, *a, **k)))
+    step_3 = {"epoch": 0, "global_step": 3, "state_dict": {"w": torch.ones(2)}, "optimizer_states": []}
+    io.save_checkpoint(step_3, tmp_path / "best.ckpt")
+    io.save_checkpoint(step_3, tmp_path / "last.ckpt")  # best and last after a validation that improved
+    assert len(writes) == 1 and (tmp_path / "last.ckpt").samefile(tmp_path / "best.ckpt")
+    io.save_checkpoint({**step_3, "global_step": 4}, tmp_path / "last.ckpt")  # a later step: its own file
+    weights_only = {k: v for k, v in step_3.items() if k != "optimizer_states"}
+    io.save_checkpoint({**weights_only, "global_step": 4}, tmp_path / "weights.ckpt")  # other contents
+    assert len(writes) == 3
+    assert not (tmp_path / "last.ckpt").samefile(tmp_path / "best.ckpt")
+    assert torch.load(tmp_path / "best.ckpt", weights_only=True)["global_step"] == 3
+    assert torch.load(tmp_path / "last.ckpt", weights_only=True)["global_step"] == 4
+
+
+def test_last_ckpt_is_the_best_file_when_the_final_validation_improved_and_resumes(train):
+    first = train("data=xor", "trainer.max_epochs=20", "trainer.check_val_every_n_epoch=10")
+    best, last = (first.run_dir / "checkpoints" / name for name in ("best.ckpt", "last.ckpt"))
+    assert torch.load(best, weights_only=True)["global_step"] == 20  # the loss fell to the end
+    assert last.samefile(best)
+    resumed = train("data=xor", "trainer.max_epochs=30", "trainer.check_val_every_n_epoch=10", f"ckpt_path={last}")
+    assert resumed.code == 0
+    assert json.loads((resumed.run_dir / "summary.json").read_text())["epochs"] == 30
+
+
 CSV_CELL = st.one_of(st.integers(-5, 5).map(str), st.floats(allow_nan=True, allow_infinity=True).map(str),
                      st.text(alphabet="ab,\"\n ", max_size=3), st.just(""))
 

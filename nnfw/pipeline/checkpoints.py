@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import pickle
+import shutil
 import zipfile
 from collections.abc import Collection, Iterator
 from pathlib import Path
@@ -30,18 +31,35 @@ class AtomicCheckpointIO(TorchCheckpointIO):
     """Writes each checkpoint to a temporary file and renames it into place.
 
     A run killed while saving leaves the previous checkpoint whole, never half a file.
+    A checkpoint of the same step as the one just written beside it (best.ckpt and last.ckpt
+    after a validation that improved) is that file again, hard-linked (or copied), not
+    serialized twice; its record of the checkpoint callbacks is the one written first.
     Reading goes through `load_checkpoint` below, so a resumed run is as safe as an evaluation.
     A run also trusts the `_target_`s of its own config (`trusted`): the user chose them.
     """
 
     trusted: Collection[str] = ()
 
+    def __init__(self) -> None:
+        super().__init__()
+        self._written: tuple[tuple[Any, ...], Path] | None = None  # (what was saved, where) last time
+
     def save_checkpoint(self, checkpoint: dict[str, Any], path: str | os.PathLike, storage_options: Any = None) -> None:
         target = Path(path)
         target.parent.mkdir(parents=True, exist_ok=True)
         temporary = target.with_name(f".{target.name}.tmp")
-        torch.save(checkpoint, temporary)
+        saved = (checkpoint.get("epoch"), checkpoint.get("global_step"), tuple(checkpoint))
+        source = self._written[1] if self._written and self._written[0] == saved else None
+        if source is not None and source != target and source.parent == target.parent and source.is_file():
+            temporary.unlink(missing_ok=True)
+            try:
+                os.link(source, temporary)
+            except OSError:  # a file system without hard links
+                shutil.copyfile(source, temporary)
+        else:
+            torch.save(checkpoint, temporary)
         os.replace(temporary, target)
+        self._written = (saved, target)
 
     def load_checkpoint(self, path: str | os.PathLike, map_location: Any = None, weights_only: bool | None = None) -> dict[str, Any]:
         return load_checkpoint(Path(path), map_location=map_location, trusted=self.trusted)
