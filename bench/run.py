@@ -8,9 +8,11 @@
 - start-up: `nnfw --help`, and `nnfw train` to its first training step (bench/startup.py).
 
 Each nnfw run and its plain loop run in this process, one after the other, on the same
-device and thread count; each pair runs `--repeat` times and the fastest time of each side
-counts. Run it on an otherwise idle machine: on a busy one, torch's threads wait for each
-other and small steps slow down many times over.
+device and thread count; each pair runs `--repeat` times (5) and the fastest time of each side
+counts: a small machine's speed wanders by tens of percent from one second to the next, which
+only ever adds time, so the fastest of several runs is each side's own cost. Run it on an
+otherwise idle machine: on a busy one, torch's threads wait for each other and small steps
+slow down many times over.
 """
 
 from __future__ import annotations
@@ -42,7 +44,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--json", type=Path, help="also write the figures to this file")
     parser.add_argument("--text", type=Path, default=sequences.DEFAULT_TEXT, help="corpus for the char-LSTM")
-    parser.add_argument("--repeat", type=int, default=3, help="runs of each pair; the fastest counts")
+    parser.add_argument("--repeat", type=int, default=5, help="runs of each pair; the fastest counts")
     args = parser.parse_args()
     if not args.text.is_file():  # before a minute of other benchmarks, not after
         parser.error(f"no corpus at {args.text}: give the char-LSTM's text with --text FILE (tinyshakespeare.txt)")
