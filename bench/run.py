@@ -8,9 +8,10 @@
 - start-up: `nnfw --help`, and `nnfw train` to its first training step (bench/startup.py).
 
 Each nnfw run and its plain loop run in this process, one after the other, on the same
-device and thread count; each pair runs `--repeat` times (5) and the fastest time of each side
-counts: a small machine's speed wanders by tens of percent from one second to the next, which
-only ever adds time, so the fastest of several runs is each side's own cost. Run it on an
+device and thread count; each pair runs `--repeat` times (5). "ratio" divides the fastest time
+of each side (a small machine's speed wanders by tens of percent, which only ever adds time, so
+the fastest of several runs is each side's own cost); "pairs" is the median of the ratios
+within each pair, which a slow stretch of the machine affects on both sides alike. Run it on an
 otherwise idle machine: on a busy one, torch's threads wait for each other and small steps
 slow down many times over.
 """
@@ -20,6 +21,7 @@ from __future__ import annotations
 import argparse
 import json
 import platform
+import statistics
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -34,10 +36,11 @@ import startup  # noqa: E402
 import steps  # noqa: E402
 
 
-def fastest(repeat: int, bench: Callable[[], dict]) -> dict:
-    """`bench()` run `repeat` times: the smallest value of every time (keys ending in _s)."""
-    runs = [bench() for _ in range(repeat)]
-    return {**runs[0], **{key: min(run[key] for run in runs) for key in runs[0] if key.endswith("_s")}}
+def compared(runs: list[dict], nnfw_key: str, plain_key: str) -> tuple[float, float, float]:
+    """The fastest nnfw time, the fastest plain time, and the median ratio within a run's pair
+    (which a slow stretch of the machine affects on both sides alike)."""
+    return (min(run[nnfw_key] for run in runs), min(run[plain_key] for run in runs),
+            statistics.median(run[nnfw_key] / run[plain_key] for run in runs))
 
 
 def main() -> None:
@@ -49,26 +52,30 @@ def main() -> None:
     if not args.text.is_file():  # before a minute of other benchmarks, not after
         parser.error(f"no corpus at {args.text}: give the char-LSTM's text with --text FILE (tinyshakespeare.txt)")
 
-    spirals = fastest(args.repeat, lambda: steps.bench_case("spirals_full_batch"))
+    def repeated(bench: Callable[[], dict]) -> list[dict]:
+        return [bench() for _ in range(args.repeat)]
+
+    spirals = repeated(lambda: steps.bench_case("spirals_full_batch"))
+    cnn = repeated(images.bench_cnn_digits)
+    lstm = repeated(lambda: sequences.bench_steps(args.text))
     rows = [
-        ("spirals MLP, 1000 full-batch epochs: fit", spirals["nnfw_fit_s"], spirals["plain_fit_s"]),
-        ("spirals MLP, 1000 full-batch epochs: end to end", spirals["nnfw_total_s"], spirals["plain_total_s"]),
+        ("spirals MLP, 1000 full-batch epochs: fit", *compared(spirals, "nnfw_fit_s", "plain_fit_s")),
+        ("spirals MLP, 1000 full-batch epochs: end to end", *compared(spirals, "nnfw_total_s", "plain_total_s")),
+        ("digits CNN, one epoch", *compared(cnn, "nnfw_s", "plain_s")),
+        (f"{lstm[0]['case']}, {lstm[0]['steps']} steps", *compared(lstm, "nnfw_s", "plain_s")),
     ]
-    cnn = fastest(args.repeat, images.bench_cnn_digits)
-    rows.append(("digits CNN, one epoch", cnn["nnfw_s"], cnn["plain_s"]))
-    lstm = fastest(args.repeat, lambda: sequences.bench_steps(args.text))
-    rows.append((f"{lstm['case']}, {lstm['steps']} steps", lstm["nnfw_s"], lstm["plain_s"]))
     help_s, first_step_s = startup.help_seconds(), startup.first_step_seconds()
 
     device = torch.cuda.get_device_name() if torch.cuda.is_available() else platform.processor() or "CPU"
     print(f"\ntorch {torch.__version__}, {device}, {torch.get_num_threads()} threads")
-    print(f"{'case':<52} {'nnfw s':>8} {'plain s':>8} {'ratio':>6}")
-    for name, nnfw, plain in rows:
-        print(f"{name:<52} {nnfw:>8.2f} {plain:>8.2f} {nnfw / plain:>6.2f}")
+    print(f"{'case':<52} {'nnfw s':>8} {'plain s':>8} {'ratio':>6} {'pairs':>6}")
+    for name, nnfw, plain, pairs in rows:
+        print(f"{name:<52} {nnfw:>8.2f} {plain:>8.2f} {nnfw / plain:>6.2f} {pairs:>6.2f}")
     print(f"{'nnfw --help':<52} {help_s:>8.2f}")
     print(f"{'nnfw train to its first training step':<52} {first_step_s:>8.2f}")
     if args.json:
-        figures = {"rows": [{"case": n, "nnfw_s": a, "plain_s": b, "ratio": a / b} for n, a, b in rows],
+        figures = {"rows": [{"case": n, "nnfw_s": a, "plain_s": b, "ratio": a / b, "median_pair_ratio": m}
+                            for n, a, b, m in rows],
                    "help_s": help_s, "first_step_s": first_step_s, "torch": torch.__version__, "device": device}
         args.json.write_text(json.dumps(figures, indent=2) + "\n")
 
