@@ -41,7 +41,7 @@ def config_tree(resolved: dict[str, Any], compact: bool = False) -> Tree:
             value = ", ".join(k for k, v in (value or {}).items() if v) or "none"
         elif compact:
             value = _compact(value)
-        text = _yaml(value) if isinstance(value, dict) and value else str(value or "")
+        text = _yaml(value) if isinstance(value, dict) else str(value)
         tree.add(f"[bold cyan]{section}[/bold cyan]").add(text or "{}")
     root = {k: v for k, v in resolved.items() if not isinstance(v, dict)}
     tree.add("[bold cyan]run[/bold cyan]").add(_yaml(root))
