@@ -8,6 +8,7 @@ from typing import Any
 
 import hydra
 from hydra._internal.utils import get_args_parser
+from hydra.core.global_hydra import GlobalHydra
 from hydra.types import HydraContext, RunMode
 from omegaconf import DictConfig
 
@@ -63,7 +64,6 @@ def run_composed(cfg: DictConfig, config_name: str) -> None:
     """
     from hydra._internal.callbacks import Callbacks
     from hydra._internal.utils import run_and_report
-    from hydra.core.global_hydra import GlobalHydra
     from hydra.core.utils import configure_log, run_job
 
     if cfg.hydra.mode is None:  # what Hydra's entry point adds to the command line it runs
@@ -88,8 +88,6 @@ def run_composed(cfg: DictConfig, config_name: str) -> None:
 
 def run(argv: list[str]) -> int:
     """Check `argv` (exit 2 on bad input), then run the checked config, or let Hydra run or sweep it."""
-    from hydra.core.global_hydra import GlobalHydra
-
     args = get_args_parser().parse_intermixed_args(argv)
     informational = args.help or args.hydra_help or args.info or args.shell_completion
     if args.multirun and (args.cfg or args.info):  # Hydra would answer with a traceback
