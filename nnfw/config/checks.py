@@ -63,7 +63,7 @@ def expanded(parsed: list[Any]) -> list[list[str]]:
             values = [str(v) for v in override.sweep_string_iterator()]
             sweeps.append((key, values))
         else:
-            fixed.append(override.input_line)  # as typed: Hydra records a run's overrides so
+            fixed.append(override.input_line)  # as typed, which is how Hydra records a run's overrides
     combos = [fixed + [f"{k}={vals[0]}" for k, vals in sweeps]]
     for index, (key, values) in enumerate(sweeps):
         for value in values[1:]:
