@@ -31,12 +31,13 @@ def job(cfg: DictConfig) -> float:
 _hydra_entry = hydra.main(version_base="1.3", config_path=locate.config_path_for_hydra(), config_name="train")(job)
 
 
-def flags_first(argv: list[str], overrides: list[str]) -> list[str]:
-    """Move overrides after the flags, so `nnfw train model=mlp -m a=1,2` works as users expect."""
+def flags_of(argv: list[str], overrides: list[str]) -> list[str]:
+    """The flags of `argv`, without its overrides: these go after them, so that
+    `nnfw train model=mlp -m a=1,2` works as users expect."""
     flags = list(argv)
     for override in overrides:
         flags.remove(override)
-    return [*flags, *overrides]
+    return flags
 
 
 def program(informational: bool) -> str:
@@ -94,12 +95,10 @@ def run(argv: list[str]) -> int:
         raise UserError("-m cannot be combined with --cfg or --info",
                         "show one job's config without -m, e.g. nnfw train --cfg job optimizer.lr=0.01")
     config_name = args.config_name or "train"
-    checked = None
+    checked, overrides = None, args.overrides
     if not informational:
-        resolved = resume.resolve(args.overrides, args.multirun)
-        argv, args.overrides = [*argv, *resolved[len(args.overrides):]], resolved
-        checked = check(args.overrides, config_name, multirun=args.multirun)
-    sys.argv = [program(informational), *flags_first(argv, args.overrides)]
+        checked, overrides = check(resume.resolve(args.overrides, args.multirun), config_name, multirun=args.multirun)
+    sys.argv = [program(informational), *flags_of(argv, args.overrides), *overrides]
     if checked is not None and runs_checked_config(args, checked):
         run_composed(checked, config_name)
         return 0
