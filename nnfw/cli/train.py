@@ -7,7 +7,6 @@ import sys
 from typing import Any
 
 import hydra
-from hydra._internal.utils import get_args_parser
 from hydra.core.global_hydra import GlobalHydra
 from hydra.types import HydraContext, RunMode
 from omegaconf import DictConfig
@@ -17,6 +16,7 @@ from nnfw.config.checks import check
 from nnfw.errors import UserError
 from nnfw.pipeline.runs import job_summaries
 from nnfw.pipeline.sweep import FINISHED, exit_status
+from nnfw.privates import hydra_args_parser, hydra_callbacks, hydra_run_and_report
 
 resolvers.register()
 
@@ -63,15 +63,13 @@ def run_composed(cfg: DictConfig, config_name: str) -> None:
     `hydra.main` would compose the command line twice more (to read its mode, then to run it),
     each about 0.13 s: as long as a small full-batch model's whole training.
     """
-    from hydra._internal.callbacks import Callbacks
-    from hydra._internal.utils import run_and_report
     from hydra.core.utils import configure_log, run_job
 
     if cfg.hydra.mode is None:  # what Hydra's entry point adds to the command line it runs
         cfg.hydra.mode = RunMode.RUN
         cfg.hydra.overrides.hydra.append("hydra.mode=RUN")
     configure_log(cfg.hydra.hydra_logging, cfg.hydra.verbose)
-    callbacks = Callbacks(cfg)
+    callbacks = hydra_callbacks(cfg)
     context = HydraContext(config_loader=GlobalHydra.instance().config_loader(), callbacks=callbacks)
 
     def run_once() -> Any:
@@ -82,14 +80,14 @@ def run_composed(cfg: DictConfig, config_name: str) -> None:
         return ran.return_value  # raises the job's error, for run_and_report to print
 
     try:
-        run_and_report(run_once)
+        hydra_run_and_report(run_once)
     finally:
         GlobalHydra.instance().clear()
 
 
 def run(argv: list[str]) -> int:
     """Check `argv` (exit 2 on bad input), then run the checked config, or let Hydra run or sweep it."""
-    args = get_args_parser().parse_intermixed_args(argv)
+    args = hydra_args_parser().parse_intermixed_args(argv)
     informational = args.help or args.hydra_help or args.info or args.shell_completion
     if args.multirun and (args.cfg or args.info):  # Hydra would answer with a traceback
         raise UserError("-m cannot be combined with --cfg or --info",
