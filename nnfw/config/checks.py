@@ -148,11 +148,12 @@ def check_groups(parsed: list[Any], base: DictConfig) -> None:
         if key.startswith("hydra") or "." in key or "@" in key:
             continue
         if key in all_groups:
-            values = (
-                [str(v) for v in override.sweep_string_iterator()]
-                if override.is_choice_sweep()
-                else [override.get_value_element_as_str()]
-            )
+            if override.is_choice_sweep():
+                values = [str(v) for v in override.sweep_string_iterator()]
+            elif isinstance(override.value(), list):  # several options of one group: logger=[tensorboard,csv]
+                values = [str(v) for v in override.value()]
+            else:
+                values = [override.get_value_element_as_str()]
             for value in values:
                 if value not in all_groups[key] and value != "null":
                     raise UserError(
@@ -472,6 +473,21 @@ def check_search_plugin(parsed: list[Any]) -> None:
                         "pip install 'nnfw[search]' (hydra-optuna-sweeper)")
 
 
+#: loggers whose library is an optional extra: class name -> (module, extra)
+LOGGER_EXTRAS = {"MLFlowLogger": ("mlflow", "mlflow"), "WandbLogger": ("wandb", "wandb")}
+
+
+def check_logger_extras(cfg: DictConfig) -> None:
+    """A logger whose library is not installed is named with the extra that installs it."""
+    import importlib.util
+
+    for name, node in (cfg.get("logger") or {}).items():
+        target = str(node.get("_target_", "")) if isinstance(node, DictConfig) else ""
+        module, extra = LOGGER_EXTRAS.get(target.rpartition(".")[2], (None, None))
+        if module and importlib.util.find_spec(module) is None:
+            raise UserError(f"logger {name} needs {module}, which is not installed", f"pip install 'nnfw[{extra}]'")
+
+
 # ----------------------------------------------------------------------------- entry
 
 
@@ -511,6 +527,7 @@ def check(overrides: list[str], config_name: str = "train",
                             str(err).strip().splitlines()[0]) from err
         check_rules(cfg)
         check_compatible(cfg)
+        check_logger_extras(cfg)
         if multirun:
             check_distributed(cfg, overrides)
         first = first if first is not None else cfg
