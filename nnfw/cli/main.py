@@ -7,6 +7,7 @@ import os
 import sys
 from collections.abc import Callable
 
+from nnfw.config.paths import expand_paths
 from nnfw.errors import UserError, suggestion
 
 USAGE = "usage: nnfw [--help] [--version] SUBCOMMAND [ARGS...]"
@@ -75,7 +76,7 @@ def main(argv: list[str] | None = None) -> None:
         sys.exit(0)
     if argv[0] not in SUBCOMMANDS and os.environ.get("LOCAL_RANK", "0") != "0":
         argv = ["train", *argv]  # a DDP process started by Lightning: the overrides of `nnfw train`
-    name, rest = argv[0], argv[1:]
+    name, rest = argv[0], expand_paths(argv[1:])
     if name not in SUBCOMMANDS:
         sys.exit(report(UserError(f"unknown subcommand '{name}'", suggestion(name, SUBCOMMANDS, "subcommands"))))
     handler = SUBCOMMANDS[name][0]
