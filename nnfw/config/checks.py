@@ -405,6 +405,7 @@ def check_rules(cfg: DictConfig) -> None:
     """Every required value is set, and RULES hold for every key of the composed config that has one."""
     for key in missing_values(cfg):
         raise UserError(f"{key} must be set", f"add {key}=... to the command line")
+    check_image_files(cfg.get("data") or {})  # before data.path's rule, which would call a folder a file
     for key, rule in RULES.items():
         parent_key, _, leaf = key.rpartition(".")
         parent = OmegaConf.select(cfg, parent_key) if parent_key else cfg
@@ -422,7 +423,6 @@ def check_rules(cfg: DictConfig) -> None:
             "data.val_fraction + data.test_fraction must leave some training data, "
             f"got {fractions.val_fraction} + {fractions.test_fraction}"
         )
-    check_image_files(cfg.get("data") or {})
 
 
 def check_run_dir(cfg: DictConfig, overrides: list[str]) -> None:
