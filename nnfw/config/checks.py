@@ -384,6 +384,9 @@ RULES: dict[str, Callable[[Any], str | None]] = {
     "batch_size": _number(1, integer=True),
     "accelerator": _optional(_one_of(("cpu", "gpu", "mps", "auto"))),
     "input": _existing_file,
+    "length": _number(1, integer=True),  # nnfw sample's options (conf/sample.yaml)
+    "temperature": _number(0),
+    "top_k": _optional(_number(1, integer=True)),
 }
 
 
