@@ -70,6 +70,7 @@ def test_max_steps_stops_full_batch_training_after_exactly_that_many_steps(train
     ("trainer.detect_anomaly=3", ["trainer.detect_anomaly must be true or false"]),
     ("trainer.logger=false", ["trainer.logger is set by nnfw", "logger=OPTION"]),
     ("optimizer.amsgrad=true", ["unknown key 'optimizer.amsgrad'", "+optimizer.amsgrad=VALUE"]),
+    ("callbacks.my_callback=x", ["unknown key 'callbacks.my_callback'", "+callbacks.my_callback={_target_:CLASS}"]),
 ])
 def test_bad_trainer_arguments_are_refused_before_torch_loads(override: str, words: list[str]) -> None:
     result = run_cli("train", override, python_flags=("-X", "importtime"))

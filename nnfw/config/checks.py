@@ -194,13 +194,19 @@ def check_keys(parsed: list[Any], base: DictConfig) -> None:
 
 def unknown_key(key: str, parent: Any) -> UserError:
     """The error for a key that is not in the config: its nearest siblings, and `+key=value`
-    where adding one is legitimate (a component built from `_target_` may take more arguments)."""
+    where adding one is legitimate (a component built from `_target_` may take more arguments,
+    a collection of components such as `callbacks` may take another)."""
     parent_key = key.rpartition(".")[0]
     siblings = [f"{parent_key}.{k}" for k in parent.keys() if not str(k).startswith("_")] \
         if isinstance(parent, DictConfig) else []
     hint = suggestion(key, siblings, f"keys of {parent_key}")
+    adding = None
     if isinstance(parent, DictConfig) and "_target_" in parent:
         adding = f"to pass another argument to {parent._target_}, add it with +{key}=VALUE"
+    elif isinstance(parent, DictConfig) and len(parent) and all(
+            isinstance(child, DictConfig) and "_target_" in child for child in parent.values() if child is not None):
+        adding = f"to add another, +{key}={{_target_:CLASS}}"
+    if adding:
         hint = f"{hint}\n  {adding}" if hint else adding
     elif not hint:
         hint = f"'{parent_key}' has no keys; prefix with + to add one: +{key}=..."
@@ -514,8 +520,9 @@ def check(overrides: list[str], config_name: str = "train",
     check_groups(parsed, base)
     check_search_plugin(parsed)
     check_keys(parsed, base)
-    overrides = trainer_arguments_added(overrides, parsed, base)
-    parsed = parse(overrides)
+    added = trainer_arguments_added(overrides, parsed, base)
+    if added != overrides:
+        overrides, parsed = added, parse(added)
     first = None
     combos = expanded(parsed)
     for index, combo in enumerate(combos):
