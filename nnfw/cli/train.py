@@ -12,7 +12,7 @@ from hydra.types import HydraContext, RunMode
 from omegaconf import DictConfig
 
 from nnfw.config import locate, resolvers, resume
-from nnfw.config.checks import check
+from nnfw.config.checks import SEARCHPATH, check, given_searchpath, parse, searchpath_with
 from nnfw.errors import UserError
 from nnfw.pipeline.runs import job_summaries
 from nnfw.pipeline.sweep import FINISHED, exit_status
@@ -85,6 +85,17 @@ def run_composed(cfg: DictConfig, config_name: str) -> None:
         GlobalHydra.instance().clear()
 
 
+def with_config_dir(overrides: list[str], config_dir: str | None) -> list[str]:
+    """The overrides as the check sees them: `--config-dir DIR` is one more entry of
+    hydra.searchpath, so that options of the user's own folder are checked as nnfw's are."""
+    if not config_dir:
+        return overrides
+    given = [o for o in overrides if o.startswith(f"{SEARCHPATH}=")]
+    searchpath = searchpath_with(given_searchpath(parse(given)), config_dir)
+    entries = ",".join(f"'{entry}'" for entry in searchpath)
+    return [*(o for o in overrides if o not in given), f"{SEARCHPATH}=[{entries}]"]
+
+
 def run(argv: list[str]) -> int:
     """Check `argv` (exit 2 on bad input), then run the checked config, or let Hydra run or sweep it."""
     args = hydra_args_parser().parse_intermixed_args(argv)
@@ -95,7 +106,11 @@ def run(argv: list[str]) -> int:
     config_name = args.config_name or "train"
     checked, overrides = None, args.overrides
     if not informational:
-        checked, overrides = check(resume.resolve(args.overrides, args.multirun), config_name, multirun=args.multirun)
+        resolved = resume.resolve(args.overrides, args.multirun)
+        checked_from = with_config_dir(resolved, args.config_dir)
+        checked, composed_from = check(checked_from, config_name, multirun=args.multirun)
+        as_composed = dict(zip(checked_from, composed_from, strict=True))  # trainer.NAME=... as +trainer.NAME=...
+        overrides = [as_composed.get(o, o) for o in resolved]
     sys.argv = [program(informational), *flags_of(argv, args.overrides), *overrides]
     if checked is not None and runs_checked_config(args, checked):
         run_composed(checked, config_name)
