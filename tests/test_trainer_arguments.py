@@ -81,3 +81,10 @@ def test_bad_trainer_arguments_are_refused_before_torch_loads(override: str, wor
         assert word in result.stderr
     imported = {line.split("|")[-1].strip() for line in result.stderr.splitlines() if "|" in line}
     assert "torch" not in imported and "Traceback" not in result.stderr
+
+
+def test_run_tables_name_an_added_trainer_argument_as_typed() -> None:
+    from nnfw.pipeline.runs import overrides_of
+
+    summary = {"overrides": ["+trainer.max_steps=3", "model=mlp", "hydra.run.dir=x"]}
+    assert overrides_of(summary) == {"trainer.max_steps": "3", "model": "mlp"}
