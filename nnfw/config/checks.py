@@ -258,9 +258,8 @@ def trainer_arguments_added(overrides: list[str], parsed: list[Any], base: DictC
     """The overrides, with `trainer.NAME=VALUE` for a Trainer argument absent from the config
     written `+trainer.NAME=VALUE`, which is how Hydra adds a key: every Trainer argument is
     accepted as Lightning users type it, and conf/trainer stays a short list of nnfw's choices."""
-    present = set(base.trainer.keys())
-    return [f"+{text}" if o.get_key_element().startswith("trainer.") and o.get_key_element()[8:] not in present
-            else text for text, o in zip(overrides, parsed, strict=True)]
+    absent = {f"trainer.{name}" for name in TRAINER_ARGUMENTS} - {f"trainer.{key}" for key in base.trainer.keys()}
+    return [f"+{text}" if o.get_key_element() in absent else text for text, o in zip(overrides, parsed, strict=True)]
 
 
 def check_type(key: str, default: Any, given: Any) -> None:
