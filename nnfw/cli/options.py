@@ -58,10 +58,17 @@ def print_help(command: str, about: str) -> None:
     print(f"usage: nnfw {command} key=value ...", "", about, "", "options (conf/" + command + ".yaml):", text, sep="\n")
 
 
-def read(command: str, about: str, argv: list[str]) -> tuple[DictConfig, Path] | None:
-    """A checkpoint command's options and checkpoint, checked; None once `--help` has been answered."""
+def read(command: str, about: str, argv: list[str],
+         verbatim: tuple[str, ...] = ()) -> tuple[DictConfig, Path] | None:
+    """A checkpoint command's options and checkpoint, checked; None once `--help` has been answered.
+
+    The `verbatim` options take any text as typed (a prompt may hold commas, quotes or brackets,
+    which the override grammar would read as a sweep, a string or a list)."""
     if any(word in ("-h", "--help") for word in argv):
         print_help(command, about)
         return None
-    cfg = compose(command, argv)
+    texts = {key: text for key, sep, text in (word.partition("=") for word in argv) if sep and key in verbatim}
+    cfg = compose(command, [word for word in argv if word.partition("=")[0] not in texts])
+    for key, text in texts.items():
+        cfg[key] = text
     return cfg, checkpoint(cfg, command)

@@ -7,6 +7,7 @@ the nearest match), so that a typo costs a second, not a Lightning start-up and 
 from __future__ import annotations
 
 import copy
+import difflib
 import json
 import os
 from pathlib import Path
@@ -16,6 +17,8 @@ from omegaconf import DictConfig, ListConfig, OmegaConf
 
 from nnfw.config import declarations, locate, resolvers, rules
 from nnfw.config.compat import check_compatible
+from nnfw.config.trainer_arguments import SET_BY_NNFW, TRAINER_ARGUMENTS, TRAINER_DOCS
+from nnfw.config.trainer_arguments import problem as trainer_argument_problem
 from nnfw.data.layout import check_image_files
 from nnfw.errors import UserError, suggestion
 
@@ -127,10 +130,13 @@ def assigned(base: DictConfig, base_choices: list[str], combo: list[str]) -> Dic
     if [o.input_line for o in parsed if shapes_composition(o, searchpath)] != base_choices:
         return None
     rest = [o for o in parsed if not shapes_composition(o, searchpath)]
-    if any(o.type != OverrideType.CHANGE or o.package is not None or "/" in o.key_or_group for o in rest):
-        return None
+    if any(o.type not in (OverrideType.CHANGE, OverrideType.ADD) or o.package is not None or "/" in o.key_or_group
+           or (o.type == OverrideType.ADD and OmegaConf.select(base, o.key_or_group, default=None) is not None)
+           for o in rest):
+        return None  # composition does these, or refuses them (+key for a key already there)
     for override in rest:
-        OmegaConf.update(base, override.key_or_group, override.value(), merge=True)
+        OmegaConf.update(base, override.key_or_group, override.value(), merge=True,
+                         force_add=override.type == OverrideType.ADD)
     record_overrides(base, parsed)
     return base
 
@@ -138,14 +144,19 @@ def assigned(base: DictConfig, base_choices: list[str], combo: list[str]) -> Dic
 def record_overrides(cfg: DictConfig, parsed: list[Any]) -> None:
     """Write a command line's overrides into `cfg.hydra` as Hydra's composition does
     (`overrides.task`, `overrides.hydra` and `job.override_dirname`, from which runs are named)."""
-    from hydra._internal.config_loader_impl import get_overrides_dirname
-
     task = [o for o in parsed if not o.is_hydra_override()]
     cfg.hydra.overrides.task = [o.input_line for o in task]
     cfg.hydra.overrides.hydra = [o.input_line for o in parsed if o.is_hydra_override()]
     naming = cfg.hydra.job.config.override_dirname
-    cfg.hydra.job.override_dirname = get_overrides_dirname(
+    cfg.hydra.job.override_dirname = overrides_dirname(
         task, exclude_keys=list(naming.exclude_keys), item_sep=naming.item_sep, kv_sep=naming.kv_sep)
+
+
+def overrides_dirname(overrides: list[Any], exclude_keys: list[str], item_sep: str, kv_sep: str) -> str:
+    """`hydra.job.override_dirname` as Hydra 1.3 computes it: the overrides as typed, sorted,
+    joined by `item_sep`, with `kv_sep` for `=` (hydra.job.config.override_dirname)."""
+    lines = sorted(o.input_line for o in overrides if o.key_or_group not in exclude_keys)
+    return item_sep.join(lines).replace("=", kv_sep)
 
 
 def check_groups(parsed: list[Any], base: DictConfig) -> None:
@@ -156,11 +167,12 @@ def check_groups(parsed: list[Any], base: DictConfig) -> None:
         if key.startswith("hydra") or "." in key or "@" in key:
             continue
         if key in all_groups:
-            values = (
-                [str(v) for v in override.sweep_string_iterator()]
-                if override.is_choice_sweep()
-                else [override.get_value_element_as_str()]
-            )
+            if override.is_choice_sweep():
+                values = [str(v) for v in override.sweep_string_iterator()]
+            elif isinstance(override.value(), list):  # several options of one group: logger=[tensorboard,csv]
+                values = [str(v) for v in override.value()]
+            else:
+                values = [override.get_value_element_as_str()]
             for value in values:
                 if value not in all_groups[key] and value != "null":
                     raise UserError(
@@ -185,15 +197,12 @@ def check_keys(parsed: list[Any], base: DictConfig) -> None:
         if override.is_sweep_override() and not override.is_choice_sweep():
             continue  # ranges and intervals are the search's business
         parent_key, _, leaf = key.rpartition(".")
+        if parent_key == "trainer":
+            check_trainer_argument(override, leaf)
+            continue
         parent = OmegaConf.select(base, parent_key, default=None) if parent_key else base
         if not isinstance(parent, DictConfig) or leaf not in parent.keys():
-            siblings = [f"{parent_key}.{k}" for k in parent.keys() if not str(k).startswith("_")] \
-                if isinstance(parent, DictConfig) else []
-            raise UserError(
-                f"unknown key '{key}'",
-                suggestion(key, siblings, f"keys of {parent_key}")
-                or f"'{parent_key}' has no keys; prefix with + to add one: +{key}=...",
-            )
+            raise unknown_key(key, parent)
         if key in ruled:
             continue  # checked with its rule on the composed config
         node = parent._get_node(leaf)
@@ -202,6 +211,55 @@ def check_keys(parsed: list[Any], base: DictConfig) -> None:
         default = OmegaConf.to_container(node) if isinstance(node, (DictConfig, ListConfig)) else node._value()
         for given in override.value().list if override.is_choice_sweep() else [override.value()]:
             check_type(key, default, given)
+
+
+def unknown_key(key: str, parent: Any) -> UserError:
+    """The error for a key that is not in the config: its nearest siblings, and `+key=value`
+    where adding one is legitimate (a component built from `_target_` may take more arguments,
+    a collection of components such as `callbacks` may take another)."""
+    parent_key = key.rpartition(".")[0]
+    siblings = [f"{parent_key}.{k}" for k in parent.keys() if not str(k).startswith("_")] \
+        if isinstance(parent, DictConfig) else []
+    hint = suggestion(key, siblings, f"keys of {parent_key}")
+    adding = None
+    if isinstance(parent, DictConfig) and "_target_" in parent:
+        adding = f"to pass another argument to {parent._target_}, add it with +{key}=VALUE"
+    elif isinstance(parent, DictConfig) and len(parent) and all(
+            isinstance(child, DictConfig) and "_target_" in child for child in parent.values() if child is not None):
+        adding = f"to add another, +{key}={{_target_:CLASS}}"
+    if adding:
+        hint = f"{hint}\n  {adding}" if hint else adding
+    elif not hint:
+        hint = f"'{parent_key}' has no keys; prefix with + to add one: +{key}=..."
+    return UserError(f"unknown key '{key}'", hint)
+
+
+def check_trainer_argument(override: Any, name: str) -> None:
+    """`trainer.NAME=VALUE` names an argument of Lightning's Trainer and gives it a value of its type,
+    whether or not conf/trainer sets it (`trainer_arguments_added` adds the ones it does not)."""
+    key = f"trainer.{name}"
+    if name not in TRAINER_ARGUMENTS:
+        close = difflib.get_close_matches(name, [n for n in TRAINER_ARGUMENTS if n not in SET_BY_NNFW], n=3)
+        raise UserError(f"unknown key '{key}': Lightning's Trainer has no argument '{name}'",
+                        (f"did you mean 'trainer.{close[0]}'? " if close else "")
+                        + (f"(or trainer.{', trainer.'.join(close[1:])}) " if len(close) > 1 else "")
+                        + f"every Trainer argument: {TRAINER_DOCS}")
+    if name in SET_BY_NNFW:
+        raise UserError(f"{key} is set by nnfw", SET_BY_NNFW[name])
+    if key in RUN_RULES or (override.is_sweep_override() and not override.is_choice_sweep()):
+        return
+    for given in override.value().list if override.is_choice_sweep() else [override.value()]:
+        problem = trainer_argument_problem(name, given)
+        if problem:
+            raise UserError(f"{key} {problem}, got '{given}'")
+
+
+def trainer_arguments_added(overrides: list[str], parsed: list[Any], base: DictConfig) -> list[str]:
+    """The overrides, with `trainer.NAME=VALUE` for a Trainer argument absent from the config
+    written `+trainer.NAME=VALUE`, which is how Hydra adds a key: every Trainer argument is
+    accepted as Lightning users type it, and conf/trainer stays a short list of nnfw's choices."""
+    absent = {f"trainer.{name}" for name in TRAINER_ARGUMENTS} - {f"trainer.{key}" for key in base.trainer.keys()}
+    return [f"+{text}" if o.get_key_element() in absent else text for text, o in zip(overrides, parsed, strict=True)]
 
 
 def check_type(key: str, default: Any, given: Any) -> None:
@@ -255,6 +313,9 @@ RUN_RULES: dict[str, rules.Rule] = {
     "batch_size": rules.NAMED["positive_int"],
     "accelerator": rules.optional(rules.one_of(("cpu", "gpu", "mps", "auto"))),
     "input": rules.existing_path,
+    "length": rules.NAMED["positive_int"],  # nnfw sample's options (conf/sample.yaml)
+    "temperature": rules.NAMED["nonnegative"],
+    "top_k": rules.optional(rules.NAMED["positive_int"]),
 }
 
 #: The sections built from components that may name rules for their keys.
@@ -291,6 +352,7 @@ def check_rules(cfg: DictConfig) -> None:
     chosen components name for their keys (`_checks_`, see nnfw.config.rules)."""
     for key in missing_values(cfg):
         raise UserError(f"{key} must be set", f"add {key}=... to the command line")
+    check_image_files(cfg.get("data") or {})  # before data.path's rule, which would call a folder a file
     for key, rule in {**RUN_RULES, **component_rules(cfg)}.items():
         parent_key, _, leaf = key.rpartition(".")
         parent = OmegaConf.select(cfg, parent_key) if parent_key else cfg
@@ -308,7 +370,6 @@ def check_rules(cfg: DictConfig) -> None:
             "data.val_fraction + data.test_fraction must leave some training data, "
             f"got {fractions.val_fraction} + {fractions.test_fraction}"
         )
-    check_image_files(cfg.get("data") or {})
 
 
 def check_run_dir(cfg: DictConfig, overrides: list[str]) -> None:
@@ -359,11 +420,28 @@ def check_search_plugin(parsed: list[Any]) -> None:
                         "pip install 'nnfw[search]' (hydra-optuna-sweeper)")
 
 
+#: loggers whose library is an optional extra: class name -> (module, extra)
+LOGGER_EXTRAS = {"MLFlowLogger": ("mlflow", "mlflow"), "WandbLogger": ("wandb", "wandb")}
+
+
+def check_logger_extras(cfg: DictConfig) -> None:
+    """A logger whose library is not installed is named with the extra that installs it."""
+    import importlib.util
+
+    for name, node in (cfg.get("logger") or {}).items():
+        target = str(node.get("_target_", "")) if isinstance(node, DictConfig) else ""
+        module, extra = LOGGER_EXTRAS.get(target.rpartition(".")[2], (None, None))
+        if module and importlib.util.find_spec(module) is None:
+            raise UserError(f"logger {name} needs {module}, which is not installed", f"pip install 'nnfw[{extra}]'")
+
+
 # ----------------------------------------------------------------------------- entry
 
 
-def check(overrides: list[str], config_name: str = "train", multirun: bool = False) -> DictConfig:
-    """Check a command line's overrides; return the first composed config or raise UserError.
+def check(overrides: list[str], config_name: str = "train",
+          multirun: bool = False) -> tuple[DictConfig, list[str]]:
+    """Check a command line's overrides; return the first composed config and the overrides
+    Hydra composes it from (see `trainer_arguments_added`), or raise UserError.
 
     For a single run, that config is Hydra's composition of the whole command line, ready to run.
     """
@@ -381,6 +459,9 @@ def check(overrides: list[str], config_name: str = "train", multirun: bool = Fal
     check_groups(parsed, base)
     check_search_plugin(parsed)
     check_keys(parsed, base)
+    added = trainer_arguments_added(overrides, parsed, base)
+    if added != overrides:
+        overrides, parsed = added, parse(added)
     first = None
     combos = expanded(parsed)
     for index, combo in enumerate(combos):
@@ -395,6 +476,7 @@ def check(overrides: list[str], config_name: str = "train", multirun: bool = Fal
                             str(err).strip().splitlines()[0]) from err
         check_rules(cfg)
         check_compatible(cfg)
+        check_logger_extras(cfg)
         if multirun:
             check_distributed(cfg, overrides)
         first = first if first is not None else cfg
@@ -402,7 +484,7 @@ def check(overrides: list[str], config_name: str = "train", multirun: bool = Fal
     check_run_dir(first, overrides)
     if not multirun and first.hydra.mode != RunMode.MULTIRUN:
         check_single_run(parsed)
-    return first
+    return first, overrides
 
 
 def check_single_run(parsed: list[Any]) -> None:

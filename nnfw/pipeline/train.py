@@ -25,6 +25,7 @@ from nnfw.errors import Interrupted, UserError, suggestion
 from nnfw.pipeline.checkpoints import AtomicCheckpointIO, load_checkpoint, saved_checkpoints, targets
 from nnfw.pipeline.console import show_config, show_results
 from nnfw.pipeline.speed import compile_model, epochs_per_step, fused_trainer_arguments, use_channels_last
+from nnfw.privates import tensorboard_file_writer
 from nnfw.tasks import TASKS, SupervisedTask
 from nnfw.tasks.base import weights_mismatch
 
@@ -160,21 +161,34 @@ def log_hparams(trainer: pl.Trainer, cfg: DictConfig, metrics: dict[str, float])
     experiment in the logdir, TensorBoard builds the tab from every run's session, so all the
     runs of a sweep appear in one table even when their options or metrics differ.
     """
-    from lightning.fabric.utilities.logger import _flatten_dict
     from torch.utils.tensorboard.summary import hparams
 
     params = {"seed": cfg.seed, **{f"choice/{k}": v for k, v in HydraConfig.get().runtime.choices.items()
                                    if not k.startswith("hydra")}}
     for section in ("model", "data", "optimizer", "regularization"):
         params[section] = declarations.buildable(OmegaConf.to_container(cfg[section], resolve=True))
+    flat = flat_params(params)
     final = {k: v for k, v in metrics.items() if isinstance(v, float)}
     for logger in trainer.loggers:
+        logger.log_metrics(final, step=trainer.global_step)  # the values a run's table shows: the last ones
         if isinstance(logger, TensorBoardLogger):
-            flat = logger._sanitize_params(_flatten_dict(params))
-            logger.log_metrics(final, step=trainer.global_step)  # the values the tab shows: the last ones
             _, session_start, session_end = hparams(flat, final)
             for summary in (session_start, session_end):
-                logger.experiment._get_file_writer().add_summary(summary, trainer.global_step)
+                tensorboard_file_writer(logger).add_summary(summary, trainer.global_step)
+        else:
+            logger.log_hyperparams(flat)
+
+
+def flat_params(params: dict[str, Any], prefix: str = "") -> dict[str, Any]:
+    """`{"model": {"hidden_sizes": [8]}}` as `{"model/hidden_sizes": "[8]"}`: one level of names,
+    and values every tracker shows (numbers, strings and booleans; the rest as their text)."""
+    flat: dict[str, Any] = {}
+    for key, value in params.items():
+        if isinstance(value, dict):
+            flat.update(flat_params(value, f"{prefix}{key}/"))
+        else:
+            flat[f"{prefix}{key}"] = value if isinstance(value, (int, float, str, bool)) else str(value)
+    return flat
 
 
 def fit(trainer: pl.Trainer, task: SupervisedTask, datamodule: pl.LightningDataModule, ckpt_path: str | None) -> None:
