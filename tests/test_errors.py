@@ -160,7 +160,7 @@ def test_malformed_csv_exits_2_naming_the_problem_and_leaves_the_file_alone(trai
     assert words in result.err
     assert "Traceback" not in result.err
     assert path.read_text() == text
-    assert result.summary["status"] == "failed"
+    assert not result.run_dir.exists()  # found while building the run, before it started
 
 
 def test_a_directory_given_as_the_csv_file_exits_2(train, tmp_path):
@@ -178,13 +178,11 @@ def test_a_target_column_that_does_not_exist_suggests_the_nearest(train, tmp_pat
     assert "did you mean 'price'" in result.err
 
 
-def test_a_run_that_fails_on_bad_data_still_writes_its_summary(train, tmp_path: Path):
-    path = tmp_path / "data.csv"
-    path.write_text("a,y\n")
-    result = train("data=csv", f"data.path={path}")
-    summary = result.summary
-    assert summary["status"] == "failed"
-    assert "no rows" in summary["error"]
+def test_a_run_that_fails_once_started_still_writes_its_summary(train):
+    result = train("data=xor", "model.activation=relu", "optimizer=sgd", "optimizer.lr=1e30", "trainer.max_epochs=5")
+    assert result.code == 2
+    assert result.summary["status"] == "failed"
+    assert "NaN or infinite" in result.summary["error"]
 
 
 # ----------------------------------------------------------------------------- checkpoint commands

@@ -1,0 +1,90 @@
+"""Building a run's parts from the user's values, with the values a library refuses reported as UserErrors.
+
+nnfw hands the Trainer, loggers and callbacks the user's values as they are, so when Lightning
+or torch refuses one (an accelerator the machine lacks, a precision it does not know) the
+fault is the value's: the message names its key. A model's or datamodule's arguments that do
+not fit its signature are the user's too. Anything else raised from inside nnfw's own
+components is a bug and keeps its traceback.
+"""
+
+from __future__ import annotations
+
+import traceback
+from collections.abc import Mapping
+from typing import Any
+
+import torch
+from hydra.errors import InstantiationException
+from hydra.utils import instantiate
+from lightning.fabric.utilities.exceptions import MisconfigurationException
+from omegaconf import DictConfig
+
+from nnfw.errors import UserError
+
+#: errors a library raises when it refuses a value it was given
+REFUSALS = (MisconfigurationException, ValueError, TypeError, KeyError, OSError, RuntimeError)
+#: `_target_` prefixes of the libraries whose refusals are the user's values' fault
+LIBRARIES = ("lightning.", "torch.")
+#: what a config's trainer.accelerator may ask for -> (what torch says about it, what to call it)
+DEVICES = {
+    "gpu": (lambda: torch.cuda.is_available(), "a CUDA GPU"),
+    "cuda": (lambda: torch.cuda.is_available(), "a CUDA GPU"),
+    "mps": (lambda: torch.backends.mps.is_available(), "an Apple-silicon (MPS) GPU"),
+}
+
+
+def found_devices() -> str:
+    """What torch can run on here, in words."""
+    build = f"torch {torch.__version__}" + ("" if torch.version.cuda else ", a CPU-only build")
+    found = [f"{torch.cuda.device_count()} CUDA GPU(s)"] if torch.cuda.is_available() else []
+    found += ["an MPS GPU"] if torch.backends.mps.is_available() else []
+    return f"{build}, finds {' and '.join(found) or 'only the CPU'}"
+
+
+def check_accelerator(trainer: DictConfig, chosen: str | None) -> None:
+    """trainer.accelerator names a device this machine has (before anything is built or written)."""
+    accelerator = str(trainer.get("accelerator"))
+    available, wanted = DEVICES.get(accelerator, (lambda: True, ""))
+    if available():
+        return
+    via = f" (set by trainer={chosen})" if chosen and chosen not in ("default", "cpu") else ""
+    raise UserError(f"trainer.accelerator={accelerator}{via} needs {wanted}, but this machine has none: {found_devices()}",
+                    "train on the CPU with trainer.accelerator=cpu, or let Lightning choose with trainer.accelerator=auto")
+
+
+def culprits(where: str, node: Any, reason: str) -> dict[str, Any]:
+    """`where.key` -> value for the keys of `node` a library's reason names: by value (`'v'`, `key=v`), else by name."""
+    items = {str(k): v for k, v in node.items() if not str(k).startswith("_")} if isinstance(node, Mapping) else {}
+    text = reason.lower().replace('"', "'")
+    by_value = [k for k, v in items.items() if isinstance(v, (str, int, float)) and not isinstance(v, bool)
+                and (f"'{v}'".lower() in text or f"{k}={v}".lower() in text)]
+    return {f"{where}.{k}": items[k] for k in by_value or [k for k in items if k.lower() in text]}
+
+
+def refused(where: str, node: Any, err: InstantiationException) -> UserError | None:
+    """The UserError for a value a library refused while `node` was built, or None for a bug."""
+    cause = err.__cause__
+    if isinstance(cause, UserError):
+        return cause
+    target = str(node.get("_target_", "")) if isinstance(node, Mapping) else ""
+    from_library = target.startswith(LIBRARIES) and isinstance(cause, REFUSALS)
+    frames = traceback.extract_tb(cause.__traceback__) if cause is not None else []
+    bad_arguments = isinstance(cause, TypeError) and bool(frames) and "hydra" in frames[-1].filename
+    if not (from_library or bad_arguments):
+        return None
+    reason = (str(cause).strip().splitlines() or [type(cause).__name__])[0]
+    named = culprits(where, node, reason)
+    values = ", ".join(f"{key}={value}" for key, value in named.items()) or where
+    return UserError(f"{values}: {target.rsplit('.', 1)[-1]} refuses it: {reason}",
+                     f"change or remove {' or '.join(named) or where}; `nnfw train --cfg job ...` shows every value")
+
+
+def build(where: str, node: Any, **kwargs: Any) -> Any:
+    """`instantiate(node)` for config key `where`; a value refused while building it is a UserError naming it."""
+    try:
+        return instantiate(node, **kwargs)
+    except InstantiationException as err:
+        problem = refused(where, node, err)
+        if problem is None:
+            raise
+        raise problem from err
