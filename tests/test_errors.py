@@ -260,8 +260,8 @@ def test_checkpoint_command_errors_answer_before_torch_is_imported(argv):
 
 FOREIGN = {
     "a foreign _target_": "foreign _target_ 'os.system'",
-    "a pickled object": "refusing to load",
-    "not a checkpoint": "is corrupt or truncated",
+    "a pickled object": "holds pickled Python objects (the first: pathlib.PosixPath)",
+    "not a checkpoint": "is not a checkpoint",
 }
 
 

@@ -22,8 +22,9 @@ from torch import nn
 from nnfw.data.spec import DataSpec
 from nnfw.errors import Interrupted, UserError
 from nnfw.pipeline.building import build, check_accelerator
-from nnfw.pipeline.checkpoints import AtomicCheckpointIO, load_checkpoint, saved_checkpoints, targets
+from nnfw.pipeline.checkpoints import AtomicCheckpointIO, load_checkpoint, saved_checkpoints
 from nnfw.pipeline.console import show_config, show_results
+from nnfw.pipeline.trust import targets
 from nnfw.pipeline.speed import compile_model, epochs_per_step, fused_trainer_arguments, use_channels_last
 from nnfw.tasks import TASKS, SupervisedTask
 from nnfw.tasks.base import weights_mismatch
@@ -112,8 +113,11 @@ def build_trainer(cfg: DictConfig, **arguments: Any) -> pl.Trainer:
     loggers = [build(f"logger.{name}", c) for name, c in (cfg.logger or {}).items() if c]
     trainer = build("trainer", cfg.trainer, callbacks=[c for c in callbacks if c is not None], logger=loggers or False,
                     **arguments)
-    if isinstance(trainer.strategy.checkpoint_io, AtomicCheckpointIO):  # resuming and evaluating this run
-        trainer.strategy.checkpoint_io.trusted = {t for _, t in targets(OmegaConf.to_container(cfg, resolve=True))}
+    io = trainer.strategy.checkpoint_io
+    if isinstance(io, AtomicCheckpointIO):  # resuming and evaluating this run
+        io.trusted = {t for _, t in targets(OmegaConf.to_container(cfg, resolve=True))}
+        if cfg.get("ckpt_path"):
+            io.preload(Path(cfg.ckpt_path))
     return trainer
 
 

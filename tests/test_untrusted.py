@@ -1,0 +1,96 @@
+"""A checkpoint from a stranger can only rebuild a model, its data, optimizer and scheduler: never start work."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+import torch
+
+from conftest import QUIET
+
+#: section -> (what the stranger stores there, words the refusal names); MARK is a path the payload would create
+SHAPES = {
+    "an entry point in data": (
+        "data", {"_target_": "nnfw.cli.main.main", "argv": ["train", "data=xor", "hydra.run.dir=MARK"]},
+        ["config.data", "'nnfw.cli.main.main', a function, not a lightning.pytorch.LightningDataModule class"]),
+    "a callable in optimizer": (
+        "optimizer", {"_target_": "torch.save", "obj": 1, "f": "MARK"},
+        ["config.optimizer", "'torch.save', a function, not a torch.optim.Optimizer class"]),
+    "a Lightning class that is not a building block": (
+        "model", {"_target_": "nnfw.pipeline.callbacks.InterruptCheckpoint", "dirpath": "MARK"},
+        ["config.model", "'nnfw.pipeline.callbacks.InterruptCheckpoint', a class, not a torch.nn.Module class"]),
+    "a Lightning trainer in data": (
+        "data", {"_target_": "lightning.pytorch.Trainer", "default_root_dir": "MARK"},
+        ["config.data", "foreign _target_ 'lightning.pytorch.Trainer'"]),
+    "a nested _target_ in model": (
+        "model", {"_target_": "nnfw.models.linear.Linear", "init": {"_target_": "pathlib.Path.mkdir", "self": "MARK"}},
+        ["config.model.init", "'pathlib.Path.mkdir' where no class is built"]),
+    "_args_ in model": (
+        "model", {"_target_": "nnfw.models.linear.Linear", "_args_": ["MARK"]},
+        ["config.model holds _args_"]),
+    "_partial_ in data": (
+        "data", {"_target_": "nnfw.data.arrays.ArrayDataModule", "_partial_": True},
+        ["config.data holds _partial_"]),
+}
+
+
+@pytest.fixture(scope="module")
+def checkpoint(tmp_path_factory) -> Path:
+    from nnfw.cli.main import main
+
+    run_dir = tmp_path_factory.mktemp("trusted") / "run"
+    with pytest.raises(SystemExit) as stop:
+        main(["train", *QUIET, "data=xor", "model=linear", "trainer.max_epochs=1", "logger=none",
+              f"hydra.run.dir={run_dir}"])
+    assert stop.value.code == 0
+    return run_dir / "checkpoints" / "last.ckpt"
+
+
+def stranger(checkpoint: Path, section: str, node: dict, mark: Path, to: Path) -> Path:
+    stored = torch.load(checkpoint, weights_only=True)
+    stored["nnfw"]["config"][section] = json.loads(json.dumps(node).replace("MARK", str(mark)))
+    torch.save(stored, to)
+    return to
+
+
+@pytest.mark.parametrize("command", ["eval", "export"])
+@pytest.mark.parametrize("shape", SHAPES)
+def test_a_stored_section_naming_anything_but_its_building_block_is_refused(checkpoint, tmp_path, capsys, shape,
+                                                                           command):
+    from nnfw.cli.main import main
+
+    section, node, words = SHAPES[shape]
+    mark, output = tmp_path / "started", tmp_path / "out"
+    path = stranger(checkpoint, section, node, mark, tmp_path / "stranger.ckpt")
+    before = sorted(tmp_path.rglob("*"))
+    with pytest.raises(SystemExit) as stop:
+        main([command, f"ckpt={path}", f"output={output}"])
+    err = capsys.readouterr().err
+    assert stop.value.code == 2, err
+    assert err.startswith(f"nnfw: error: refusing to load {path}")
+    for word in words:
+        assert word in err
+    assert "Traceback" not in err
+    assert not mark.exists() and not output.exists()
+    assert sorted(tmp_path.rglob("*")) == before
+
+
+def test_a_stored_config_of_nnfws_own_building_blocks_loads(checkpoint):
+    from nnfw.pipeline.checkpoints import load_checkpoint
+
+    assert load_checkpoint(checkpoint)["nnfw"]["config"]["model"]["_target_"] == "nnfw.models.linear.Linear"
+
+
+def test_a_checkpoint_from_a_newer_nnfw_says_so(checkpoint, tmp_path, capsys):
+    from nnfw.cli.main import main
+
+    stored = torch.load(checkpoint, weights_only=True)
+    stored["nnfw"]["version"] = "99.0"
+    newer = tmp_path / "newer.ckpt"
+    torch.save(stored, newer)
+    with pytest.raises(SystemExit) as stop:
+        main(["eval", f"ckpt={newer}"])
+    assert stop.value.code == 2
+    assert "was written by nnfw 99.0, newer than this nnfw" in capsys.readouterr().err
