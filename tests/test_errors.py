@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 from pathlib import Path
 
 import pytest
@@ -287,3 +288,103 @@ def test_checkpoint_commands_refuse_a_foreign_checkpoint(small_checkpoint, tmp_p
     assert code == 2
     assert FOREIGN[kind] in err and "Traceback" not in err
     assert not output.exists()
+
+
+# ----------------------------------------------------------------------------- values a library refuses
+
+#: (overrides, words the message must contain): found while the run is built, before its directory exists
+REFUSED_VALUES = [
+    (["model=lstm", "data=charseq", "trainer.accelerator=gpu"],
+     ["trainer.accelerator=gpu needs a CUDA GPU, but this machine has none", "finds only the CPU",
+      "trainer.accelerator=cpu", "trainer.accelerator=auto"]),
+    (["trainer=gpu"], ["trainer.accelerator=gpu (set by trainer=gpu) needs a CUDA GPU"]),
+    (["trainer=ddp"], ["trainer.accelerator=gpu (set by trainer=ddp) needs a CUDA GPU"]),
+    (["trainer=mps"], ["trainer.accelerator=mps (set by trainer=mps) needs an Apple-silicon (MPS) GPU"]),
+    (["trainer.accelerator=cuda"], ["trainer.accelerator=cuda needs a CUDA GPU"]),
+    (["trainer.accelerator=tpu"], ["trainer.accelerator=tpu needs a TPU"]),
+    (["trainer.accelerator=quantum"], ["trainer.accelerator=quantum: Trainer refuses it", "Available names are"]),
+    (["trainer.precision=banana"], ["trainer.precision=banana: Trainer refuses it", "Allowed precision values"]),
+    (["trainer.strategy=nonsense"], ["trainer.strategy=nonsense: Trainer refuses it"]),
+    (["trainer.devices=0"], ["trainer.devices=0: Trainer refuses it"]),
+    (["trainer.num_nodes=0"], ["trainer.num_nodes=0: Trainer refuses it", "must be a positive integer"]),
+    (["trainer.max_time=soon"], ["trainer.max_time=soon: Trainer refuses it", "DD:HH:MM:SS"]),
+    (["+trainer.foo=1"], ["trainer.foo=1: Trainer refuses it", "unexpected keyword argument 'foo'"]),
+    (["callbacks.lr_monitor.logging_interval=hourly"],
+     ["callbacks.lr_monitor.logging_interval=hourly: LearningRateMonitor refuses it"]),
+    (["+callbacks.model_checkpoint.foo=1"], ["callbacks.model_checkpoint.foo=1: ModelCheckpoint refuses it"]),
+    (["+model.foo=3"], ["model.foo=3: MLP refuses it", "unexpected keyword argument 'foo'"]),
+    (["data=spirals", "+data.foo=3"], ["data.foo is not an option of this dataset", "its options: n, noise, overlapping"]),
+    (["model=perceptron", "data=iris"], ["model=perceptron trains binary data, but data=iris is a multiclass dataset"]),
+    (["hydra.run.dir=/proc/nnfw-run"], ["cannot write the run directory /proc/nnfw-run"]),
+    (["hydra.run.dir=/proc"], ["cannot write the run directory /proc"]),  # exists, takes no files
+    (["hydra.run.dir=/proc/sys/nnfw"], ["cannot write the run directory under /proc/sys/nnfw"]),
+]
+
+
+@pytest.mark.parametrize(("overrides", "words"), REFUSED_VALUES, ids=[" ".join(o) for o, _ in REFUSED_VALUES])
+def test_values_a_library_refuses_exit_2_naming_them_before_the_run_starts(train, overrides, words):
+    result = train("data=xor", "trainer.max_epochs=1", *overrides, quiet=False)
+    assert result.code == 2, result.err
+    assert result.err.startswith("nnfw: error:")
+    for word in words:
+        assert word in result.err
+    assert "Traceback" not in result.err + result.out and "Error executing job" not in result.err + result.out
+    assert "config" not in result.out  # the config tree is printed only once the run starts
+    assert not result.run_dir.exists()
+
+
+def test_an_unwritable_run_directory_exits_2_and_leaves_what_was_there(train, tmp_path):
+    """A directory that exists but cannot take a file (here: one on a read-only file system)."""
+    existing = sorted(p.name for p in Path("/proc/sys").iterdir())
+    result = train("data=xor", "hydra.run.dir=/proc/sys/nnfw/run")
+    assert result.code == 2
+    assert "cannot write the run directory under /proc/sys/nnfw/run" in result.err
+    assert "hydra.run.dir" in result.err and "Traceback" not in result.err
+    assert sorted(p.name for p in Path("/proc/sys").iterdir()) == existing
+
+
+def test_a_bad_init_from_is_found_before_the_run_starts(train, tmp_path):
+    first = train("data=xor", "model=linear", "trainer.max_epochs=1")
+    assert first.code == 0
+    result = train("data=xor", "model=mlp", f"init_from={first.run_dir / 'checkpoints' / 'last.ckpt'}")
+    assert result.code == 2
+    assert "does not fit this model" in result.err and "Traceback" not in result.err
+    assert not result.run_dir.exists()
+
+
+# ----------------------------------------------------------------------------- a disk that fills during a run
+
+
+def test_a_disk_that_fills_while_a_checkpoint_is_written_exits_2_naming_it(train, monkeypatch):
+    import torch
+
+    def full(obj, file, *args, **kwargs):
+        file.write(b"half a checkpoint")
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(torch, "save", full)
+    result = train("data=xor", "trainer.max_epochs=2")
+    assert result.code == 2, result.err
+    checkpoint = result.run_dir / "checkpoints" / "best.ckpt"
+    assert f"cannot write the checkpoint {checkpoint}: No space left on device" in result.err
+    assert "Traceback" not in result.err + result.out
+    assert not any((result.run_dir / "checkpoints").iterdir())  # no half file, no temporary
+    assert result.summary["status"] == "failed"
+
+
+def test_a_disk_that_fills_while_summary_json_is_written_exits_2_naming_it(train, monkeypatch):
+    real_write_text = Path.write_text
+
+    def full(self, text, *args, **kwargs):
+        if self.name == ".summary.json.tmp":
+            real_write_text(self, text[:10])
+            raise OSError(errno.ENOSPC, "No space left on device")
+        return real_write_text(self, text, *args, **kwargs)
+
+    monkeypatch.setattr(Path, "write_text", full)
+    result = train("data=xor", "trainer.max_epochs=2")
+    assert result.code == 2, result.err
+    assert f"cannot write {result.run_dir / 'summary.json'}: No space left on device" in result.err
+    assert "Traceback" not in result.err + result.out
+    assert not (result.run_dir / "summary.json").exists() and not (result.run_dir / ".summary.json.tmp").exists()
+    assert (result.run_dir / "checkpoints" / "best.ckpt").is_file()

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+import errno
 import json
-import pickle
 import signal
 import subprocess
 import sys
@@ -16,6 +16,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from conftest import QUIET, REPO
+from nnfw.errors import UserError
 
 #: A run long enough to be stopped halfway: 30 epochs of 75 batches.
 LONG_RUN = ["data=classification", "data.n=4000", "model.hidden_sizes=[32]", "trainer.max_epochs=30",
@@ -186,14 +187,15 @@ def test_checkpoints_are_written_whole_or_not_at_all(tmp_path, monkeypatch):
     io.save_checkpoint({"step": 1}, target)
     good = target.read_bytes()
 
-    def crash(obj, path, *args, **kwargs):
-        Path(path).write_bytes(b"half a checkpoint")
-        raise OSError("disk full")
+    def crash(obj, file, *args, **kwargs):
+        file.write(b"half a checkpoint")
+        raise OSError(errno.ENOSPC, "No space left on device")
 
     monkeypatch.setattr(torch, "save", crash)
-    with pytest.raises(OSError):
+    with pytest.raises(UserError, match=f"cannot write the checkpoint {target}: No space left on device"):
         io.save_checkpoint({"step": 2}, target)
     assert target.read_bytes() == good
+    assert sorted(tmp_path.iterdir()) == [target]
 
 
 def test_a_checkpoint_of_the_step_just_saved_beside_it_is_that_file_not_a_second_write(tmp_path, monkeypatch):
@@ -201,7 +203,7 @@ def test_a_checkpoint_of_the_step_just_saved_beside_it_is_that_file_not_a_second
 
     io, writes = AtomicCheckpointIO(), []
     real_save = torch.save
-    monkeypatch.setattr(torch, "save", lambda obj, path, *a, **k: (writes.append(Path(path)), real_save(obj, path, *a, **k)))
+    monkeypatch.setattr(torch, "save", lambda obj, file, *a, **k: (writes.append(file), real_save(obj, file, *a, **k)))
     step_3 = {"epoch": 0, "global_step": 3, "state_dict": {"w": torch.ones(2)}, "optimizer_states": []}
     io.save_checkpoint(step_3, tmp_path / "best.ckpt")
     io.save_checkpoint(step_3, tmp_path / "last.ckpt")  # best and last after a validation that improved

@@ -22,15 +22,13 @@ from omegaconf import DictConfig
 from nnfw.errors import UserError
 
 #: errors a library raises when it refuses a value it was given
-REFUSALS = (MisconfigurationException, ValueError, TypeError, KeyError, OSError, RuntimeError)
+REFUSALS = (MisconfigurationException, ValueError, TypeError, KeyError, OSError, RuntimeError, ImportError)
 #: `_target_` prefixes of the libraries whose refusals are the user's values' fault
 LIBRARIES = ("lightning.", "torch.")
-#: what a config's trainer.accelerator may ask for -> (what torch says about it, what to call it)
-DEVICES = {
-    "gpu": (lambda: torch.cuda.is_available(), "a CUDA GPU"),
-    "cuda": (lambda: torch.cuda.is_available(), "a CUDA GPU"),
-    "mps": (lambda: torch.backends.mps.is_available(), "an Apple-silicon (MPS) GPU"),
-}
+#: accelerators by the name Lightning registers them under -> what they are, in words
+DEVICES = {"cuda": "a CUDA GPU", "mps": "an Apple-silicon (MPS) GPU", "tpu": "a TPU (and torch_xla)"}
+#: Lightning's other names for a registered accelerator
+ALIASES = {"gpu": "cuda"}
 
 
 def found_devices() -> str:
@@ -43,12 +41,15 @@ def found_devices() -> str:
 
 def check_accelerator(trainer: DictConfig, chosen: str | None) -> None:
     """trainer.accelerator names a device this machine has (before anything is built or written)."""
+    from lightning.pytorch.accelerators import AcceleratorRegistry
+
     accelerator = str(trainer.get("accelerator"))
-    available, wanted = DEVICES.get(accelerator, (lambda: True, ""))
-    if available():
-        return
+    name = ALIASES.get(accelerator, accelerator)
+    if name not in AcceleratorRegistry or AcceleratorRegistry[name]["accelerator"].is_available():
+        return  # auto, the CPU, or a name Lightning itself will refuse
     via = f" (set by trainer={chosen})" if chosen and chosen not in ("default", "cpu") else ""
-    raise UserError(f"trainer.accelerator={accelerator}{via} needs {wanted}, but this machine has none: {found_devices()}",
+    raise UserError(f"trainer.accelerator={accelerator}{via} needs {DEVICES.get(name, name)}, "
+                    f"but this machine has none: {found_devices()}",
                     "train on the CPU with trainer.accelerator=cpu, or let Lightning choose with trainer.accelerator=auto")
 
 

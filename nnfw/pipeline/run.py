@@ -9,6 +9,7 @@ import shlex
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 from hydra.core.hydra_config import HydraConfig
 from hydra.types import RunMode
@@ -66,21 +67,25 @@ def run_job(cfg: DictConfig, prepared: Prepared | None = None) -> float:
         train(prepared or prepare(cfg), run_dir)
         return None
     started = time.perf_counter()
+    overrides = list(hydra_cfg.overrides.task)
     try:
         summary = train(prepared or prepare(cfg), run_dir)
+        summary["metrics"] = clean_metrics(summary["metrics"])
+        summary["wall_time_s"] = round(time.perf_counter() - started, 3)
+        summary.update(overrides=overrides, objective=objective(cfg))
+        write_summary(run_dir, summary)
     except Interrupted as stop:
         resumable = run_dir / "checkpoints" / "interrupted.ckpt"
-        write_summary(run_dir, failed_summary(stop, time.perf_counter() - started, status="interrupted",
-                                              resume_from=str(resumable) if resumable.exists() else None,
-                                              overrides=list(hydra_cfg.overrides.task)))
-        hint = f"; continue it with:\n  {continue_command(hydra_cfg.overrides.task, resumable, run_dir)}" \
-            if resumable.exists() else ""
+        record_failure(run_dir, failed_summary(stop, time.perf_counter() - started, status="interrupted",
+                                               resume_from=str(resumable) if resumable.exists() else None,
+                                               overrides=overrides))
+        hint = f"; continue it with:\n  {continue_command(overrides, resumable, run_dir)}" if resumable.exists() else ""
         print(f"nnfw: {stop}{hint}", file=sys.stderr)
         sys.exit(stop.exit_code)
     except Exception as error:
         exit_code = error.exit_code if isinstance(error, UserError) else 1
-        write_summary(run_dir, failed_summary(error, time.perf_counter() - started, exit_code=exit_code,
-                                              overrides=list(hydra_cfg.overrides.task), objective=objective(cfg)))
+        record_failure(run_dir, failed_summary(error, time.perf_counter() - started, exit_code=exit_code,
+                                               overrides=overrides, objective=objective(cfg)))
         if isinstance(error, UserError) and not os.environ.get("NNFW_DEBUG"):
             from nnfw.cli.main import report
 
@@ -91,14 +96,18 @@ def run_job(cfg: DictConfig, prepared: Prepared | None = None) -> float:
             raise
         print(run_dir)
         return worst(hydra_cfg)  # a failed job does not stop the sweep; the sweep report lists it
-    summary["metrics"] = clean_metrics(summary["metrics"])
-    summary["wall_time_s"] = round(time.perf_counter() - started, 3)
-    summary["overrides"] = list(hydra_cfg.overrides.task)
-    summary["objective"] = objective(cfg)
-    write_summary(run_dir, summary)
     print(run_dir)
     value = summary["metrics"].get(summary["objective"])
     return value if isinstance(value, float) and math.isfinite(value) else worst(hydra_cfg)
+
+
+def record_failure(run_dir: Path, summary: dict[str, Any]) -> None:
+    """summary.json of a run that did not complete, if it can be written: the error that ended
+    the run (a full disk, say) is what the user is told either way."""
+    try:
+        write_summary(run_dir, summary)
+    except UserError:
+        pass
 
 
 def continue_command(overrides: list[str], checkpoint: Path, run_dir: Path) -> str:
