@@ -4,6 +4,11 @@ from __future__ import annotations
 
 import json
 import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 import numpy as np
@@ -11,7 +16,7 @@ import pandas as pd
 import pytest
 import torch
 
-from conftest import QUIET
+from conftest import QUIET, REPO
 
 QUICK = ["logger=none", "callbacks.text_sample=null"]
 
@@ -322,8 +327,6 @@ def test_tensorboard_shows_every_run_of_a_sweep_in_one_hparams_table(tmp_path):
 
 
 def test_tensorboard_runs_on_the_folder_of_runs(tmp_path, monkeypatch):
-    import sys
-
     from nnfw.cli.tensorboard import command
     from nnfw.errors import UserError
 
@@ -337,3 +340,36 @@ def test_tensorboard_runs_on_the_folder_of_runs(tmp_path, monkeypatch):
     shutil.rmtree(tmp_path / "outputs")
     with pytest.raises(UserError, match="no such directory: outputs"):
         command([])
+
+
+def port_open(port: int) -> bool:
+    with socket.socket() as probe:
+        return probe.connect_ex(("127.0.0.1", port)) == 0
+
+
+def until(condition, what: str, timeout: float = 120) -> None:
+    """Poll `condition` until it holds; fail, saying `what` did not happen, after `timeout` seconds."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, f"{what} within {timeout} s"
+        time.sleep(0.1)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("stop", [signal.SIGTERM, signal.SIGINT], ids=["SIGTERM", "SIGINT"])
+def test_stopping_nnfw_tensorboard_stops_its_server(tmp_path, stop):
+    with socket.socket() as free:
+        free.bind(("127.0.0.1", 0))
+        port = free.getsockname()[1]
+    command = [sys.executable, "-m", "nnfw", "tensorboard", str(tmp_path), "--port", str(port), "--host", "127.0.0.1"]
+    process = subprocess.Popen(command, cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        until(lambda: port_open(port) or process.poll() is not None, "TensorBoard did not serve")
+        assert process.poll() is None, process.communicate()
+        process.send_signal(stop)
+        _, err = process.communicate(timeout=60)
+        assert "Traceback" not in err
+        until(lambda: not port_open(port), f"port {port} was still served after {stop.name}", timeout=30)
+    finally:
+        process.kill()
+        process.wait()
