@@ -390,3 +390,22 @@ def test_a_disk_that_fills_while_summary_json_is_written_exits_2_naming_it(train
     assert "Traceback" not in result.err + result.out
     assert not (result.run_dir / "summary.json").exists() and not (result.run_dir / ".summary.json.tmp").exists()
     assert (result.run_dir / "checkpoints" / "best.ckpt").is_file()
+
+
+@pytest.mark.parametrize(("text", "extra", "words"), [
+    ("size,price\n1,2\n", ["data.target=prise"], "target column 'prise' is not in"),
+    ("size,price\n1,2\n", ["data.features=[size,rooms]"], "feature column 'rooms' is not in"),
+    ("", [], "data file is empty"),
+], ids=["target", "feature", "empty"])
+def test_a_csv_header_that_does_not_fit_is_reported_before_torch_loads(tmp_path, text, extra, words):
+    from conftest import run_cli
+
+    path = tmp_path / "data.csv"
+    path.write_text(text)
+    result = run_cli("train", "data=csv", f"data.path={path}", *extra, f"hydra.run.dir={tmp_path / 'run'}",
+                     python_flags=("-X", "importtime"))
+    assert result.returncode == 2, result.stderr
+    assert words in result.stderr
+    imported = {line.split("|")[-1].strip() for line in result.stderr.splitlines() if "|" in line}
+    assert "torch" not in imported and "pandas" not in imported
+    assert not (tmp_path / "run").exists() and path.read_text() == text

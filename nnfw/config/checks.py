@@ -17,6 +17,7 @@ from omegaconf import DictConfig, ListConfig, OmegaConf
 
 from nnfw.config import locate, resolvers
 from nnfw.config.compat import check_compatible
+from nnfw.data.header import check_columns
 from nnfw.data.layout import check_image_files
 from nnfw.errors import UserError, nearest, suggestion
 from nnfw.models.choices import ACTIVATIONS, INITS, POOLINGS, POSITIONS
@@ -370,6 +371,7 @@ def check_rules(cfg: DictConfig) -> None:
             f"got {fractions.val_fraction} + {fractions.test_fraction}"
         )
     check_image_files(cfg.get("data") or {})
+    check_columns(cfg.get("data") or {})
 
 
 def check_run_dir(cfg: DictConfig, overrides: list[str]) -> None:
