@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import errno
 import json
+import shlex
 import signal
 import subprocess
 import sys
@@ -61,12 +62,14 @@ def test_sigterm_saves_a_checkpoint_from_which_the_run_ends_as_an_uninterrupted_
     assert resumable.is_file()
     summary = json.loads((interrupted_dir / "summary.json").read_text())
     assert summary["status"] == "interrupted" and summary["resume_from"] == str(resumable)
-    assert f"resume with ckpt_path={resumable}" in err
+    told = err.split("continue it with:\n", 1)[1].splitlines()[0].strip()
+    assert told == shlex.join(["nnfw", "train", *QUIET, *LONG_RUN, f"ckpt_path={resumable}",
+                               f"hydra.run.dir={interrupted_dir}"])
 
     from nnfw.cli.main import main
 
-    with pytest.raises(SystemExit) as stop:  # continued in its own directory, as a user would
-        main(["train", *QUIET, *LONG_RUN, f"ckpt_path={resumable}", f"hydra.run.dir={interrupted_dir}"])
+    with pytest.raises(SystemExit) as stop:  # continued with the command it printed, as a user would
+        main(shlex.split(told)[1:])
     assert stop.value.code == 0
     resumed = json.loads((interrupted_dir / "summary.json").read_text())
     uninterrupted = train(*LONG_RUN)
