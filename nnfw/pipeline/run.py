@@ -26,6 +26,7 @@ def prepare_run(cfg: DictConfig) -> Prepared:
     """The parts of the single run `cfg` (Hydra's composition, `hydra` node included) describes,
     built before its run directory exists: what Hydra's `run_job` sets up for a job's config
     (its output directory's name, HydraConfig) is set up here the same way first."""
+    HydraConfig.instance().set_config(cfg)  # the run directory's name reads the choices from it
     with read_write(cfg.hydra.runtime), open_dict(cfg.hydra.runtime):
         cfg.hydra.runtime.output_dir = os.path.abspath(str(OmegaConf.select(cfg, "hydra.run.dir")))
     HydraConfig.instance().set_config(cfg)
