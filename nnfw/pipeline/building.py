@@ -19,6 +19,7 @@ from hydra.utils import instantiate
 from lightning.fabric.utilities.exceptions import MisconfigurationException
 from omegaconf import DictConfig
 
+from nnfw.config import declarations
 from nnfw.errors import UserError
 
 #: errors a library raises when it refuses a value it was given
@@ -81,9 +82,10 @@ def refused(where: str, node: Any, err: InstantiationException) -> UserError | N
 
 
 def build(where: str, node: Any, **kwargs: Any) -> Any:
-    """`instantiate(node)` for config key `where`; a value refused while building it is a UserError naming it."""
+    """`instantiate` of the component configured at `where`, without its declarations
+    (`nnfw.config.declarations`); a value refused while building it is a UserError naming it."""
     try:
-        return instantiate(node, **kwargs)
+        return instantiate(declarations.buildable(node) if isinstance(node, Mapping) else node, **kwargs)
     except InstantiationException as err:
         problem = refused(where, node, err)
         if problem is None:

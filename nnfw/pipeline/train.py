@@ -19,8 +19,9 @@ from lightning.pytorch.utilities.exceptions import SIGTERMException
 from omegaconf import DictConfig, OmegaConf
 from torch import nn
 
+from nnfw.config import declarations
 from nnfw.data.spec import DataSpec
-from nnfw.errors import Interrupted, UserError
+from nnfw.errors import Interrupted, UserError, suggestion
 from nnfw.pipeline.building import build, check_accelerator
 from nnfw.pipeline.checkpoints import AtomicCheckpointIO, load_checkpoint, saved_checkpoints
 from nnfw.pipeline.console import show_config, show_results
@@ -55,9 +56,12 @@ def quiet() -> None:
         warnings.filterwarnings("ignore", message=pattern)
 
 
-def choice(group: str) -> str:
-    """The option chosen for a config group in this run (`model` -> 'mlp')."""
-    return str(HydraConfig.get().runtime.choices.get(group))
+def choice(group: str, cfg: DictConfig) -> str:
+    """The option chosen for a config group in this run (`model` -> 'mlp'), or outside a Hydra
+    run (a checkpoint's config) the class its section builds."""
+    if HydraConfig.initialized():
+        return str(HydraConfig.get().runtime.choices.get(group))
+    return str(cfg[group].get("_target_", group)).rpartition(".")[2]
 
 
 def build_model(node: Any, spec: DataSpec) -> nn.Module:
@@ -71,15 +75,30 @@ def build_model(node: Any, spec: DataSpec) -> nn.Module:
     return build("model", options, **{k: v for k, v in spec.model_sizes().items() if k in accepted})
 
 
+def task_name(cfg: DictConfig, spec: DataSpec) -> str:
+    """The task a run trains: `task=...` if set, else the one its model declares, else the data's kind."""
+    if cfg.task != "auto":
+        return str(cfg.task)
+    return declarations.task(cfg.model) or spec.task
+
+
+def task_type(name: str) -> type[SupervisedTask]:
+    """A task by its name in TASKS, or a LightningModule by its dotted class path (a user's own)."""
+    if name in TASKS:
+        return TASKS[name]
+    if "." in name:
+        return get_class(name)
+    raise UserError(f"unknown task '{name}'", suggestion(name, TASKS, "tasks"))
+
+
 def build_task(cfg: DictConfig, datamodule: pl.LightningDataModule) -> SupervisedTask:
     """The model sized from the data, wrapped in the task its data (or its config) calls for."""
     spec = datamodule.spec
-    kind = spec.task if cfg.task == "auto" else cfg.task
-    task_class = TASKS[kind]
+    task_class = task_type(task_name(cfg, spec))
     if spec.task not in task_class.accepts:
         raise UserError(
-            f"model={choice('model')} trains {' or '.join(task_class.accepts)} data, "
-            f"but data={choice('data')} is a {spec.task} dataset",
+            f"model={choice('model', cfg)} trains {' or '.join(task_class.accepts)} data, "
+            f"but data={choice('data', cfg)} is a {spec.task} dataset",
             f"choose a {' or '.join(task_class.accepts)} dataset, or another model",
         )
     model = build_model(cfg.model, spec)
@@ -115,7 +134,8 @@ def build_trainer(cfg: DictConfig, **arguments: Any) -> pl.Trainer:
                     **arguments)
     io = trainer.strategy.checkpoint_io
     if isinstance(io, AtomicCheckpointIO):  # resuming and evaluating this run
-        io.trusted = {t for _, t in targets(OmegaConf.to_container(cfg, resolve=True))}
+        chosen_tasks = {str(cfg.task), str(declarations.task(cfg.model))}
+        io.trusted = {t for _, t in targets(OmegaConf.to_container(cfg, resolve=True))} | chosen_tasks
         if cfg.get("ckpt_path"):
             io.preload(Path(cfg.ckpt_path))
     return trainer
@@ -141,7 +161,7 @@ def log_hparams(trainer: pl.Trainer, cfg: DictConfig, metrics: dict[str, float])
     params = {"seed": cfg.seed, **{f"choice/{k}": v for k, v in HydraConfig.get().runtime.choices.items()
                                    if not k.startswith("hydra")}}
     for section in ("model", "data", "optimizer", "regularization"):
-        params[section] = OmegaConf.to_container(cfg[section], resolve=True)
+        params[section] = declarations.buildable(OmegaConf.to_container(cfg[section], resolve=True))
     final = {k: v for k, v in metrics.items() if isinstance(v, float)}
     if not trainer.is_global_zero:  # the other DDP processes have no event file to write to
         return
@@ -186,7 +206,7 @@ def prepare(cfg: DictConfig) -> Prepared:
     """
     quiet()
     OmegaConf.resolve(cfg)
-    check_accelerator(cfg.trainer, choice("trainer"))
+    check_accelerator(cfg.trainer, choice("trainer", cfg))
     pl.seed_everything(cfg.seed, workers=True, verbose=False)
     datamodule = build("data", cfg.data)
     datamodule.setup("fit")
@@ -224,7 +244,7 @@ def train(prepared: Prepared, run_dir: Path) -> dict[str, Any]:
     best = saved_checkpoints(trainer).get("best")
     summary = {
         "status": "completed",
-        "task": task.spec.task if cfg.task == "auto" else cfg.task,
+        "task": task_name(cfg, task.spec),
         "metrics": metrics,
         "best_checkpoint": str(Path(best).relative_to(run_dir)) if best else None,
         "evaluated_checkpoint": str(Path(checkpoint).relative_to(run_dir)) if checkpoint else None,
@@ -236,5 +256,5 @@ def train(prepared: Prepared, run_dir: Path) -> dict[str, Any]:
         "processes": trainer.world_size,
         "data": {"splits": datamodule.split_sizes(), **task.spec.to_dict()},
     }
-    show_results(metrics, title=f"{choice('model')} on {choice('data')}")
+    show_results(metrics, title=f"{choice('model', cfg)} on {choice('data', cfg)}")
     return summary

@@ -89,4 +89,26 @@ def stored_config_problem(config: dict[str, Any], trusted: Collection[str] = ())
             what = "a class" if isinstance(found, type) else f"a {type(found).__name__}"
             wanted = " or ".join(kind if isinstance(kind, tuple) else (kind,))
             return f"its stored {where} names '{target}', {what}, not a {wanted} class", fix
+    return task_problem(config, trusted, fix)
+
+
+def task_problem(config: dict[str, Any], trusted: Collection[str], fix: str) -> tuple[str, str] | None:
+    """The task a stored config trains with (`task`, or its model's `_task_`) is one of nnfw's
+    tasks by name, or a LightningModule class from a trusted package."""
+    import lightning.pytorch as pl
+
+    from nnfw.tasks import TASKS
+
+    model = config.get("model") if isinstance(config.get("model"), dict) else {}
+    for where, name in (("config.task", config.get("task")), ("config.model._task_", model.get("_task_"))):
+        if name in (None, "auto") or (isinstance(name, str) and name in TASKS):
+            continue
+        if not isinstance(name, str) or not (name.startswith(TRUSTED_PACKAGES) or name in trusted):
+            return f"its stored {where} names a foreign task '{name}'", fix
+        try:
+            found = resolved_class(name)
+        except ImportError:
+            return f"its stored {where} names '{name}', which does not exist in this nnfw", fix
+        if not (isinstance(found, type) and issubclass(found, pl.LightningModule)):
+            return f"its stored {where} names '{name}', not a LightningModule class", fix
     return None
