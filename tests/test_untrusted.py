@@ -27,6 +27,11 @@ SHAPES = {
     "a nested _target_ in model": (
         "model", {"_target_": "nnfw.models.linear.Linear", "init": {"_target_": "pathlib.Path.mkdir", "self": "MARK"}},
         ["config.model.init", "'pathlib.Path.mkdir' where no class is built"]),
+    "an entry point as the model's task": (
+        "model", {"_target_": "nnfw.models.linear.Linear", "_task_": "nnfw.cli.main.main"},
+        ["config.model._task_", "'nnfw.cli.main.main', not a LightningModule class"]),
+    "a foreign task": (
+        "task", "subprocess.Popen", ["config.task", "foreign task 'subprocess.Popen'"]),
     "_args_ in model": (
         "model", {"_target_": "nnfw.models.linear.Linear", "_args_": ["MARK"]},
         ["config.model holds _args_"]),
