@@ -53,6 +53,15 @@ def checkpoint(tmp_path_factory) -> Path:
     return run_dir / "checkpoints" / "last.ckpt"
 
 
+def nnfw(argv: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str]:
+    """`nnfw ARGV` in this process: its exit status and what it printed to stderr."""
+    from nnfw.cli.main import main
+
+    with pytest.raises(SystemExit) as stop:
+        main(argv)
+    return int(stop.value.code or 0), capsys.readouterr().err
+
+
 def stranger(checkpoint: Path, section: str, node: dict, mark: Path, to: Path) -> Path:
     stored = torch.load(checkpoint, weights_only=True)
     stored["nnfw"]["config"][section] = json.loads(json.dumps(node).replace("MARK", str(mark)))
@@ -64,16 +73,12 @@ def stranger(checkpoint: Path, section: str, node: dict, mark: Path, to: Path) -
 @pytest.mark.parametrize("shape", SHAPES)
 def test_a_stored_section_naming_anything_but_its_building_block_is_refused(checkpoint, tmp_path, capsys, shape,
                                                                            command):
-    from nnfw.cli.main import main
-
     section, node, words = SHAPES[shape]
     mark, output = tmp_path / "started", tmp_path / "out"
     path = stranger(checkpoint, section, node, mark, tmp_path / "stranger.ckpt")
     before = sorted(tmp_path.rglob("*"))
-    with pytest.raises(SystemExit) as stop:
-        main([command, f"ckpt={path}", f"output={output}"])
-    err = capsys.readouterr().err
-    assert stop.value.code == 2, err
+    code, err = nnfw([command, f"ckpt={path}", f"output={output}"], capsys)
+    assert code == 2, err
     assert err.startswith(f"nnfw: error: refusing to load {path}")
     for word in words:
         assert word in err
@@ -89,13 +94,26 @@ def test_a_stored_config_of_nnfws_own_building_blocks_loads(checkpoint):
 
 
 def test_a_checkpoint_from_a_newer_nnfw_says_so(checkpoint, tmp_path, capsys):
-    from nnfw.cli.main import main
-
     stored = torch.load(checkpoint, weights_only=True)
     stored["nnfw"]["version"] = "99.0"
     newer = tmp_path / "newer.ckpt"
     torch.save(stored, newer)
-    with pytest.raises(SystemExit) as stop:
-        main(["eval", f"ckpt={newer}"])
-    assert stop.value.code == 2
-    assert "was written by nnfw 99.0, newer than this nnfw" in capsys.readouterr().err
+    code, err = nnfw(["eval", f"ckpt={newer}"], capsys)
+    assert code == 2
+    assert "was written by nnfw 99.0, newer than this nnfw" in err
+
+
+def test_evaluating_a_gpu_trained_checkpoint_without_a_gpu_names_the_option_to_change(checkpoint, tmp_path, capsys):
+    if torch.cuda.is_available():
+        pytest.skip("this machine has a GPU")
+    stored = torch.load(checkpoint, weights_only=True)
+    stored["nnfw"]["config"]["trainer"]["accelerator"] = "gpu"
+    on_gpu = tmp_path / "gpu.ckpt"
+    torch.save(stored, on_gpu)
+    output = tmp_path / "eval.json"
+    code, err = nnfw(["eval", f"ckpt={on_gpu}", f"output={output}"], capsys)
+    assert code == 2
+    assert "accelerator=gpu needs a CUDA GPU" in err and "accelerator=cpu" in err and "Traceback" not in err
+    assert not output.exists()
+    assert nnfw(["eval", f"ckpt={on_gpu}", "accelerator=cpu", f"output={output}"], capsys)[0] == 0
+    assert output.is_file()

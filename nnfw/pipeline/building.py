@@ -17,7 +17,6 @@ import torch
 from hydra.errors import InstantiationException
 from hydra.utils import instantiate
 from lightning.fabric.utilities.exceptions import MisconfigurationException
-from omegaconf import DictConfig
 
 from nnfw.config import declarations
 from nnfw.errors import UserError
@@ -40,18 +39,18 @@ def found_devices() -> str:
     return f"{build}, finds {' and '.join(found) or 'only the CPU'}"
 
 
-def check_accelerator(trainer: DictConfig, chosen: str | None) -> None:
-    """trainer.accelerator names a device this machine has (before anything is built or written)."""
+def check_accelerator(accelerator: str, key: str = "trainer.accelerator", chosen: str | None = None) -> None:
+    """`key=accelerator` names a device this machine has (checked before anything is built or written);
+    `chosen` is the trainer option that set it, if any."""
     from lightning.pytorch.accelerators import AcceleratorRegistry
 
-    accelerator = str(trainer.get("accelerator"))
     name = ALIASES.get(accelerator, accelerator)
     if name not in AcceleratorRegistry or AcceleratorRegistry[name]["accelerator"].is_available():
         return  # auto, the CPU, or a name Lightning itself will refuse
     via = f" (set by trainer={chosen})" if chosen and chosen not in ("default", "cpu") else ""
-    raise UserError(f"trainer.accelerator={accelerator}{via} needs {DEVICES.get(name, name)}, "
+    raise UserError(f"{key}={accelerator}{via} needs {DEVICES.get(name, name)}, "
                     f"but this machine has none: {found_devices()}",
-                    "train on the CPU with trainer.accelerator=cpu, or let Lightning choose with trainer.accelerator=auto")
+                    f"run on the CPU with {key}=cpu, or let Lightning choose with {key}=auto")
 
 
 def culprits(where: str, node: Any, reason: str) -> dict[str, Any]:

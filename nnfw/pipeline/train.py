@@ -206,7 +206,7 @@ def prepare(cfg: DictConfig) -> Prepared:
     """
     quiet()
     OmegaConf.resolve(cfg)
-    check_accelerator(cfg.trainer, choice("trainer", cfg))
+    check_accelerator(str(cfg.trainer.accelerator), chosen=choice("trainer", cfg))
     pl.seed_everything(cfg.seed, workers=True, verbose=False)
     datamodule = build("data", cfg.data)
     datamodule.setup("fit")
