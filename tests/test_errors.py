@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 from omegaconf import OmegaConf
 
+from conftest import run_in_process
 from nnfw.config import locate
 from nnfw.config.compat import models_reading
 
@@ -223,34 +224,13 @@ COMMAND_ERRORS = [
 ]
 
 
-@pytest.fixture(scope="module")
-def small_checkpoint(tmp_path_factory) -> Path:
-    from conftest import QUIET
-    from nnfw.cli.main import main
-
-    run_dir = tmp_path_factory.mktemp("small") / "run"
-    with pytest.raises(SystemExit) as stop:
-        main(["train", *QUIET, "data=xor", "model=linear", "trainer.max_epochs=1", "logger=none",
-              f"hydra.run.dir={run_dir}"])
-    assert stop.value.code == 0
-    return run_dir / "checkpoints" / "best.ckpt"
-
-
-def nnfw(argv: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str]:
-    from nnfw.cli.main import main
-
-    with pytest.raises(SystemExit) as stop:
-        main(argv)
-    return int(stop.value.code or 0), capsys.readouterr().err
-
-
 @pytest.mark.parametrize(("argv", "words"), COMMAND_ERRORS, ids=[" ".join(a) for a, _ in COMMAND_ERRORS])
 def test_checkpoint_command_errors_exit_2_with_their_message_and_write_nothing(small_checkpoint, tmp_path, capsys,
                                                                              argv, words):
     output = tmp_path / "out.csv"
     argv = [a.replace("CKPT", str(small_checkpoint)).replace("OUT", str(output)) for a in argv]
     before = sorted(small_checkpoint.parent.parent.rglob("*"))
-    code, err = nnfw(argv, capsys)
+    code, err = run_in_process(argv, capsys)
     assert code == 2
     assert err.startswith("nnfw: error:")
     for word in words:
@@ -296,7 +276,7 @@ def test_checkpoint_commands_refuse_a_foreign_checkpoint(small_checkpoint, tmp_p
     source.write_text("x1,x2\n0,1\n")
     extra = {"eval": [f"output={output}"], "predict": [f"input={source}", f"output={output}"],
              "export": [f"output={output}"]}[command]
-    code, err = nnfw([command, f"ckpt={foreign}", *extra], capsys)
+    code, err = run_in_process([command, f"ckpt={foreign}", *extra], capsys)
     assert code == 2
     assert FOREIGN[kind] in err and "Traceback" not in err
     assert not output.exists()

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 import torch
 
-from conftest import QUIET
+from conftest import run_in_process
 
 #: section -> (what the stranger stores there, words the refusal names); MARK is a path the payload would create
 SHAPES = {
@@ -41,27 +41,6 @@ SHAPES = {
 }
 
 
-@pytest.fixture(scope="module")
-def checkpoint(tmp_path_factory) -> Path:
-    from nnfw.cli.main import main
-
-    run_dir = tmp_path_factory.mktemp("trusted") / "run"
-    with pytest.raises(SystemExit) as stop:
-        main(["train", *QUIET, "data=xor", "model=linear", "trainer.max_epochs=1", "logger=none",
-              f"hydra.run.dir={run_dir}"])
-    assert stop.value.code == 0
-    return run_dir / "checkpoints" / "last.ckpt"
-
-
-def nnfw(argv: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str]:
-    """`nnfw ARGV` in this process: its exit status and what it printed to stderr."""
-    from nnfw.cli.main import main
-
-    with pytest.raises(SystemExit) as stop:
-        main(argv)
-    return int(stop.value.code or 0), capsys.readouterr().err
-
-
 def stranger(checkpoint: Path, section: str, node: dict, mark: Path, to: Path) -> Path:
     stored = torch.load(checkpoint, weights_only=True)
     stored["nnfw"]["config"][section] = json.loads(json.dumps(node).replace("MARK", str(mark)))
@@ -71,13 +50,13 @@ def stranger(checkpoint: Path, section: str, node: dict, mark: Path, to: Path) -
 
 @pytest.mark.parametrize("command", ["eval", "export"])
 @pytest.mark.parametrize("shape", SHAPES)
-def test_a_stored_section_naming_anything_but_its_building_block_is_refused(checkpoint, tmp_path, capsys, shape,
+def test_a_stored_section_naming_anything_but_its_building_block_is_refused(small_checkpoint, tmp_path, capsys, shape,
                                                                            command):
     section, node, words = SHAPES[shape]
     mark, output = tmp_path / "started", tmp_path / "out"
-    path = stranger(checkpoint, section, node, mark, tmp_path / "stranger.ckpt")
+    path = stranger(small_checkpoint, section, node, mark, tmp_path / "stranger.ckpt")
     before = sorted(tmp_path.rglob("*"))
-    code, err = nnfw([command, f"ckpt={path}", f"output={output}"], capsys)
+    code, err = run_in_process([command, f"ckpt={path}", f"output={output}"], capsys)
     assert code == 2, err
     assert err.startswith(f"nnfw: error: refusing to load {path}")
     for word in words:
@@ -87,33 +66,34 @@ def test_a_stored_section_naming_anything_but_its_building_block_is_refused(chec
     assert sorted(tmp_path.rglob("*")) == before
 
 
-def test_a_stored_config_of_nnfws_own_building_blocks_loads(checkpoint):
+def test_a_stored_config_of_nnfws_own_building_blocks_loads(small_checkpoint):
     from nnfw.pipeline.checkpoints import load_checkpoint
 
-    assert load_checkpoint(checkpoint)["nnfw"]["config"]["model"]["_target_"] == "nnfw.models.linear.Linear"
+    assert load_checkpoint(small_checkpoint)["nnfw"]["config"]["model"]["_target_"] == "nnfw.models.linear.Linear"
 
 
-def test_a_checkpoint_from_a_newer_nnfw_says_so(checkpoint, tmp_path, capsys):
-    stored = torch.load(checkpoint, weights_only=True)
+def test_a_checkpoint_from_a_newer_nnfw_says_so(small_checkpoint, tmp_path, capsys):
+    stored = torch.load(small_checkpoint, weights_only=True)
     stored["nnfw"]["version"] = "99.0"
     newer = tmp_path / "newer.ckpt"
     torch.save(stored, newer)
-    code, err = nnfw(["eval", f"ckpt={newer}"], capsys)
+    code, err = run_in_process(["eval", f"ckpt={newer}"], capsys)
     assert code == 2
     assert "was written by nnfw 99.0, newer than this nnfw" in err
 
 
-def test_evaluating_a_gpu_trained_checkpoint_without_a_gpu_names_the_option_to_change(checkpoint, tmp_path, capsys):
+def test_evaluating_a_gpu_trained_checkpoint_without_a_gpu_names_the_option_to_change(small_checkpoint, tmp_path,
+                                                                                       capsys):
     if torch.cuda.is_available():
         pytest.skip("this machine has a GPU")
-    stored = torch.load(checkpoint, weights_only=True)
+    stored = torch.load(small_checkpoint, weights_only=True)
     stored["nnfw"]["config"]["trainer"]["accelerator"] = "gpu"
     on_gpu = tmp_path / "gpu.ckpt"
     torch.save(stored, on_gpu)
     output = tmp_path / "eval.json"
-    code, err = nnfw(["eval", f"ckpt={on_gpu}", f"output={output}"], capsys)
+    code, err = run_in_process(["eval", f"ckpt={on_gpu}", f"output={output}"], capsys)
     assert code == 2
     assert "accelerator=gpu needs a CUDA GPU" in err and "accelerator=cpu" in err and "Traceback" not in err
     assert not output.exists()
-    assert nnfw(["eval", f"ckpt={on_gpu}", "accelerator=cpu", f"output={output}"], capsys)[0] == 0
+    assert run_in_process(["eval", f"ckpt={on_gpu}", "accelerator=cpu", f"output={output}"], capsys)[0] == 0
     assert output.is_file()
