@@ -7,7 +7,6 @@ from pathlib import Path
 
 import pytest
 import torch
-
 from conftest import run_in_process
 
 #: section -> (what the stranger stores there, words the refusal names); MARK is a path the payload would create

@@ -9,8 +9,8 @@ import lightning.pytorch as pl
 from omegaconf import DictConfig, OmegaConf
 
 from nnfw.data.spec import DataSpec
-from nnfw.pipeline.checkpoints import load_checkpoint
 from nnfw.pipeline.building import build
+from nnfw.pipeline.checkpoints import load_checkpoint
 from nnfw.pipeline.train import build_task
 from nnfw.tasks import SupervisedTask
 

@@ -1,7 +1,9 @@
-"""A Hydra job around `train`: run directory, summary.json on success and on failure, exit codes."""
+"""A Hydra job around `train`: its parts built before its run directory exists, the run directory,
+summary.json on success and on failure, exit codes."""
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import math
 import os
@@ -67,7 +69,7 @@ def run_job(cfg: DictConfig, prepared: Prepared | None = None) -> float:
     if rank_zero_only.rank != 0:  # another DDP process: it trains beside the first, which reports
         train(prepared or prepare(cfg), run_dir)
         return None
-    started = time.perf_counter()
+    started = prepared.started if prepared else time.perf_counter()
     overrides = list(hydra_cfg.overrides.task)
     try:
         summary = train(prepared or prepare(cfg), run_dir)
@@ -105,10 +107,8 @@ def run_job(cfg: DictConfig, prepared: Prepared | None = None) -> float:
 def record_failure(run_dir: Path, summary: dict[str, Any]) -> None:
     """summary.json of a run that did not complete, if it can be written: the error that ended
     the run (a full disk, say) is what the user is told either way."""
-    try:
+    with contextlib.suppress(UserError):
         write_summary(run_dir, summary)
-    except UserError:
-        pass
 
 
 def continue_command(overrides: list[str], checkpoint: Path, run_dir: Path) -> str:

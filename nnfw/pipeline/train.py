@@ -25,8 +25,8 @@ from nnfw.errors import Interrupted, UserError, suggestion
 from nnfw.pipeline.building import build, check_accelerator
 from nnfw.pipeline.checkpoints import AtomicCheckpointIO, load_checkpoint, saved_checkpoints
 from nnfw.pipeline.console import show_config, show_results
-from nnfw.pipeline.trust import targets
 from nnfw.pipeline.speed import compile_model, epochs_per_step, fused_trainer_arguments, use_channels_last
+from nnfw.pipeline.trust import targets
 from nnfw.tasks import TASKS, SupervisedTask
 from nnfw.tasks.base import weights_mismatch
 
@@ -195,6 +195,7 @@ class Prepared:
     task: SupervisedTask
     trainer: pl.Trainer
     fused: int
+    started: float  # time.perf_counter() when building began: a run's wall time counts it
 
 
 def prepare(cfg: DictConfig) -> Prepared:
@@ -204,6 +205,7 @@ def prepare(cfg: DictConfig) -> Prepared:
     its interpolations again (about 50, a fraction of a millisecond each, read a dozen times).
     .hydra/config.yaml keeps them as written.
     """
+    started = time.perf_counter()
     quiet()
     OmegaConf.resolve(cfg)
     check_accelerator(str(cfg.trainer.accelerator), chosen=choice("trainer", cfg))
@@ -216,7 +218,7 @@ def prepare(cfg: DictConfig) -> Prepared:
     fused = epochs_per_step(cfg, datamodule, task)
     task.fuse_epochs(fused, (cfg.trainer.gradient_clip_val, cfg.trainer.gradient_clip_algorithm))
     trainer = build_trainer(cfg, **fused_trainer_arguments(cfg, fused))
-    return Prepared(cfg, datamodule, task, trainer, fused)
+    return Prepared(cfg, datamodule, task, trainer, fused, started)
 
 
 def train(prepared: Prepared, run_dir: Path) -> dict[str, Any]:
