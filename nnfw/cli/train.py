@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from pathlib import Path
 from typing import Any
 
 import hydra
@@ -22,7 +23,7 @@ resolvers.register()
 
 
 def job(cfg: DictConfig) -> float:
-    """One training job: Hydra's task function."""
+    """One training job of a sweep (or of Hydra's own entry point): Hydra's task function."""
     from nnfw.pipeline.run import run_job  # torch and Lightning load only from here on
 
     return run_job(cfg)
@@ -65,6 +66,9 @@ def run_composed(cfg: DictConfig, config_name: str) -> None:
     """
     from hydra.core.utils import configure_log, run_job
 
+    from nnfw.pipeline.run import Prepared, create_run_dir, prepare_run  # torch and Lightning load from here on
+    from nnfw.pipeline.run import run_job as run_prepared
+
     if cfg.hydra.mode is None:  # what Hydra's entry point adds to the command line it runs
         cfg.hydra.mode = RunMode.RUN
         cfg.hydra.overrides.hydra.append("hydra.mode=RUN")
@@ -72,15 +76,17 @@ def run_composed(cfg: DictConfig, config_name: str) -> None:
     callbacks = hydra_callbacks(cfg)
     context = HydraContext(config_loader=GlobalHydra.instance().config_loader(), callbacks=callbacks)
 
-    def run_once() -> Any:
+    def run_once(prepared: Prepared) -> Any:
         callbacks.on_run_start(config=cfg, config_name=config_name)
-        ran = run_job(task_function=job, config=cfg, job_dir_key="hydra.run.dir", job_subdir_key=None,
-                      hydra_context=context)
+        ran = run_job(task_function=lambda job_cfg: run_prepared(job_cfg, prepared), config=cfg,
+                      job_dir_key="hydra.run.dir", job_subdir_key=None, hydra_context=context)
         callbacks.on_run_end(config=cfg, config_name=config_name, job_return=ran)
         return ran.return_value  # raises the job's error, for run_and_report to print
 
     try:
-        hydra_run_and_report(run_once)
+        prepared = prepare_run(cfg)  # what the libraries refuse is reported before anything is written
+        create_run_dir(Path(cfg.hydra.runtime.output_dir))
+        hydra_run_and_report(lambda: run_once(prepared))
     finally:
         GlobalHydra.instance().clear()
 

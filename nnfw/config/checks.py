@@ -19,6 +19,7 @@ from nnfw.config import declarations, locate, resolvers, rules
 from nnfw.config.compat import check_compatible
 from nnfw.config.trainer_arguments import SET_BY_NNFW, TRAINER_ARGUMENTS, TRAINER_DOCS
 from nnfw.config.trainer_arguments import problem as trainer_argument_problem
+from nnfw.data.header import check_columns
 from nnfw.data.layout import check_image_files
 from nnfw.errors import UserError, suggestion
 
@@ -370,6 +371,7 @@ def check_rules(cfg: DictConfig) -> None:
             "data.val_fraction + data.test_fraction must leave some training data, "
             f"got {fractions.val_fraction} + {fractions.test_fraction}"
         )
+    check_columns(cfg.get("data") or {})
 
 
 def check_run_dir(cfg: DictConfig, overrides: list[str]) -> None:
