@@ -97,7 +97,7 @@ CONFIG_ERRORS = [
 def test_plain_assignments_on_the_composed_choices_equal_hydras_composition(combo):
     """The check composes once and applies `key=value` itself: the result is Hydra's own, down to
     its record of the command line, since `nnfw train` runs it."""
-    from nnfw.config.checks import assigned, compose, shapes_composition, parse
+    from nnfw.config.overrides import assigned, compose, parse, shapes_composition
 
     choices = [o.input_line for o in parse(combo) if shapes_composition(o)]
     ours, hydras = assigned(compose(choices, "train"), choices, combo), compose(combo, "train")
@@ -126,9 +126,9 @@ def test_a_run_directory_that_cannot_be_created_exits_2(train, tmp_path):
 
 
 def test_a_search_without_the_optuna_sweeper_names_the_extra_to_install(train, monkeypatch):
-    from nnfw.config import checks
+    from nnfw.config import environment
 
-    monkeypatch.setattr(checks, "SEARCH_PLUGIN", "hydra_plugins.not_installed")
+    monkeypatch.setattr(environment, "SEARCH_PLUGIN", "hydra_plugins.not_installed")
     result = train("-m", "hparams_search=spirals")
     assert result.code == 2
     assert "hparams_search=spirals needs Hydra's Optuna sweeper" in result.err

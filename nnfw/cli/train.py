@@ -13,7 +13,8 @@ from hydra.types import HydraContext, RunMode
 from omegaconf import DictConfig
 
 from nnfw.config import locate, resolvers, resume
-from nnfw.config.checks import SEARCHPATH, check, given_searchpath, parse, searchpath_with
+from nnfw.config.checks import check
+from nnfw.config.overrides import SEARCHPATH, given_searchpath, parse, searchpath_with
 from nnfw.errors import UserError
 from nnfw.pipeline.runs import job_summaries
 from nnfw.pipeline.sweep import FINISHED, exit_status
