@@ -22,6 +22,7 @@ from packaging.version import InvalidVersion, Version
 
 from nnfw import __version__
 from nnfw.errors import UserError
+from nnfw.pipeline.files import written_whole
 from nnfw.pipeline.trust import stored_config_problem
 
 
@@ -50,13 +51,10 @@ class AtomicCheckpointIO(TorchCheckpointIO):
 
     def save_checkpoint(self, checkpoint: dict[str, Any], path: str | os.PathLike, storage_options: Any = None) -> None:
         target = Path(path)
-        temporary = target.with_name(f".{target.name}.tmp")
         saved = (checkpoint.get("epoch"), checkpoint.get("global_step"), tuple(checkpoint))
         source = self._written[1] if self._written and self._written[0] == saved else None
-        try:
-            target.parent.mkdir(parents=True, exist_ok=True)
+        with written_whole(target, "the checkpoint", "free some disk space, or choose a hydra.run.dir on another disk") as temporary:
             if source is not None and source != target and source.parent == target.parent and source.is_file():
-                temporary.unlink(missing_ok=True)
                 try:
                     os.link(source, temporary)
                 except OSError:  # a file system without hard links
@@ -64,12 +62,6 @@ class AtomicCheckpointIO(TorchCheckpointIO):
             else:
                 with temporary.open("wb") as file:  # through Python's file: a full disk is an OSError naming it
                     torch.save(checkpoint, file)
-            os.replace(temporary, target)
-        except OSError as err:
-            temporary.unlink(missing_ok=True)
-            kept = "the previous one is kept whole" if target.exists() else "none was written"
-            raise UserError(f"cannot write the checkpoint {target}: {err.strerror or err} ({kept})",
-                            "free some disk space, or choose a hydra.run.dir on another disk") from err
         self._written = (saved, target)
 
     def load_checkpoint(self, path: str | os.PathLike, map_location: Any = None, weights_only: bool | None = None) -> dict[str, Any]:

@@ -9,7 +9,6 @@ one is deprecated and cannot export an EmbeddingBag with padding (the bag-of-emb
 from __future__ import annotations
 
 import logging
-import os
 import warnings
 from collections.abc import Callable
 from pathlib import Path
@@ -20,6 +19,7 @@ from torch import nn
 
 from nnfw.config import declarations
 from nnfw.errors import UserError
+from nnfw.pipeline.files import written_whole
 from nnfw.pipeline.restore import Restored
 from nnfw.pipeline.train import quiet
 
@@ -86,24 +86,19 @@ def export(restored: Restored, format: str, path: Path) -> tuple[float, float] |
     model = restored.task.model.cpu().eval()
     example = example_batch(restored)
     varying = VARYING_DIMS.get(declarations.gives(restored.config.data), {})
-    path.parent.mkdir(parents=True, exist_ok=True)
-    temporary = path.with_name(f".{path.name}.tmp")
-    with torch.no_grad(), warnings.catch_warnings():
+    with written_whole(path, "the exported model") as temporary, torch.no_grad(), warnings.catch_warnings():
         for pattern in EXPORT_NOISE:
             warnings.filterwarnings("ignore", message=pattern)
         warnings.simplefilter("ignore", torch.jit.TracerWarning)  # recurrent layers' shape checks; the check below covers them
         run = EXPORTERS[format](model, example, temporary, varying)
         if run is None:
-            os.replace(temporary, path)
             return None
         wider = torch.cat([example, example, example])  # a batch size the file was not traced with
         expected = model(wider).numpy()
         difference = float(np.abs(run(wider).astype(np.float64) - expected).max())
-    allowed = allowed_difference(expected)
-    if not difference <= allowed:  # NaN included
-        temporary.unlink()
-        raise UserError(f"the exported {format} model differs from the checkpoint's by up to {difference:.3g} "
-                        f"(allowed: {allowed:.3g}, for outputs up to {np.abs(expected).max():.3g}); nothing was written",
-                        "try the other format (format=onnx or format=torchscript)")
-    os.replace(temporary, path)
+        allowed = allowed_difference(expected)
+        if not difference <= allowed:  # NaN included; the file is not moved into place
+            raise UserError(f"the exported {format} model differs from the checkpoint's by up to {difference:.3g} "
+                            f"(allowed: {allowed:.3g}, for outputs up to {np.abs(expected).max():.3g}); nothing was written",
+                            "try the other format (format=onnx or format=torchscript)")
     return difference, allowed

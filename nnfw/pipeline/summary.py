@@ -4,27 +4,19 @@ from __future__ import annotations
 
 import json
 import math
-import os
 from pathlib import Path
 from typing import Any
 
-from nnfw.errors import UserError
+from nnfw.pipeline.files import written_whole
 
 SUMMARY_FILE = "summary.json"
 
 
 def write_json(path: Path, data: dict[str, Any]) -> None:
-    """Write JSON through a temporary file and a rename, so readers never see half a file
-    (a disk that fills on the way leaves the previous file, or none, and a UserError naming it)."""
-    temporary = path.with_name(f".{path.name}.tmp")
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
+    """Write JSON whole (`written_whole`): a disk that fills on the way leaves the previous file,
+    or none, and a UserError naming it."""
+    with written_whole(path) as temporary:
         temporary.write_text(json.dumps(data, indent=2, default=str) + "\n")
-        os.replace(temporary, path)
-    except OSError as err:
-        temporary.unlink(missing_ok=True)
-        raise UserError(f"cannot write {path}: {err.strerror or err}",
-                        "free some disk space, or write to a directory you can write to") from err
 
 
 def clean_metrics(metrics: dict[str, Any]) -> dict[str, float]:
