@@ -8,7 +8,7 @@ import sys
 from collections.abc import Callable
 
 from nnfw.config.paths import expand_paths
-from nnfw.errors import UserError, suggestion
+from nnfw.errors import UserError, report, suggestion
 
 USAGE = "usage: nnfw [--help] [--version] [--shell-completion install=bash|zsh] SUBCOMMAND [ARGS...]"
 #: the flags of shell completion, as Hydra spells them
@@ -59,12 +59,6 @@ def print_help() -> None:
         "Set NNFW_DEBUG=1 to see the traceback behind an error message.",
     ]
     print("\n".join(lines))
-
-
-def report(err: UserError) -> int:
-    """Print a user error the way every nnfw command does, and return its exit status."""
-    print(f"nnfw: error: {err}", file=sys.stderr)
-    return err.exit_code
 
 
 def main(argv: list[str] | None = None) -> None:

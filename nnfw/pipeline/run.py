@@ -18,7 +18,7 @@ from hydra.types import RunMode
 from lightning.fabric.utilities.rank_zero import rank_zero_only
 from omegaconf import DictConfig, OmegaConf, open_dict, read_write
 
-from nnfw.errors import Interrupted, UserError
+from nnfw.errors import Interrupted, UserError, report
 from nnfw.pipeline.summary import clean_metrics, failed_summary, write_summary
 from nnfw.pipeline.sweep import minimizing
 from nnfw.pipeline.train import Prepared, prepare, train
@@ -90,8 +90,6 @@ def run_job(cfg: DictConfig, prepared: Prepared | None = None) -> float:
         record_failure(run_dir, failed_summary(error, time.perf_counter() - started, exit_code=exit_code,
                                                overrides=overrides, objective=objective(cfg)))
         if isinstance(error, UserError) and not os.environ.get("NNFW_DEBUG"):
-            from nnfw.cli.main import report
-
             report(error)
             if not multirun:
                 sys.exit(error.exit_code)
