@@ -73,7 +73,7 @@ EXPORTERS = {"onnx": to_onnx, "torchscript": to_torchscript}
 def export(restored: Restored, format: str, path: Path) -> float | None:
     """Write the model to `path`; the largest difference from the model on test inputs (None: not checked)."""
     quiet()
-    model = restored.task.model.cpu().eval()
+    model = restored.task.exportable().cpu().eval()
     example = example_batch(restored)
     varying = VARYING_DIMS.get(DATA_INPUTS.get(restored.config.data.get("_target_")), {})
     path.parent.mkdir(parents=True, exist_ok=True)
