@@ -21,6 +21,7 @@ from torch import nn
 
 from nnfw.data.spec import DataSpec
 from nnfw.errors import Interrupted, UserError
+from nnfw.pipeline import baselines
 from nnfw.pipeline.checkpoints import AtomicCheckpointIO, load_checkpoint, saved_checkpoints, targets
 from nnfw.pipeline.console import show_config, show_results
 from nnfw.pipeline.speed import compile_model, epochs_per_step, fused_trainer_arguments, use_channels_last
@@ -203,6 +204,7 @@ def train(cfg: DictConfig, run_dir: Path) -> dict[str, Any]:
             for result in run(task, datamodule=datamodule, ckpt_path=checkpoint, verbose=False):
                 evaluated.update({k: float(v) for k, v in result.items()})
     metrics = {**train_metrics, **evaluated}
+    compared = baselines.compute(datamodule, task.spec) if trainer.is_global_zero else {}
     log_hparams(trainer, cfg, metrics)
     for logger in trainer.loggers:  # flushed and closed before summary.json says the run is done
         logger.finalize("success")
@@ -221,6 +223,7 @@ def train(cfg: DictConfig, run_dir: Path) -> dict[str, Any]:
         "parameters": sum(p.numel() for p in task.model.parameters()),
         "processes": trainer.world_size,
         "data": {"splits": datamodule.split_sizes(), **task.spec.to_dict()},
+        "baselines": compared,
     }
-    show_results(metrics, title=f"{choice('model')} on {choice('data')}")
+    show_results(metrics, compared, title=f"{choice('model')} on {choice('data')}")
     return summary
