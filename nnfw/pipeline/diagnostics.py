@@ -1,0 +1,165 @@
+"""What goes on inside a training network, cheap enough to stay on: per-layer gradient and weight
+norms, the fraction of dead ReLU units, and for recurrent models the gradient through time.
+
+Norms are read at one optimizer step of each validating epoch and dead units on the first
+validation batch, so the training loop pays nothing on the other steps. Histograms of weights
+and activations are opt-in (`histograms_every`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import lightning.pytorch as pl
+import numpy as np
+import torch
+from lightning.pytorch.callbacks import Callback
+from lightning.pytorch.loggers import TensorBoardLogger
+from torch import nn
+
+from nnfw.models.layers import ACTIVATION_LAYERS
+from nnfw.pipeline import figures
+from nnfw.pipeline.insight import publish
+
+
+def weight_layers(model: nn.Module) -> dict[str, torch.Tensor]:
+    """Each layer's weight matrix or kernel (biases and norms' scales left out), by its module's name."""
+    return {name.removesuffix(".weight"): p for name, p in model.named_parameters() if p.ndim > 1}
+
+
+def layer_norms(model: nn.Module) -> dict[str, torch.Tensor]:
+    """diag/grad_norm/LAYER and diag/weight_norm/LAYER of every layer that has a gradient."""
+    layers = {name: p for name, p in weight_layers(model).items() if p.grad is not None}
+    if not layers:
+        return {}
+    stacked = torch.stack([torch.stack([p.grad.detach().norm(), p.detach().norm()]) for p in layers.values()])
+    values = {}
+    for (name, _), (gradient, weight) in zip(layers.items(), stacked.unbind()):
+        values[f"diag/grad_norm/{name}"] = gradient
+        values[f"diag/weight_norm/{name}"] = weight
+    return values
+
+
+@contextmanager
+def watching_activations(model: nn.Module, kinds: tuple[type[nn.Module], ...]) -> Iterator[dict[str, torch.Tensor]]:
+    """The outputs of every `kinds` module of `model`, by name, while the block runs its forward passes."""
+    seen: dict[str, torch.Tensor] = {}
+    hooks = [module.register_forward_hook(lambda m, i, o, name=name: seen.setdefault(name, o.detach()))
+             for name, module in model.named_modules() if isinstance(module, kinds)]
+    try:
+        yield seen
+    finally:
+        for hook in hooks:
+            hook.remove()
+
+
+def dead_fraction(outputs: torch.Tensor) -> torch.Tensor:
+    """The share of units (features, or channels of a feature map) that are zero for every sample."""
+    per_unit = outputs.transpose(0, 1).flatten(1) if outputs.ndim > 2 else outputs.T
+    return (per_unit <= 0).all(dim=1).float().mean()
+
+
+def dead_relu_fractions(model: nn.Module, inputs: torch.Tensor) -> dict[str, float]:
+    """diag/dead_relu/LAYER for each ReLU of `model` on one batch of `inputs`."""
+    with torch.no_grad(), watching_activations(model, (nn.ReLU,)) as seen:
+        model(inputs)
+    return {f"diag/dead_relu/{name}": float(dead_fraction(out)) for name, out in seen.items()}
+
+
+def gradients_through_time(model: nn.Module, loss: Any, inputs: torch.Tensor, targets: torch.Tensor) -> np.ndarray | None:
+    """The norm of the gradient of the last time step's loss with respect to the recurrent layer's
+    input at each time step (vanishing: it shrinks towards the first steps); None without one."""
+    recurrent = next((m for m in model.modules() if isinstance(m, nn.RNNBase)), None)
+    if recurrent is None:
+        return None
+    received: list[torch.Tensor] = []
+
+    def keep_input(module: nn.Module, args: tuple[Any, ...]) -> tuple[Any, ...]:
+        leaf = args[0].detach().requires_grad_()
+        received.append(leaf)
+        return (leaf, *args[1:])
+
+    hook = recurrent.register_forward_pre_hook(keep_input)
+    was_training = model.training
+    model.train()  # cuDNN's recurrent backward runs in training mode only
+    try:
+        with torch.enable_grad():
+            outputs = model(inputs)
+            if outputs.ndim == 3:  # one output per step: the last step's
+                outputs, targets = outputs[:, -1:], targets[:, -1:]
+            loss(outputs, targets).backward()
+    finally:
+        hook.remove()
+        model.train(was_training)
+        model.zero_grad(set_to_none=True)
+    if not received or received[0].grad is None or received[0].ndim != 3:
+        return None
+    return received[0].grad.norm(dim=(0, 2)).cpu().numpy()
+
+
+class TrainingDiagnostics(Callback):
+    """Per-layer gradient and weight norms (TensorBoard scalars and history.csv), the dead ReLU
+    fraction per layer at every validation, gradients_through_time.png for recurrent models at the
+    end, and with `histograms_every: N` weight and activation histograms every N validations."""
+
+    def __init__(self, norms: bool = True, dead_units: bool = True, through_time: bool = True,
+                 histograms_every: int = 0) -> None:
+        self.norms, self.dead_units, self.through_time = norms, dead_units, through_time
+        self.histograms_every = histograms_every
+        self.due = False
+        self.validations = 0
+        self.watch: Any = None
+
+    def on_train_batch_start(self, trainer: pl.Trainer, pl_module: pl.LightningModule, batch: Any, batch_idx: int) -> None:
+        self.due = self.norms and batch_idx == 0 and getattr(pl_module, "tracking_train_metrics", True)
+
+    def on_before_optimizer_step(self, trainer: pl.Trainer, pl_module: pl.LightningModule, optimizer: Any) -> None:
+        if self.due:
+            self.due = False
+            pl_module.log_dict(layer_norms(pl_module.model), on_step=False, on_epoch=True)
+
+    def on_validation_batch_start(self, trainer: pl.Trainer, pl_module: pl.LightningModule, batch: Any,
+                                  batch_idx: int, dataloader_idx: int = 0) -> None:
+        if batch_idx == 0 and not trainer.sanity_checking and trainer.state.fn == "fit":
+            self.validations += 1
+            kinds = tuple(ACTIVATION_LAYERS.values()) if self.histograms_due() else (nn.ReLU,) if self.dead_units else ()
+            if kinds:
+                self.watch = watching_activations(pl_module.model, kinds)
+                self.seen = self.watch.__enter__()
+
+    def histograms_due(self) -> bool:
+        return bool(self.histograms_every) and self.validations % self.histograms_every == 1 % self.histograms_every
+
+    def on_validation_batch_end(self, trainer: pl.Trainer, pl_module: pl.LightningModule, outputs: Any, batch: Any,
+                                batch_idx: int, dataloader_idx: int = 0) -> None:
+        if self.watch is None:
+            return
+        self.watch.__exit__(None, None, None)
+        self.watch = None
+        relus = {name: out for name, out in self.seen.items() if isinstance(pl_module.model.get_submodule(name), nn.ReLU)}
+        if self.dead_units and relus:
+            pl_module.log_dict({f"diag/dead_relu/{name}": dead_fraction(out) for name, out in relus.items()},
+                               on_step=False, on_epoch=True)
+        if self.histograms_due():
+            self.histograms(trainer, pl_module)
+
+    def histograms(self, trainer: pl.Trainer, pl_module: pl.LightningModule) -> None:
+        for logger in trainer.loggers:
+            if isinstance(logger, TensorBoardLogger):
+                for name, weight in weight_layers(pl_module.model).items():
+                    logger.experiment.add_histogram(f"weights/{name}", weight.detach(), trainer.global_step)
+                for name, out in self.seen.items():
+                    logger.experiment.add_histogram(f"activations/{name}", out, trainer.global_step)
+
+    def on_train_end(self, trainer: pl.Trainer, pl_module: pl.LightningModule) -> None:
+        if not self.through_time or not trainer.is_global_zero or trainer.datamodule is None:
+            return
+        inputs, targets = next(iter(trainer.datamodule.val_dataloader()))
+        norms = gradients_through_time(pl_module.model, pl_module.loss, inputs.to(pl_module.device),
+                                       targets.to(pl_module.device))
+        if norms is not None:
+            np.savetxt(Path(trainer.default_root_dir) / "gradients_through_time.csv", norms, header="gradient_norm")
+            publish(trainer, "gradients_through_time", figures.gradients_through_time(norms), save=True)
