@@ -7,6 +7,7 @@ dropped with `callbacks.NAME=null`.
 
 from __future__ import annotations
 
+import logging
 import math
 from pathlib import Path
 from typing import Any
@@ -21,6 +22,8 @@ from torch import nn
 from nnfw.models.layers import ACTIVATION_LAYERS
 from nnfw.pipeline import figures
 from nnfw.pipeline.history import HISTORY_FILE, main_metric, write_history
+
+log = logging.getLogger("nnfw.run")
 
 #: values of the callback metrics a history row keeps
 HISTORY_PREFIXES = ("train/", "val/", "diag/")
@@ -72,6 +75,8 @@ class LearningCurves(Callback):
             row["lr"] = float(trainer.optimizers[0].param_groups[0]["lr"])
         self.rows.append(row)
         self.validated = None
+        log.info("epoch %d: %s", row["epoch"], "  ".join(f"{k} {v:.4g}" for k, v in row.items()
+                                                        if k.startswith(("train/", "val/"))))
 
     def on_train_end(self, trainer: pl.Trainer, pl_module: pl.LightningModule) -> None:
         self._take_row(trainer)
@@ -110,8 +115,9 @@ def first_activation(model: nn.Module) -> nn.Module | None:
 class InputPlane(Callback):
     """For data of two inputs: decision_boundary.png (and decision_boundary.npz, the grid and the
     model's scores behind it) and, for models with a hidden layer, hidden_units.png; for a regression
-    on one input, fitted_curve.png. Drawn for the weights the run reports (its final validation) and
-    in TensorBoard at `drawings` points while fitting. Does nothing for other data."""
+    on one input, fitted_curve.png. Drawn for the weights the run reports (its final validation), and
+    the boundary in TensorBoard at `drawings` evenly spaced validations while fitting (0: none).
+    Does nothing for other data."""
 
     def __init__(self, resolution: int = 150, drawings: int = 4, max_units: int = 64) -> None:
         self.resolution, self.drawings, self.max_units = resolution, drawings, max_units
@@ -132,6 +138,8 @@ class InputPlane(Callback):
         if not trainer.is_global_zero or trainer.sanity_checking or not self.applies(pl_module, trainer.datamodule):
             return
         final = trainer.state.fn == "validate"
+        if not final and not self.drawings:
+            return
         if not final:
             expected = max(1, (trainer.max_epochs or 1) // (trainer.check_val_every_n_epoch or 1))
             self.validations += 1
@@ -159,7 +167,9 @@ class InputPlane(Callback):
         model_inputs = torch.as_tensor(datamodule.transform(inputs), dtype=torch.float32, device=pl_module.device)
         return pl_module.model(model_inputs)
 
-    def draw(self, pl_module: pl.LightningModule, datamodule: Any, save_grid: Path | None) -> dict[str, np.ndarray]:
+    def draw(self, pl_module: pl.LightningModule, datamodule: Any, run_dir: Path | None) -> dict[str, np.ndarray]:
+        """The pictures, by name. `run_dir` is the final drawing's (the grid is saved there and the
+        hidden units drawn); None while fitting."""
         points = self.points(datamodule)
         spec = pl_module.spec
         everything = np.concatenate([features for features, _ in points.values()])
@@ -182,11 +192,11 @@ class InputPlane(Callback):
                 hook.remove()
         scores = scores.reshape(*xx.shape, *scores.shape[1:])
         predicted = {split: self.classes(pl_module, datamodule, features) for split, (features, _) in points.items()}
-        if save_grid is not None:
-            np.savez_compressed(save_grid / "decision_boundary.npz", xx=xx, yy=yy, scores=scores)
+        if run_dir is not None:
+            np.savez_compressed(run_dir / "decision_boundary.npz", xx=xx, yy=yy, scores=scores)
         drawn = {"decision_boundary": figures.decision_boundary(xx, yy, scores, points, predicted, spec.class_names,
                                                                 spec.feature_names)}
-        if captured and captured[0].ndim == 2:
+        if run_dir is not None and captured and captured[0].ndim == 2:  # while fitting, the boundary alone
             units = captured[0][:, : self.max_units].cpu().numpy()
             drawn["hidden_units"] = figures.hidden_units(units.reshape(*xx.shape, -1))
         return drawn
