@@ -180,6 +180,36 @@ def attention(weights: np.ndarray, tokens: Sequence[str], encoding: np.ndarray) 
     return to_array(figure)
 
 
+def overlaid_curves(histories: Mapping[str, Sequence[Mapping[str, float]]], metrics: Sequence[str]) -> np.ndarray:
+    """Every run's curve of each metric (one panel per metric), one colour per run."""
+    figure, axes = new_figure("sweep", columns=len(metrics))
+    for axis, metric in zip(axes[0], metrics):
+        values = []
+        for label, history in histories.items():
+            points = [(row["epoch"], row[metric]) for row in history if metric in row and math.isfinite(row[metric])]
+            if points:
+                axis.plot(*zip(*points), label=label)
+                values += [v for _, v in points]
+        if metric.endswith("loss") and _spans_decades(values):
+            axis.set_yscale("log")
+        axis.set(xlabel="epoch", ylabel=metric, title=metric)
+        axis.grid(alpha=0.3)
+        axis.legend(fontsize=7)
+    return to_array(figure)
+
+
+def objective_against(name: str, values: Sequence[float], objectives: Sequence[float], objective: str) -> np.ndarray:
+    """A sweep's objective against one swept value (log axis when the values span decades)."""
+    figure, axes = new_figure("objective")
+    axis = axes[0, 0]
+    axis.plot(values, objectives, marker="o", linestyle="none" if len(set(values)) < len(values) else "-")
+    if _spans_decades(values):
+        axis.set_xscale("log")
+    axis.set(xlabel=name, ylabel=objective, title=f"{objective} against {name}")
+    axis.grid(alpha=0.3)
+    return to_array(figure)
+
+
 def save_png(picture: np.ndarray, path: Path) -> Path:
     from PIL import Image
 

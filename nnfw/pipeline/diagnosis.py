@@ -1,0 +1,148 @@
+"""What a run's logged values say about it, with the numbers that led there and the change to try.
+
+Reads history.csv and summary.json only (no torch): diverging, stalled by a small learning
+rate, underfitting, overfitting, dead units, or healthy when none of these shows.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from nnfw.pipeline.history import main_metric, series
+
+#: the training loss growing this many times over its smallest value, or the weights' norm over
+#: its first value, is divergence
+DIVERGED = 10.0
+WEIGHTS_DIVERGED = 20.0
+#: a validation loss this far above its best, as a share of how far it fell, is overfitting
+OVERFIT_RISE = 0.25
+#: a loss that fell by less than this share of its first value has not learned
+STALLED = 0.05
+#: learning rates at or below this are "small" when a run stalls
+SMALL_LR = 1e-4
+#: a layer with more than this share of dead ReLU units is hurt by them
+DEAD = 0.5
+
+
+@dataclass(frozen=True)
+class Finding:
+    kind: str        # diverging | stalled | underfitting | overfitting | dead units | healthy
+    evidence: str    # the numbers that led to it
+    advice: str      # what to try, as config overrides where there is one
+
+    @property
+    def healthy(self) -> bool:
+        return self.kind == "healthy"
+
+
+def diagnose(history: Sequence[Mapping[str, float]], summary: Mapping[str, Any]) -> list[Finding]:
+    """Every problem the run shows, worst first; [healthy] when it shows none."""
+    findings = [finding for check in (diverging, stalled, underfitting, overfitting, dead_units)
+                if (finding := check(history, summary)) is not None]
+    if findings:
+        return findings
+    metric = main_metric(history)
+    shown = f", {metric} {summary.get('metrics', {}).get(metric, history[-1].get(metric, math.nan)):.4g}" \
+        if metric and history else ""
+    losses = series(history, "val/loss")
+    fell = f"val loss fell from {losses[0][1]:.4g} to {min(v for _, v in losses):.4g}" if losses else "no problem seen"
+    return [Finding("healthy", f"{fell}{shown}; no divergence, stall, overfitting or dead units",
+                    "nothing to fix; a longer run or a larger model may still gain a little")]
+
+
+def _lr(history: Sequence[Mapping[str, float]]) -> float | None:
+    rates = [row["lr"] for row in history if "lr" in row]
+    return rates[0] if rates else None
+
+
+def diverging(history: Sequence[Mapping[str, float]], summary: Mapping[str, Any]) -> Finding | None:
+    lr = _lr(history)
+    lower = f"optimizer.lr={lr / 10:g} and regularization.gradient_clip.value=1" if lr else \
+        "a smaller optimizer.lr and regularization.gradient_clip.value=1"
+    if summary.get("error_type") == "TrainingDiverged":
+        return Finding("diverging", str(summary.get("error", "the loss became NaN")).split(";")[0], f"try {lower}")
+    losses = [v for _, v in series(history, "train/loss")]
+    if len(losses) >= 2 and losses[-1] > DIVERGED * min(losses):
+        return Finding("diverging", f"the training loss fell to {min(losses):.4g}, then grew to {losses[-1]:.4g} "
+                                    f"(x{losses[-1] / min(losses):.3g})", f"try {lower}")
+    weights = _total(history, "diag/weight_norm/")
+    if len(weights) >= 2 and max(weights) > WEIGHTS_DIVERGED * weights[0]:
+        return Finding("diverging", f"the weights' norm grew from {weights[0]:.4g} to {max(weights):.4g} "
+                                    f"(x{max(weights) / weights[0]:.3g}); the training loss peaked at "
+                                    f"{max(losses, default=math.nan):.4g}", f"try {lower}")
+    gradients = _total(history, "diag/grad_norm/")
+    if len(gradients) >= 2 and gradients[0] > 0 and max(gradients) > 100 * gradients[0] and losses and losses[-1] > losses[0]:
+        return Finding("exploding gradients", f"the gradient norm grew from {gradients[0]:.3g} to {max(gradients):.3g} "
+                                              f"(x{max(gradients) / gradients[0]:.3g}) while the loss rose", f"try {lower}")
+    return None
+
+
+def _total(history: Sequence[Mapping[str, float]], prefix: str) -> list[float]:
+    """The sum over layers of a per-layer value, on every row that logged it."""
+    totals = [sum(v for k, v in row.items() if k.startswith(prefix)) for row in history
+              if any(k.startswith(prefix) for k in row)]
+    return [t for t in totals if math.isfinite(t)]
+
+
+def stalled(history: Sequence[Mapping[str, float]], summary: Mapping[str, Any]) -> Finding | None:
+    losses = [v for _, v in series(history, "train/loss")]
+    lr = _lr(history)
+    if len(losses) < 3 or lr is None or lr > SMALL_LR:
+        return None
+    drop = (losses[0] - min(losses)) / abs(losses[0]) if losses[0] else 0.0
+    if drop >= STALLED:
+        return None
+    return Finding("stalled", f"the training loss fell only {drop:.1%} ({losses[0]:.4g} to {min(losses):.4g}) "
+                              f"at learning rate {lr:g}", f"try optimizer.lr={lr * 100:g}")
+
+
+def underfitting(history: Sequence[Mapping[str, float]], summary: Mapping[str, Any]) -> Finding | None:
+    """The network is no better than the linear baseline, or its training loss stopped moving while high."""
+    metrics = summary.get("metrics", {})
+    for baseline, scores in (summary.get("baselines") or {}).items():
+        if baseline not in ("logistic", "ridge"):
+            continue
+        for name, theirs in scores.items():
+            ours = metrics.get(name)
+            if not isinstance(ours, float) or not name.startswith("val/"):
+                continue
+            worse = ours < theirs if name.endswith("acc") else ours > theirs
+            if worse:
+                return Finding("underfitting", f"{name} {ours:.4g} is no better than {baseline} regression's {theirs:.4g}",
+                               "try a larger model (model.hidden_sizes=[128,128]), more epochs "
+                               "(trainer.max_epochs=...), or a larger optimizer.lr")
+    return None
+
+
+def overfitting(history: Sequence[Mapping[str, float]], summary: Mapping[str, Any]) -> Finding | None:
+    val, train = series(history, "val/loss"), dict(series(history, "train/loss"))
+    if len(val) < 4:
+        return None
+    best_epoch, best = min(val, key=lambda point: point[1])
+    last_epoch, last = val[-1]
+    fell = val[0][1] - best
+    if fell <= 0.1 * val[0][1] or last - best <= OVERFIT_RISE * fell or best_epoch == last_epoch:
+        return None
+    train_then, train_now = train.get(best_epoch), train.get(last_epoch)
+    if train_then is None or train_now is None or train_now >= train_then:
+        return None
+    return Finding("overfitting", f"val loss rose from {best:.4g} (epoch {best_epoch:g}) to {last:.4g} (epoch "
+                                  f"{last_epoch:g}) while train loss fell from {train_then:.4g} to {train_now:.4g}; "
+                                  f"the gap is now {last - train_now:.4g}",
+                   "try regularization=dropout, regularization.weight_decay=1e-3, or "
+                   "regularization.early_stopping.enabled=true; more training data helps most")
+
+
+def dead_units(history: Sequence[Mapping[str, float]], summary: Mapping[str, Any]) -> Finding | None:
+    if not history:
+        return None
+    last = history[-1]
+    dead = {k.removeprefix("diag/dead_relu/"): v for k, v in last.items() if k.startswith("diag/dead_relu/") and v > DEAD}
+    if not dead:
+        return None
+    layers = ", ".join(f"{name} {share:.0%}" for name, share in dead.items())
+    return Finding("dead units", f"ReLU units that output 0 for every validation sample: {layers}",
+                   "try model.activation=leaky_relu, a smaller optimizer.lr, or model.init=he")
