@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import math
 import os
 import sys
@@ -14,8 +15,12 @@ from lightning.fabric.utilities.rank_zero import rank_zero_only
 from omegaconf import DictConfig
 
 from nnfw.errors import Interrupted, UserError
+from nnfw.pipeline.diagnosis import diagnose
+from nnfw.pipeline.history import read_history
 from nnfw.pipeline.summary import clean_metrics, failed_summary, write_summary
 from nnfw.pipeline.sweep import minimizing
+
+log = logging.getLogger("nnfw.run")
 
 
 def run_job(cfg: DictConfig) -> float:
@@ -46,6 +51,7 @@ def run_job(cfg: DictConfig) -> float:
         sys.exit(stop.exit_code)
     except Exception as error:
         exit_code = error.exit_code if isinstance(error, UserError) else 1
+        log.error("failed: %s", error)
         write_summary(run_dir, failed_summary(error, time.perf_counter() - started, exit_code=exit_code,
                                               overrides=list(hydra_cfg.overrides.task), objective=objective(cfg)))
         if isinstance(error, UserError) and not os.environ.get("NNFW_DEBUG"):
@@ -63,9 +69,20 @@ def run_job(cfg: DictConfig) -> float:
     summary["overrides"] = list(hydra_cfg.overrides.task)
     summary["objective"] = objective(cfg)
     write_summary(run_dir, summary)
+    tell_outcome(run_dir, summary)
     print(run_dir)
     value = summary["metrics"].get(summary["objective"])
     return value if isinstance(value, float) and math.isfinite(value) else worst(hydra_cfg)
+
+
+def tell_outcome(run_dir: Path, summary: dict) -> None:
+    """The metrics and baselines to train.log; the diagnosis there and on the terminal."""
+    log.info("completed: %s", "  ".join(f"{k} {v:.4g}" for k, v in summary["metrics"].items() if isinstance(v, float)))
+    for name, scores in summary.get("baselines", {}).items():
+        log.info("baseline %s: %s", name, "  ".join(f"{k} {v:.4g}" for k, v in scores.items()))
+    for finding in diagnose(read_history(run_dir), summary):
+        print(f"diagnosis: {finding.kind}: {finding.evidence}\n  {finding.advice}")
+        log.info("diagnosis: %s: %s; %s", finding.kind, finding.evidence, finding.advice)
 
 
 def worst(hydra_cfg: DictConfig) -> float:
