@@ -1,15 +1,13 @@
 """What goes on inside a training network, cheap enough to stay on: per-layer gradient and weight
 norms, the fraction of dead ReLU units, and for recurrent models the gradient through time.
 
-Norms are read at one optimizer step of each validating epoch and dead units on the first
-validation batch, so the training loop pays nothing on the other steps. Histograms of weights
+Norms are read at one optimizer step of each validating epoch and dead units while validating,
+so the training loop pays nothing on the other steps. Histograms of weights
 and activations are opt-in (`histograms_every`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -43,30 +41,40 @@ def layer_norms(model: nn.Module) -> dict[str, torch.Tensor]:
     return values
 
 
-@contextmanager
-def watching_activations(model: nn.Module, kinds: tuple[type[nn.Module], ...]) -> Iterator[dict[str, torch.Tensor]]:
-    """The outputs of every `kinds` module of `model`, by name, while the block runs its forward passes."""
-    seen: dict[str, torch.Tensor] = {}
-    hooks = [module.register_forward_hook(lambda m, i, o, name=name: seen.setdefault(name, o.detach()))
-             for name, module in model.named_modules() if isinstance(module, kinds)]
-    try:
-        yield seen
-    finally:
-        for hook in hooks:
+class ActivationWatch:
+    """Watches the outputs of every `kinds` module of a model while attached: which units (features,
+    or channels of a feature map) were ever above zero, and each module's first output."""
+
+    def __init__(self, model: nn.Module, kinds: tuple[type[nn.Module], ...]) -> None:
+        self.alive: dict[str, torch.Tensor] = {}
+        self.first: dict[str, torch.Tensor] = {}
+        self.hooks = [module.register_forward_hook(lambda m, i, o, name=name: self.see(name, o.detach()))
+                      for name, module in model.named_modules() if isinstance(module, kinds)]
+
+    def see(self, name: str, outputs: torch.Tensor) -> None:
+        self.first.setdefault(name, outputs)
+        per_unit = outputs.transpose(0, 1).flatten(1) if outputs.ndim > 2 else outputs.T
+        active = (per_unit > 0).any(dim=1)
+        self.alive[name] = self.alive[name] | active if name in self.alive else active
+
+    def dead_fractions(self) -> dict[str, torch.Tensor]:
+        """diag/dead_relu/LAYER: the share of units that were zero for every sample seen."""
+        return {f"diag/dead_relu/{name}": (~alive).float().mean() for name, alive in self.alive.items()}
+
+    def detach(self) -> None:
+        for hook in self.hooks:
             hook.remove()
-
-
-def dead_fraction(outputs: torch.Tensor) -> torch.Tensor:
-    """The share of units (features, or channels of a feature map) that are zero for every sample."""
-    per_unit = outputs.transpose(0, 1).flatten(1) if outputs.ndim > 2 else outputs.T
-    return (per_unit <= 0).all(dim=1).float().mean()
 
 
 def dead_relu_fractions(model: nn.Module, inputs: torch.Tensor) -> dict[str, float]:
     """diag/dead_relu/LAYER for each ReLU of `model` on one batch of `inputs`."""
-    with torch.no_grad(), watching_activations(model, (nn.ReLU,)) as seen:
-        model(inputs)
-    return {f"diag/dead_relu/{name}": float(dead_fraction(out)) for name, out in seen.items()}
+    watch = ActivationWatch(model, (nn.ReLU,))
+    try:
+        with torch.no_grad():
+            model(inputs)
+    finally:
+        watch.detach()
+    return {name: float(share) for name, share in watch.dead_fractions().items()}
 
 
 def gradients_through_time(model: nn.Module, loss: Any, inputs: torch.Tensor, targets: torch.Tensor) -> np.ndarray | None:
@@ -102,7 +110,7 @@ def gradients_through_time(model: nn.Module, loss: Any, inputs: torch.Tensor, ta
 
 class TrainingDiagnostics(Callback):
     """Per-layer gradient and weight norms (TensorBoard scalars and history.csv), the dead ReLU
-    fraction per layer at every validation, gradients_through_time.png for recurrent models at the
+    fraction per layer at every validation (units zero for every validation sample), gradients_through_time.png for recurrent models at the
     end, and with `histograms_every: N` weight and activation histograms every N validations."""
 
     def __init__(self, norms: bool = True, dead_units: bool = True, through_time: bool = True,
@@ -121,37 +129,37 @@ class TrainingDiagnostics(Callback):
             self.due = False
             pl_module.log_dict(layer_norms(pl_module.model), on_step=False, on_epoch=True)
 
-    def on_validation_batch_start(self, trainer: pl.Trainer, pl_module: pl.LightningModule, batch: Any,
-                                  batch_idx: int, dataloader_idx: int = 0) -> None:
-        if batch_idx == 0 and not trainer.sanity_checking and trainer.state.fn == "fit":
-            self.validations += 1
-            kinds = tuple(ACTIVATION_LAYERS.values()) if self.histograms_due() else (nn.ReLU,) if self.dead_units else ()
-            if kinds:
-                self.watch = watching_activations(pl_module.model, kinds)
-                self.seen = self.watch.__enter__()
+    def on_validation_start(self, trainer: pl.Trainer, pl_module: pl.LightningModule) -> None:
+        if trainer.sanity_checking or trainer.state.fn != "fit":
+            return
+        self.validations += 1
+        relus = (nn.ReLU,) if self.dead_units else ()
+        kinds = tuple(ACTIVATION_LAYERS.values()) if self.histograms_due() else relus
+        if kinds:
+            self.watch = ActivationWatch(pl_module.model, kinds)
 
     def histograms_due(self) -> bool:
-        return bool(self.histograms_every) and self.validations % self.histograms_every == 1 % self.histograms_every
+        return bool(self.histograms_every) and (self.validations - 1) % self.histograms_every == 0
 
-    def on_validation_batch_end(self, trainer: pl.Trainer, pl_module: pl.LightningModule, outputs: Any, batch: Any,
-                                batch_idx: int, dataloader_idx: int = 0) -> None:
+    def on_validation_epoch_end(self, trainer: pl.Trainer, pl_module: pl.LightningModule) -> None:
+        """Dead units over the whole validation split (logged before the epoch's values are gathered)."""
         if self.watch is None:
             return
-        self.watch.__exit__(None, None, None)
-        self.watch = None
-        relus = {name: out for name, out in self.seen.items() if isinstance(pl_module.model.get_submodule(name), nn.ReLU)}
+        self.watch.detach()
+        relus = {key: share for key, share in self.watch.dead_fractions().items()
+                 if isinstance(pl_module.model.get_submodule(key.removeprefix("diag/dead_relu/")), nn.ReLU)}
         if self.dead_units and relus:
-            pl_module.log_dict({f"diag/dead_relu/{name}": dead_fraction(out) for name, out in relus.items()},
-                               on_step=False, on_epoch=True)
+            pl_module.log_dict(relus, on_step=False, on_epoch=True)
         if self.histograms_due():
-            self.histograms(trainer, pl_module)
+            self.histograms(trainer, pl_module, self.watch.first)
+        self.watch = None
 
-    def histograms(self, trainer: pl.Trainer, pl_module: pl.LightningModule) -> None:
+    def histograms(self, trainer: pl.Trainer, pl_module: pl.LightningModule, activations: dict[str, torch.Tensor]) -> None:
         for logger in trainer.loggers:
             if isinstance(logger, TensorBoardLogger):
                 for name, weight in weight_layers(pl_module.model).items():
                     logger.experiment.add_histogram(f"weights/{name}", weight.detach(), trainer.global_step)
-                for name, out in self.seen.items():
+                for name, out in activations.items():
                     logger.experiment.add_histogram(f"activations/{name}", out, trainer.global_step)
 
     def on_train_end(self, trainer: pl.Trainer, pl_module: pl.LightningModule) -> None:
