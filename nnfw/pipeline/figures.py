@@ -210,6 +210,32 @@ def objective_against(name: str, values: Sequence[float], objectives: Sequence[f
     return to_array(figure)
 
 
+def confusion_size(classes: int) -> tuple[float, float]:
+    """(width, height) in inches of confusion_matrix.png: readable from 2 to 100 classes."""
+    side = min(12.0, max(4.8, 2.2 + 0.45 * classes))
+    return side + 0.8, side
+
+
+def confusion_matrix(matrix: np.ndarray, class_names: Sequence[str]) -> np.ndarray:
+    """Counts of true class (rows) against predicted class (columns), shaded by each row's share."""
+    classes = len(matrix)
+    figure, axes = new_figure("confusion_matrix", size=confusion_size(classes))
+    axis = axes[0, 0]
+    shares = matrix / np.maximum(matrix.sum(axis=1, keepdims=True), 1)
+    shown = axis.imshow(shares, cmap="Blues", vmin=0, vmax=1)
+    figure.colorbar(shown, ax=axis, label="share of the true class", fraction=0.046)
+    names = [str(name)[:12] for name in class_names]
+    axis.set_xticks(range(classes), names, rotation=45 if classes > 4 else 0, ha="right" if classes > 4 else "center")
+    axis.set_yticks(range(classes), names)
+    if classes <= 30:
+        for (row, column), count in np.ndenumerate(matrix):
+            axis.text(column, row, str(int(count)), ha="center", va="center", fontsize=9 if classes <= 12 else 6,
+                      color="white" if shares[row, column] > 0.5 else "black")
+    axis.set(xlabel="predicted class", ylabel="true class",
+             title=f"confusion matrix ({int(matrix.sum())} validation samples)")
+    return to_array(figure)
+
+
 def save_png(picture: np.ndarray, path: Path) -> Path:
     from PIL import Image
 
