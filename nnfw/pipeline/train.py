@@ -13,6 +13,7 @@ from typing import Any
 import lightning.pytorch as pl
 from hydra.core.hydra_config import HydraConfig
 from hydra.errors import InstantiationException
+from hydra.types import RunMode
 from hydra.utils import get_class, instantiate
 from lightning.pytorch.loggers import TensorBoardLogger
 from lightning.pytorch.utilities.exceptions import SIGTERMException
@@ -179,7 +180,8 @@ def train(cfg: DictConfig, run_dir: Path) -> dict[str, Any]:
     """
     quiet()
     OmegaConf.resolve(cfg)
-    show_config(cfg, run_dir / "config_tree.txt", show=cfg.print_config)
+    multirun = HydraConfig.get().mode == RunMode.MULTIRUN  # a sweep's jobs keep their trees in their directories
+    show_config(cfg, run_dir / "config_tree.txt", show=cfg.print_config and not multirun)
     pl.seed_everything(cfg.seed, workers=True, verbose=False)
 
     datamodule = instantiate(cfg.data)
