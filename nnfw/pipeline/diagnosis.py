@@ -19,12 +19,11 @@ DIVERGED = 10.0
 WEIGHTS_DIVERGED = 20.0
 #: a validation loss this far above its best, as a share of how far it fell, is overfitting
 OVERFIT_RISE = 0.25
-#: a loss that fell by less than this share of its first value has not learned
-STALLED = 0.05
-#: learning rates at or below this are "small" when a run stalls
-SMALL_LR = 1e-4
-#: a layer with more than this share of dead ReLU units is hurt by them
-DEAD = 0.5
+#: a training loss that fell by less than this share of its first value, still falling steadily, stalled
+STALLED = 0.5
+#: a layer with more than this share of dead ReLU units is hurt by them (trained ReLU networks on
+#: two inputs often leave half their units silent and still separate the data)
+DEAD = 0.8
 
 
 @dataclass(frozen=True)
@@ -88,15 +87,18 @@ def _total(history: Sequence[Mapping[str, float]], prefix: str) -> list[float]:
 
 
 def stalled(history: Sequence[Mapping[str, float]], summary: Mapping[str, Any]) -> Finding | None:
+    """The training loss fell little and was still falling as fast at the end: steps too small (or too few)."""
     losses = [v for _, v in series(history, "train/loss")]
+    if len(losses) < 4 or losses[0] <= 0:
+        return None
+    drop = (losses[0] - losses[-1]) / losses[0]
+    late = losses[len(losses) // 2] - losses[-1]
+    if not 0 < drop < STALLED or late < 0.4 * (losses[0] - losses[-1]):
+        return None
     lr = _lr(history)
-    if len(losses) < 3 or lr is None or lr > SMALL_LR:
-        return None
-    drop = (losses[0] - min(losses)) / abs(losses[0]) if losses[0] else 0.0
-    if drop >= STALLED:
-        return None
-    return Finding("stalled", f"the training loss fell only {drop:.1%} ({losses[0]:.4g} to {min(losses):.4g}) "
-                              f"at learning rate {lr:g}", f"try optimizer.lr={lr * 100:g}")
+    return Finding("stalled", f"the training loss fell only {drop:.0%} ({losses[0]:.4g} to {losses[-1]:.4g}) and was "
+                              f"still falling steadily at the end" + (f", at learning rate {lr:g}" if lr else ""),
+                   f"try optimizer.lr={lr * 10:g}, or more epochs" if lr else "try a larger optimizer.lr")
 
 
 def underfitting(history: Sequence[Mapping[str, float]], summary: Mapping[str, Any]) -> Finding | None:
