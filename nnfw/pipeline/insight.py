@@ -204,3 +204,46 @@ class InputPlane(Callback):
     def classes(self, pl_module: pl.LightningModule, datamodule: Any, features: np.ndarray) -> np.ndarray:
         scores = pl_module.predictions(self.outputs(pl_module, datamodule, features))
         return (scores.argmax(-1) if scores.ndim > 1 else (scores >= 0.5).long()).cpu().numpy()
+
+
+def last_layer_attention(model: nn.Module, tokens: torch.Tensor) -> torch.Tensor | None:
+    """Each head's attention weights (heads, T, T) of the last encoder layer on one sequence `tokens`
+    (1, T) under a causal mask; None for models without one."""
+    layers = [m for m in model.modules() if isinstance(m, nn.TransformerEncoderLayer)]
+    if not layers:
+        return None
+    last = layers[-1]
+    received: list[torch.Tensor] = []
+    hook = last.register_forward_pre_hook(lambda m, args: received.append(args[0]))
+    try:
+        model(tokens)
+    finally:
+        hook.remove()
+    hidden = last.norm1(received[0]) if last.norm_first else received[0]
+    mask = nn.Transformer.generate_square_subsequent_mask(hidden.shape[1], device=hidden.device)
+    _, weights = last.self_attn(hidden, hidden, hidden, attn_mask=mask, need_weights=True, average_attn_weights=False)
+    return weights[0]
+
+
+class AttentionMaps(Callback):
+    """For a transformer language model, after its final validation: attention.png, each head's
+    attention weights of the last layer on the first validation sequence (`length` characters,
+    on both axes), beside the positional encoding. Does nothing for other models."""
+
+    def __init__(self, length: int = 24) -> None:
+        self.length = length
+
+    def on_validation_end(self, trainer: pl.Trainer, pl_module: pl.LightningModule) -> None:
+        if trainer.state.fn != "validate" or not trainer.is_global_zero or trainer.datamodule is None:
+            return
+        if not any(isinstance(m, nn.TransformerEncoderLayer) for m in pl_module.model.modules()):
+            return
+        tokens = next(iter(trainer.datamodule.val_dataloader()))[0][:1, : self.length].to(pl_module.device)
+        with torch.no_grad():
+            weights = last_layer_attention(pl_module.model, tokens)
+        positions = getattr(pl_module.model, "positions", None)
+        if weights is None or positions is None:
+            return
+        characters = [pl_module.spec.class_names[i] for i in tokens[0].tolist()]
+        picture = figures.attention(weights.cpu().numpy(), characters, positions.detach().cpu().numpy())
+        publish(trainer, "attention", picture, save=True)
