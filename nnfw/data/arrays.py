@@ -72,7 +72,7 @@ class ArrayDataModule(pl.LightningDataModule):
             self.mean, self.std = self.statistics(parts["train"][0])
         if self.standardize_target and table.task == "regression" and self.target_mean is None:
             targets = parts["train"][1].reshape(len(parts["train"][1]), -1)
-            self.target_mean, self.target_std = targets.mean(axis=0), targets.std(axis=0) + 1e-8
+            self.target_mean, self.target_std = feature_statistics(targets)
         for name, (X, y) in parts.items():
             X = self.transform(X)
             if self.target_mean is not None:
