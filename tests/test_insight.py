@@ -250,7 +250,7 @@ def test_the_runs_table_of_a_wide_sweep_fits_80_columns(tmp_path, capsys):
 
 def test_a_transformer_draws_its_attention_heads_and_positions(train):
     result = train("data=charseq", "data.text='hello world hello there world is beautiful'", "data.seq_len=10",
-                   "data.batch_size=4", "model=transformer", "model.d_model=16", "model.num_heads=2",
+                   "data.batch_size=4", "data.val_fraction=0.3", "model=transformer", "model.d_model=16", "model.num_heads=2",
                    "model.num_layers=1", "model.d_ff=32", "trainer.max_epochs=2", *QUICK)
     assert result.code == 0, result.err
     assert Image.open(result.run_dir / "attention.png").size == pixels(SIZES["attention"])

@@ -71,7 +71,7 @@ class LearningCurves(Callback):
         row = {"epoch": float(self.validated), "step": float(trainer.global_step)}
         row.update({k: float(v) for k, v in trainer.callback_metrics.items()
                     if k.startswith(HISTORY_PREFIXES) and not k.endswith("_step")})
-        if trainer.optimizers:
+        if trainer.optimizers and trainer.optimizers[0].param_groups:  # none for the perceptron rule
             row["lr"] = float(trainer.optimizers[0].param_groups[0]["lr"])
         self.rows.append(row)
         self.validated = None
