@@ -176,6 +176,7 @@ def test_report_of_a_learning_rate_sweep_shows_every_job(tmp_path, capsys):
     for job in jobs:
         assert {p.read_bytes() for p in job.glob("*.png")} <= embedded, job
     assert "against optimizer.lr" in html
+    assert re.search(r"optimizer.lr: best 0.0?1 \([0-9.]+\); too small: 0.0001 ", html)
     table = html[html.index("<table>"):html.index("</table>")]
     assert "stalled" in table and "diverging" in table
 

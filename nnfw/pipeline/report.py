@@ -20,7 +20,8 @@ import numpy as np
 from nnfw.pipeline import figures
 from nnfw.pipeline.diagnosis import Finding, diagnose
 from nnfw.pipeline.history import main_metric, read_history
-from nnfw.pipeline.runs import Runs, best_run, differing_keys, job_summaries, objective, overrides_of, read_summary, rows
+from nnfw.pipeline.runs import (Runs, best_run, differing_keys, job_summaries, lower_is_better, objective,
+                                overrides_of, read_summary, rows)
 from nnfw.pipeline.summary import SUMMARY_FILE
 
 #: the run directory's pictures in the order a reader wants them; any other picture follows
@@ -124,6 +125,15 @@ def _numeric(values: Sequence[str]) -> list[float] | None:
         return None
 
 
+def verdict(key: str, values: Sequence[float], objectives: Sequence[float], lower: bool) -> str:
+    """Which swept values did worse than the best one, on each side of it: too small, too large."""
+    ranked = sorted(zip(values, objectives))
+    best_value, best = (min if lower else max)(ranked, key=lambda point: point[1])
+    shown = lambda points: ", ".join(f"{v:g} ({o:.4g})" for v, o in points) or "none tried"  # noqa: E731
+    return (f"{key}: best {best_value:g} ({best:.4g}); too small: {shown([p for p in ranked if p[0] < best_value])}; "
+            f"too large: {shown([p for p in ranked if p[0] > best_value])}")
+
+
 def sweep_report(sweep_dir: Path) -> str:
     jobs: Runs = job_summaries(sweep_dir)
     histories = {name: read_history(sweep_dir / name) for name, _ in jobs}
@@ -149,7 +159,8 @@ def sweep_report(sweep_dir: Path) -> str:
         numbers = _numeric([v for v, _ in points])
         if numbers and len(points) > 1:
             picture = figures.objective_against(key, numbers, [o for _, o in points], metric)
-            against.append(_figure(_array_uri(picture), f"{metric} against {key}"))
+            against.append(_figure(_array_uri(picture), f"{metric} against {key}")
+                           + f"<p>{escape(verdict(key, numbers, [o for _, o in points], lower_is_better(metric)))}</p>")
     best = best_run(jobs, metric)
     best_html = ""
     if best:
