@@ -71,6 +71,12 @@ def test_spirals_draw_a_boundary_that_agrees_with_the_model_and_each_hidden_unit
     assert 0.2 < drawn.mean() < 0.8  # both classes appear on the plane
     np.testing.assert_array_equal(drawn, predicted)
 
+    from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
+
+    events = EventAccumulator(str(spirals / "tensorboard"), size_guidance={"images": 0}).Reload()
+    steps = [image.step for image in events.Images("images/decision_boundary")]
+    assert len(steps) >= 4  # watched forming while fitting, and the final one
+
 
 @pytest.mark.slow
 def test_a_healthy_spirals_run_is_diagnosed_healthy(spirals):
@@ -113,6 +119,18 @@ def test_a_relu_network_initialised_to_die_reports_its_dead_units():
     assert set(dead) == {"diag/dead_relu/net.2", "diag/dead_relu/net.4"}
     assert min(dead.values()) > 0.9
     assert max(healthy.values()) < 0.5
+
+
+def test_histograms_of_weights_and_activations_are_opt_in(train):
+    from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
+
+    tags = []
+    for every in (0, 1):
+        result = train("data=moons", "trainer.max_epochs=2", f"callbacks.diagnostics.histograms_every={every}")
+        assert result.code == 0, result.err
+        tags.append(EventAccumulator(str(result.run_dir / "tensorboard")).Reload().Tags()["histograms"])
+    assert tags[0] == []
+    assert {"weights/net.1", "activations/net.2"} <= set(tags[1])
 
 
 def test_a_recurrent_model_draws_its_gradients_through_time(train):
