@@ -139,9 +139,10 @@ def overfitting(history: Sequence[Mapping[str, float]], summary: Mapping[str, An
 
 
 def dead_units(history: Sequence[Mapping[str, float]], summary: Mapping[str, Any]) -> Finding | None:
-    if not history:
+    read = [row for row in history if any(k.startswith("diag/dead_relu/") for k in row)]
+    if not read:
         return None
-    last = history[-1]
+    last = read[-1]
     dead = {k.removeprefix("diag/dead_relu/"): v for k, v in last.items() if k.startswith("diag/dead_relu/") and v > DEAD}
     if not dead:
         return None

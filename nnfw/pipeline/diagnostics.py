@@ -28,17 +28,30 @@ def weight_layers(model: nn.Module) -> dict[str, torch.Tensor]:
     return {name.removesuffix(".weight"): p for name, p in model.named_parameters() if p.ndim > 1}
 
 
-def layer_norms(model: nn.Module) -> dict[str, torch.Tensor]:
+def layer_norms(model: nn.Module) -> dict[str, float]:
     """diag/grad_norm/LAYER and diag/weight_norm/LAYER of every layer that has a gradient."""
     layers = {name: p for name, p in weight_layers(model).items() if p.grad is not None}
     if not layers:
         return {}
-    stacked = torch.stack([torch.stack([p.grad.detach().norm(), p.detach().norm()]) for p in layers.values()])
+    norms = torch.stack([torch.stack([p.grad.detach().norm(), p.detach().norm()]) for p in layers.values()]).tolist()
     values = {}
-    for (name, _), (gradient, weight) in zip(layers.items(), stacked.unbind()):
+    for name, (gradient, weight) in zip(layers, norms):
         values[f"diag/grad_norm/{name}"] = gradient
         values[f"diag/weight_norm/{name}"] = weight
     return values
+
+
+def record(trainer: pl.Trainer, values: dict[str, float]) -> None:
+    """Values to every logger at this step and to the callback metrics that history.csv is read from.
+
+    Lightning's `log` would cost about a millisecond a value in checks and reductions; these
+    values are read once and need neither.
+    """
+    if not values:
+        return
+    for logger in trainer.loggers:
+        logger.log_metrics(values, step=trainer.global_step)
+    trainer.callback_metrics.update({k: torch.tensor(v) for k, v in values.items()})
 
 
 class ActivationWatch:
@@ -109,31 +122,34 @@ def gradients_through_time(model: nn.Module, loss: Any, inputs: torch.Tensor, ta
 
 
 class TrainingDiagnostics(Callback):
-    """Per-layer gradient and weight norms (TensorBoard scalars and history.csv), the dead ReLU
-    fraction per layer at every validation (units zero for every validation sample), gradients_through_time.png for recurrent models at the
-    end, and with `histograms_every: N` weight and activation histograms every N validations."""
+    """Every `every` validations: per-layer gradient and weight norms (at the first step of the
+    epoch) and the dead ReLU fraction per layer (units zero for every validation sample), in
+    TensorBoard and history.csv. gradients_through_time.png for recurrent models at the end, and
+    with `histograms_every: N` weight and activation histograms every N validations."""
 
-    def __init__(self, norms: bool = True, dead_units: bool = True, through_time: bool = True,
+    def __init__(self, every: int = 5, norms: bool = True, dead_units: bool = True, through_time: bool = True,
                  histograms_every: int = 0) -> None:
-        self.norms, self.dead_units, self.through_time = norms, dead_units, through_time
+        self.every, self.norms, self.dead_units, self.through_time = max(1, every), norms, dead_units, through_time
         self.histograms_every = histograms_every
         self.due = False
-        self.validations = 0
+        self.looks = self.validations = 0
         self.watch: Any = None
 
     def on_train_batch_start(self, trainer: pl.Trainer, pl_module: pl.LightningModule, batch: Any, batch_idx: int) -> None:
-        self.due = self.norms and batch_idx == 0 and getattr(pl_module, "tracking_train_metrics", True)
+        if batch_idx == 0 and getattr(pl_module, "tracking_train_metrics", True):  # an epoch that validates
+            self.looks += 1
+            self.due = self.norms and (self.looks - 1) % self.every == 0
 
     def on_before_optimizer_step(self, trainer: pl.Trainer, pl_module: pl.LightningModule, optimizer: Any) -> None:
         if self.due:
             self.due = False
-            pl_module.log_dict(layer_norms(pl_module.model), on_step=False, on_epoch=True)
+            record(trainer, layer_norms(pl_module.model))
 
     def on_validation_start(self, trainer: pl.Trainer, pl_module: pl.LightningModule) -> None:
         if trainer.sanity_checking or trainer.state.fn != "fit":
             return
         self.validations += 1
-        relus = (nn.ReLU,) if self.dead_units else ()
+        relus = (nn.ReLU,) if self.dead_units and (self.validations - 1) % self.every == 0 else ()
         kinds = tuple(ACTIVATION_LAYERS.values()) if self.histograms_due() else relus
         if kinds:
             self.watch = ActivationWatch(pl_module.model, kinds)
@@ -148,8 +164,8 @@ class TrainingDiagnostics(Callback):
         self.watch.detach()
         relus = {key: share for key, share in self.watch.dead_fractions().items()
                  if isinstance(pl_module.model.get_submodule(key.removeprefix("diag/dead_relu/")), nn.ReLU)}
-        if self.dead_units and relus:
-            pl_module.log_dict(relus, on_step=False, on_epoch=True)
+        if relus:
+            record(trainer, {key: float(share) for key, share in relus.items()})
         if self.histograms_due():
             self.histograms(trainer, pl_module, self.watch.first)
         self.watch = None

@@ -69,8 +69,10 @@ class LearningCurves(Callback):
         if self.validated is None:
             return
         row = {"epoch": float(self.validated), "step": float(trainer.global_step)}
-        row.update({k: float(v) for k, v in trainer.callback_metrics.items()
-                    if k.startswith(HISTORY_PREFIXES) and not k.endswith("_step")})
+        logged = trainer.callback_metrics
+        row.update({k: float(v) for k, v in logged.items() if k.startswith(HISTORY_PREFIXES) and not k.endswith("_step")})
+        for key in [k for k in logged if k.startswith("diag/")]:  # each diagnostic reading goes in one row
+            del logged[key]
         if trainer.optimizers and trainer.optimizers[0].param_groups:  # none for the perceptron rule
             row["lr"] = float(trainer.optimizers[0].param_groups[0]["lr"])
         self.rows.append(row)
