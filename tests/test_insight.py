@@ -96,6 +96,13 @@ def test_every_task_kind_draws_its_learning_curves(train, args):
     assert all("val/loss" in row for row in rows)
 
 
+def test_a_regression_on_one_input_draws_its_fitted_curve(train):
+    result = train("experiment=hours_score", "trainer.max_epochs=100", *QUICK)
+    assert result.code == 0, result.err
+    assert Image.open(result.run_dir / "fitted_curve.png").size == pixels(SIZES["fitted_curve"])
+    assert not (result.run_dir / "decision_boundary.png").exists()
+
+
 def test_a_deep_sigmoid_network_shows_vanishing_gradients_in_its_layer_norms(train):
     result = train("data=moons", "model.hidden_sizes=[32,32,32,32,32,32,32,32,32,32]", "model.activation=sigmoid",
                    "trainer.max_epochs=2", *QUICK)
