@@ -39,6 +39,12 @@ class Finding:
 
 def diagnose(history: Sequence[Mapping[str, float]], summary: Mapping[str, Any]) -> list[Finding]:
     """Every problem the run shows, worst first; [healthy] when it shows none."""
+    if summary.get("status", "completed") != "completed" and summary.get("error_type") != "TrainingDiverged":
+        return [Finding(str(summary["status"]), str(summary.get("error", "no error recorded")),
+                        "the run did not finish: fix what stopped it and train again")]
+    if not history:
+        return [Finding("not enough to judge", "no validation was logged", "train for more epochs, "
+                        "or validate more often (trainer.check_val_every_n_epoch=1)")]
     findings = [finding for check in (diverging, stalled, underfitting, overfitting, dead_units)
                 if (finding := check(history, summary)) is not None]
     if findings:
@@ -64,11 +70,11 @@ def diverging(history: Sequence[Mapping[str, float]], summary: Mapping[str, Any]
     if summary.get("error_type") == "TrainingDiverged":
         return Finding("diverging", str(summary.get("error", "the loss became NaN")).split(";")[0], f"try {lower}")
     losses = [v for _, v in series(history, "train/loss")]
-    if len(losses) >= 2 and losses[-1] > DIVERGED * min(losses):
+    if len(losses) >= 2 and min(losses) > 0 and losses[-1] > DIVERGED * min(losses):
         return Finding("diverging", f"the training loss fell to {min(losses):.4g}, then grew to {losses[-1]:.4g} "
                                     f"(x{losses[-1] / min(losses):.3g})", f"try {lower}")
     weights = _total(history, "diag/weight_norm/")
-    if len(weights) >= 2 and max(weights) > WEIGHTS_DIVERGED * weights[0]:
+    if len(weights) >= 2 and weights[0] > 0 and max(weights) > WEIGHTS_DIVERGED * weights[0]:  # not from zeros
         return Finding("diverging", f"the weights' norm grew from {weights[0]:.4g} to {max(weights):.4g} "
                                     f"(x{max(weights) / weights[0]:.3g}); the training loss peaked at "
                                     f"{max(losses, default=math.nan):.4g}", f"try {lower}")
