@@ -39,10 +39,11 @@ class Finding:
 
 def diagnose(history: Sequence[Mapping[str, float]], summary: Mapping[str, Any]) -> list[Finding]:
     """Every problem the run shows, worst first; [healthy] when it shows none."""
-    if summary.get("status", "completed") != "completed" and summary.get("error_type") != "TrainingDiverged":
+    diverged = summary.get("error_type") == "TrainingDiverged"
+    if summary.get("status", "completed") != "completed" and not diverged:
         return [Finding(str(summary["status"]), str(summary.get("error", "no error recorded")),
                         "the run did not finish: fix what stopped it and train again")]
-    if not history:
+    if not history and not diverged:
         return [Finding("not enough to judge", "no validation was logged", "train for more epochs, "
                         "or validate more often (trainer.check_val_every_n_epoch=1)")]
     findings = [finding for check in (diverging, stalled, underfitting, overfitting, dead_units)
