@@ -19,6 +19,7 @@ import numpy as np
 
 from nnfw.pipeline import figures
 from nnfw.pipeline.diagnosis import Finding, diagnose
+from nnfw.pipeline.files import written_whole
 from nnfw.pipeline.history import main_metric, read_history
 from nnfw.pipeline.runs import (Runs, best_run, differing_keys, job_summaries, lower_is_better, objective,
                                 overrides_of, read_summary, rows)
@@ -183,9 +184,7 @@ def write_report(path: Path, output: Path | None = None) -> Path:
     """report.html (or `output`) for the run or sweep in `path`; returns where it was written."""
     html = sweep_report(path) if is_sweep(path) else run_report(path)
     target = output or path / "report.html"
-    target.parent.mkdir(parents=True, exist_ok=True)
-    temporary = target.with_name(f".{target.name}.tmp")
-    temporary.write_text(html, encoding="utf-8")
-    temporary.replace(target)
+    with written_whole(target, "the report", "choose another output=FILE") as temporary:
+        temporary.write_text(html, encoding="utf-8")
     return target
 
