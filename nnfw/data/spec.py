@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
+import numpy as np
+
 TaskKind = Literal["binary", "multiclass", "regression", "language_model", "forecast"]
 
 
@@ -19,9 +21,21 @@ class DataSpec:
     feature_names: tuple[str, ...] = field(default_factory=tuple)
     class_names: tuple[str, ...] = field(default_factory=tuple)  # a language model's vocabulary
     image_shape: tuple[int, ...] = ()  # (channels, height, width) of image data; () for other data
+    # a regression's targets are trained standardized: value = standardized * std + mean (() : as given)
+    target_mean: tuple[float, ...] = ()
+    target_std: tuple[float, ...] = ()
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "image_shape", tuple(self.image_shape))  # a list after a JSON round trip
+        for name in ("image_shape", "target_mean", "target_std"):  # lists after a JSON round trip
+            object.__setattr__(self, name, tuple(getattr(self, name)))
+
+    def unscale_targets(self, values: Any) -> Any:
+        """Targets or predictions (numpy or torch, one column per target) back in the data's own units."""
+        if not self.target_mean:
+            return values
+        if hasattr(values, "new_tensor"):  # a torch tensor, on its own device
+            return values * values.new_tensor(self.target_std) + values.new_tensor(self.target_mean)
+        return values * np.asarray(self.target_std, dtype=np.float32) + np.asarray(self.target_mean, dtype=np.float32)
 
     @property
     def output_size(self) -> int:

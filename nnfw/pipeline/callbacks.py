@@ -15,7 +15,7 @@ from torch import nn
 from torchmetrics.classification import MulticlassConfusionMatrix
 
 from nnfw.errors import UserError
-from nnfw.pipeline import pictures
+from nnfw.pipeline import figures, pictures
 from nnfw.pipeline.checkpoints import saved_checkpoints
 from nnfw.pipeline.plots import line_chart
 
@@ -235,7 +235,7 @@ class ImagePictures(Callback):
             "predictions": pictures.predictions(datamodule.denormalize(torch.cat(first)[shown]).cpu().numpy(),
                                                 predicted[shown].tolist(), targets[shown].tolist(), spec.class_names,
                                                 self.columns),
-            "confusion_matrix": pictures.confusion(matrix.cpu().numpy()),
+            "confusion_matrix": figures.confusion_matrix(matrix.cpu().numpy(), spec.class_names),
         }
         conv = next((m for m in pl_module.model.modules() if isinstance(m, nn.Conv2d)), None)
         if conv is not None:
