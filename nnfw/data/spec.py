@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
-TaskKind = Literal["binary", "multiclass", "regression", "language_model", "forecast"]
+TaskKind = Literal["binary", "multiclass", "regression", "language_model", "forecast", "rating", "ranking"]
 
 
 @dataclass(frozen=True)
@@ -19,6 +19,7 @@ class DataSpec:
     feature_names: tuple[str, ...] = field(default_factory=tuple)
     class_names: tuple[str, ...] = field(default_factory=tuple)  # a language model's vocabulary
     image_shape: tuple[int, ...] = ()  # (channels, height, width) of image data; () for other data
+    sizes: dict[str, float] = field(default_factory=dict)  # further sizes, by the argument name models take them as
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "image_shape", tuple(self.image_shape))  # a list after a JSON round trip
@@ -35,12 +36,13 @@ class DataSpec:
     def model_sizes(self) -> dict[str, Any]:
         """The sizes a model is built with (the rest of its arguments come from its config).
 
-        Image data adds `image_shape`, which only models that read images take.
+        Image data adds `image_shape`, which only models that read images take, and `sizes`
+        whatever else its models are built from (a recommender's `num_users` and `num_items`).
         """
         sizes: dict[str, Any] = {"in_features": self.num_features, "out_features": self.output_size}
         if self.image_shape:
             sizes["image_shape"] = self.image_shape
-        return sizes
+        return {**sizes, **self.sizes}
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
