@@ -82,9 +82,9 @@ CONFIG_ERRORS = [
 def test_plain_assignments_on_the_composed_choices_equal_hydras_composition(combo):
     """The check composes once and applies `key=value` itself: the result is Hydra's own, down to
     its record of the command line, since `nnfw train` runs it."""
-    from nnfw.config.checks import assigned, compose, is_group_choice, parse
+    from nnfw.config.checks import assigned, compose, shapes_composition, parse
 
-    choices = [o.input_line for o in parse(combo) if is_group_choice(o)]
+    choices = [o.input_line for o in parse(combo) if shapes_composition(o)]
     ours, hydras = assigned(compose(choices, "train"), choices, combo), compose(combo, "train")
     assert OmegaConf.to_container(ours) == OmegaConf.to_container(hydras)  # unresolved: ${now:} differs
     assert ours.hydra.overrides.task == [o for o in combo if not o.startswith("hydra.")]

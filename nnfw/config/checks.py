@@ -90,10 +90,30 @@ def compose(overrides: list[str], config_name: str) -> DictConfig:
     return hydra_compose(config_name, overrides=overrides, return_hydra_config=True)
 
 
-def is_group_choice(override: Any) -> bool:
-    """`group=option` (and only that: no +, ~ or @package), which composition itself resolves."""
+#: the Hydra key that adds config folders (a user's own models, data, ...) to nnfw's
+SEARCHPATH = "hydra.searchpath"
+
+
+def given_searchpath(parsed: list[Any]) -> list[str]:
+    """The `hydra.searchpath` a command line sets, as a list of entries."""
+    values = [o.value() for o in parsed if o.get_key_element() == SEARCHPATH and not o.is_sweep_override()]
+    return [str(entry) for entry in (values[-1] if values and isinstance(values[-1], list) else [])]
+
+
+def searchpath_with(searchpath: list[str], config_dir: str | None) -> list[str]:
+    """`searchpath` with Hydra's `--config-dir DIR` added, as Hydra's entry point adds it."""
+    if not config_dir:
+        return searchpath
+    return [*searchpath, f"file://{Path(config_dir).expanduser().absolute()}"]
+
+
+def shapes_composition(override: Any, searchpath: list[str] | tuple[()] = ()) -> bool:
+    """`group=option` (and only that: no +, ~ or @package), which composition itself resolves,
+    or `hydra.searchpath=[...]`, which says where composition finds options."""
     key = override.get_key_element()
-    return "." not in key and locate.is_group(key)
+    if key == SEARCHPATH:
+        return True
+    return "." not in key and locate.is_group(key, searchpath)
 
 
 def assigned(base: DictConfig, base_choices: list[str], combo: list[str]) -> DictConfig | None:
@@ -105,9 +125,10 @@ def assigned(base: DictConfig, base_choices: list[str], combo: list[str]) -> Dic
     from hydra.core.override_parser.types import OverrideType
 
     parsed = parse(combo)
-    if [o.input_line for o in parsed if is_group_choice(o)] != base_choices:
+    searchpath = given_searchpath(parsed)
+    if [o.input_line for o in parsed if shapes_composition(o, searchpath)] != base_choices:
         return None
-    rest = [o for o in parsed if not is_group_choice(o)]
+    rest = [o for o in parsed if not shapes_composition(o, searchpath)]
     if any(o.type != OverrideType.CHANGE or o.package is not None or "/" in o.key_or_group for o in rest):
         return None
     for override in rest:
@@ -130,8 +151,8 @@ def record_overrides(cfg: DictConfig, parsed: list[Any]) -> None:
 
 
 def check_groups(parsed: list[Any], base: DictConfig) -> None:
-    """Every `group=option` names an existing group and option."""
-    all_groups = locate.groups()
+    """Every `group=option` names an existing group and option (nnfw's, or of the search path)."""
+    all_groups = locate.groups(list(base.hydra.searchpath))
     for override in parsed:
         key = override.get_key_element().lstrip("+~")
         if key.startswith("hydra") or "." in key or "@" in key:
@@ -157,9 +178,10 @@ def check_groups(parsed: list[Any], base: DictConfig) -> None:
 
 def check_keys(parsed: list[Any], base: DictConfig) -> None:
     """Every `a.b.c=value` names a key that exists and gets a value of its type."""
+    searchpath = list(base.hydra.searchpath) if "hydra" in base else []
     for override in parsed:
         key = override.get_key_element()
-        if locate.is_group(key) or key.startswith(("+", "~")):
+        if locate.is_group(key, searchpath) or key.startswith(("+", "~")):
             continue
         if override.is_sweep_override() and not override.is_choice_sweep():
             continue  # ranges and intervals are the search's business
@@ -433,7 +455,8 @@ def check(overrides: list[str], config_name: str = "train", multirun: bool = Fal
     from omegaconf.errors import OmegaConfBaseException
 
     parsed = parse(overrides)
-    group_choices = [o.input_line for o in parsed if not o.is_sweep_override() and is_group_choice(o)]
+    searchpath = given_searchpath(parsed)
+    group_choices = [o.input_line for o in parsed if not o.is_sweep_override() and shapes_composition(o, searchpath)]
     try:
         base, composed = compose(group_choices, config_name), True
     except (HydraException, OmegaConfBaseException):
