@@ -167,6 +167,13 @@ class RatingsDataModule(ArrayDataModule):
             items[clash] = torch.randint(1, count + 1, (int(clash.sum()),), generator=generator)
         return items
 
+    def held_out(self) -> tuple[torch.Tensor, torch.Tensor, int]:
+        """Implicit data's test positives, the training positives, and the number of known items:
+        what ranking among all items needs."""
+        pairs, targets = self.tensors["test"]
+        positives = pairs[targets[:, 0] == 1] if targets.ndim == 2 else pairs
+        return positives, self.tensors["train"][0], len(self.items)
+
     # ------------------------------------------------------------------ serving
 
     def _loader(self, split: str, shuffle: bool, share: tuple[int, int] = (0, 1)) -> TensorLoader:

@@ -25,14 +25,16 @@ COLUMN_NAMES = {
 #: headerless layouts recognised by file name: GroupLens's ml-100k and ml-1m
 HEADERLESS = {"u.data": "\t", "ratings.dat": "::"}
 
-#: seeds/004's ratings matrix: 5 users x 10 movies, 0 = unrated
+#: seeds/004's ratings matrix: 5 users x 10 movies, 0 = unrated, and its movies' names
 TUTORIAL_MATRIX = np.array([
-    [5, 3, 0, 1, 4, 0, 0, 2, 0, 5],
-    [4, 0, 0, 1, 5, 0, 3, 0, 4, 0],
-    [1, 1, 0, 5, 0, 4, 0, 5, 0, 1],
-    [0, 1, 5, 4, 0, 5, 4, 0, 0, 0],
-    [0, 0, 4, 0, 0, 4, 5, 4, 3, 0],
+    [5, 4, 0, 0, 2, 0, 0, 5, 0, 1],  # user 1 likes action (movies 0, 1, 7)
+    [4, 5, 0, 0, 1, 0, 0, 4, 0, 2],  # user 2: similar to user 1
+    [0, 0, 5, 4, 0, 5, 4, 0, 0, 0],  # user 3 likes drama (movies 2, 3, 5, 6)
+    [0, 0, 4, 5, 0, 4, 5, 0, 0, 0],  # user 4: similar to user 3
+    [3, 3, 3, 3, 3, 3, 3, 3, 0, 0],  # user 5 rates everything average
 ])
+TUTORIAL_MOVIES = ("Action1", "Action2", "Drama1", "Drama2", "Horror", "Drama3", "Drama4", "Action3", "Comedy",
+                   "Horror2")
 
 
 def _headerless(file: Path, separator: str) -> pd.DataFrame:
@@ -94,12 +96,13 @@ def checked(frame: pd.DataFrame, source: object) -> pd.DataFrame:
 
 
 def tutorial() -> pd.DataFrame:
-    """seeds/004's 5 x 10 matrix as ratings: users 1-5, movies 1-10, the zeros left out."""
+    """seeds/004's 5 x 10 matrix as ratings: users 1-5, the movies by name, the zeros left out."""
     users, items = np.nonzero(TUTORIAL_MATRIX)
-    return pd.DataFrame({"user": users + 1, "item": items + 1, "rating": TUTORIAL_MATRIX[users, items]})
+    names = np.array(TUTORIAL_MOVIES)[items]
+    return pd.DataFrame({"user": users + 1, "item": names, "rating": TUTORIAL_MATRIX[users, items].astype(np.float32)})
 
 
-def synthetic(users: int = 500, items: int = 300, rank: int = 5, density: float = 0.1, noise: float = 0.25,
+def synthetic(users: int = 1000, items: int = 500, rank: int = 3, density: float = 0.3, noise: float = 0.25,
               seed: int = 0) -> pd.DataFrame:
     """Ratings = user factors . item factors + N(0, noise^2), observed at random with `density`.
 

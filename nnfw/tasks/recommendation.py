@@ -54,6 +54,13 @@ class Ranking(Penalized):
     def predictions(self, outputs: torch.Tensor) -> torch.Tensor:
         return torch.sigmoid(outputs)
 
+    def on_test_epoch_end(self) -> None:
+        """Sampled metrics flatter a model: the test also ranks each held-out item among all items."""
+        super().on_test_epoch_end()
+        queries = getattr(self.trainer.datamodule, "held_out", None)
+        if queries is not None:
+            self.log_dict(full_ranking(self.model, *queries(), stage="test"), sync_dist=True)
+
     def epoch_metrics(self, stage: str, kept: EpochOutputs) -> dict[str, torch.Tensor]:
         """The loss, and for evaluated queries the ranking metrics (training has no queries)."""
         outputs, targets, loss = kept.collect()
@@ -64,3 +71,24 @@ class Ranking(Penalized):
             values.update(metrics.compute())
             metrics.reset()
         return values
+
+
+@torch.no_grad()
+def full_ranking(model: nn.Module, held_out: torch.Tensor, seen: torch.Tensor, num_items: int,
+                 stage: str, chunk: int = 64) -> dict[str, torch.Tensor]:
+    """HR@K and NDCG@K of each held-out (user, item) pair ranked among all `num_items` items
+    (indices 1..num_items) but those the user's `seen` pairs hold (the training ratings)."""
+    keys = torch.unique(seen[:, 0] * (num_items + 1) + seen[:, 1])
+    items = torch.arange(1, num_items + 1, device=held_out.device)
+    hits, gains = [], []
+    for block in held_out.split(chunk):
+        users = block[:, :1].expand(-1, num_items)
+        scores = model(torch.stack([users.reshape(-1), items.repeat(len(block))], 1)).view(len(block), num_items)
+        excluded = torch.isin(users * (num_items + 1) + items, keys) & (items != block[:, 1:])
+        scores = scores.masked_fill(excluded, float("-inf"))
+        target = scores.gather(1, (block[:, 1:] - 1).clamp(min=0))
+        rank = (scores > target).sum(1)  # 0 for the best-scored item
+        rank = torch.where(block[:, 1] == 0, num_items, rank)  # an item never trained on is never found
+        hits.append((rank < TOP_K).float())
+        gains.append(torch.where(rank < TOP_K, 1 / torch.log2(rank.float() + 2), 0.0))
+    return {f"{stage}/full_hr@{TOP_K}": torch.cat(hits).mean(), f"{stage}/full_ndcg@{TOP_K}": torch.cat(gains).mean()}
