@@ -73,7 +73,7 @@ class RatingsDataModule(ArrayDataModule):
             first = frame[repeated].iloc[0]
             if self.duplicates == "error":
                 raise UserError(f"{int(repeated.sum())} (user, item) pair(s) are rated more than once "
-                                f"(e.g. user {first.user}, item {first.item})",
+                                f"(e.g. user {first['user']}, item {first['item']})",
                                 "drop them, or keep each pair's last rating with data.duplicates=last")
             log.warning("%d repeated (user, item) rating(s) dropped, the last of each kept (data.duplicates=last)",
                         int(repeated.sum()))
@@ -154,7 +154,7 @@ class RatingsDataModule(ArrayDataModule):
         return (torch.stack([users.reshape(-1), rows.reshape(-1)], 1),
                 torch.stack([labels.reshape(-1), queries.reshape(-1)], 1))
 
-    def unrated(self, users: torch.Tensor, generator: torch.Generator, tries: int = 10) -> torch.Tensor:
+    def unrated(self, users: torch.Tensor, generator: torch.Generator, tries: int = 50) -> torch.Tensor:
         """One random known item per entry of `users` that the user has not rated (rarely one
         rated, after `tries` redraws: a user who rated almost every item)."""
         count = len(self.items)
@@ -200,18 +200,23 @@ class RatingsDataModule(ArrayDataModule):
 
 
 class NegativeSampling(TensorLoader):
-    """The training positives, each followed by `negatives` unrated items drawn again every epoch."""
+    """The training positives, each followed by `negatives` unrated items drawn again every epoch.
+
+    An epoch's draw depends on the seed and the epoch's number alone, so a resumed run trains
+    on the negatives the uninterrupted run would have drawn.
+    """
 
     def __init__(self, data: RatingsDataModule, positives: torch.Tensor, batch_size: int, **kwargs: Any) -> None:
         self.data, self.positives = data, positives
         rows = len(positives) * (1 + data.negatives)
         super().__init__(positives.new_zeros(rows, 2), torch.zeros(rows), batch_size, **kwargs)
-        self.draws = torch.Generator().manual_seed(data.seed + 3)
 
     def __iter__(self):
         if not self.resumed:  # a resumed epoch goes on with the pairs it had
+            epoch = self.epoch() if self.epoch is not None else self.drawn
+            draws = torch.Generator().manual_seed(self.data.seed * 100_003 + epoch)
             users = self.positives[:, 0].repeat_interleave(self.data.negatives)
-            negatives = torch.stack([users, self.data.unrated(users.cpu(), self.draws).to(users.device)], 1)
+            negatives = torch.stack([users, self.data.unrated(users.cpu(), draws).to(users.device)], 1)
             self.features = torch.cat([self.positives, negatives])
             self.targets = torch.cat([torch.ones(len(self.positives)), torch.zeros(len(negatives))]).to(
                 self.positives.device)
