@@ -107,11 +107,17 @@ def test_a_recommender_on_a_table_and_a_table_model_on_ratings_exit_2(train):
 # ----------------------------------------------------------------------------- training and predict
 
 
-def test_the_tutorial_matrix_is_learned(train):
-    result = train("experiment=recommender_tutorial", *QUICK)
+def test_the_tutorial_matrix_is_learned_and_pictured(train):
+    result = train("experiment=recommender_tutorial", "callbacks.text_sample=null")
     assert result.code == 0, result.err
     assert result.metrics["test/rmse"] < 0.1  # all 29 ratings, trained on
     assert result.summary["data"]["sizes"]["num_users"] == 6  # five users and the unknown one
+    from PIL import Image
+
+    assert Image.open(result.run_dir / "ratings.png").size == (42 + 9 * 32, 42 + 5 * 32)  # 9 movies rated
+    first = (result.run_dir / "recommendations.txt").read_text().splitlines()[1].split()
+    assert first[:2] == ["1", "1"] and first[2].startswith("Drama")  # user 1 rated every non-drama rated movie
+    assert "items" in (result.run_dir / "tensorboard" / "projector_config.pbtxt").read_text()
 
 
 def test_string_ids_round_trip_and_top_k_never_repeats_a_rated_item(train, tmp_path):

@@ -57,6 +57,7 @@ class RatingsDataModule(ArrayDataModule):
         self.items: list[str] = []
         self.rated = torch.zeros(0, 2, dtype=torch.long)  # every (user, item) index pair in the data
         self.popularity = torch.zeros(0, dtype=torch.long)  # training ratings per item index
+        self.titles: dict[str, str] = {}  # item id -> title, where the data has titles (for pictures)
 
     # ------------------------------------------------------------------ reading
 
@@ -114,6 +115,8 @@ class RatingsDataModule(ArrayDataModule):
         if self.tensors:
             return
         frame = self._frame()
+        if "title" in frame.columns:
+            self.titles = dict(zip(frame["item"], frame["title"].astype(str)))
         parts = self._parts(frame)
         if not self.users:  # a restored mapping is kept
             self.users = sorted(parts["train"]["user"].unique())
