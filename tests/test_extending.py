@@ -69,3 +69,15 @@ def test_a_users_model_trains_from_its_config_folder(train, user_config):
     assert result.code == 0, result.err
     assert result.metrics["test/acc"] >= 0.85
     assert result.summary["parameters"] == 2 * 32 + 32 + 32 + 1  # built with the data's sizes and its own hidden=32
+
+
+def test_a_users_component_names_rules_for_its_own_keys_and_no_other_rule_reaches_them(user_config):
+    (user_config / "model" / "tiny.yaml").write_text(CONFIG + "activation: swish\n_checks_:\n  hidden: positive_int\n")
+    searchpath = f"hydra.searchpath=[file://{user_config}]"
+    refused = run_cli("train", searchpath, "model=tiny", "model.hidden=0", "--cfg", "job")
+    assert refused.returncode == 2 and "model.hidden must be >= 1 (got 0)" in refused.stderr
+    # nnfw's mlp checks its `activation`; the same key of another component is that component's business
+    accepted = run_cli("train", searchpath, "model=tiny", "--cfg", "job")
+    assert accepted.returncode == 0, accepted.stderr
+    assert "activation: swish" in accepted.stdout
+    assert "model.activation must be one of" in run_cli("train", "model.activation=swish", "--cfg", "job").stderr

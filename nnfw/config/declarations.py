@@ -1,5 +1,5 @@
 """What a component says of itself in its config: the input a model reads, the input a dataset
-gives, the task a model trains with.
+gives, the task a model trains with, the rules its keys follow.
 
 Declarations are read from the config alone (no import of the component), so compatibility
 checks, error messages and `nnfw list` answer before torch loads, for nnfw's components and a
@@ -17,8 +17,10 @@ READS = "_reads_"
 GIVES = "_gives_"
 #: model config (optional): the task the model trains with when it is not the data's own kind
 TASK = "_task_"
+#: any component: the rules of its own keys, checked before torch loads (nnfw.config.rules)
+CHECKS = "_checks_"
 
-DECLARATIONS = (READS, GIVES, TASK)
+DECLARATIONS = (READS, GIVES, TASK, CHECKS)
 
 
 def buildable(node: Mapping[str, Any]) -> dict[str, Any]:

@@ -9,9 +9,9 @@ import lightning.pytorch as pl
 import numpy as np
 import torch
 from hydra.utils import get_method
-from sklearn.model_selection import train_test_split
 
 from nnfw.data.loader import TensorLoader, process_share
+from nnfw.data.splits import feature_statistics, split_rows
 from nnfw.data.spec import DataSpec, TaskKind
 from nnfw.data.table import Table
 
@@ -50,22 +50,10 @@ class ArrayDataModule(pl.LightningDataModule):
         return function(**params)
 
     def _split(self, table: Table) -> dict[str, tuple[np.ndarray, np.ndarray]]:
-        X, y = table.X, table.y
-        stratify = table.task != "regression"
         test_fraction = 0.0 if table.test is not None else self.test_fraction
-        parts = {"train": (X, y), "val": (X, y), "test": (X, y)}
-        for name, fraction in (("test", test_fraction), ("val", self.val_fraction)):
-            if fraction <= 0:
-                continue
-            X_rest, y_rest = parts["train"]
-            share = fraction / (1 - (test_fraction if name == "val" else 0))
-            labels = y_rest if stratify and np.bincount(y_rest).min() >= 2 else None
-            X_train, X_part, y_train, y_part = train_test_split(
-                X_rest, y_rest, test_size=share, random_state=self.seed, stratify=labels)
-            parts["train"], parts[name] = (X_train, y_train), (X_part, y_part)
-        for name, fraction in (("val", self.val_fraction), ("test", test_fraction)):
-            if fraction <= 0:  # a split of fraction 0 is the training data
-                parts[name] = parts["train"]
+        labels = table.y if table.task != "regression" else None
+        rows = split_rows(len(table.X), labels, self.val_fraction, test_fraction, self.seed)
+        parts = {name: (table.X[picked], table.y[picked]) for name, picked in rows.items()}
         if table.test is not None:
             parts["test"] = (table.test.X, table.test.y)
         return parts
@@ -86,8 +74,8 @@ class ArrayDataModule(pl.LightningDataModule):
         self.spec = self.describe(table)
 
     def statistics(self, X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """The mean and spread that standardize each feature, from the training split `X`."""
-        return X.mean(axis=0), X.std(axis=0) + 1e-8
+        """The mean and spread that standardize the training split `X` (per feature; images per channel)."""
+        return feature_statistics(X)
 
     def describe(self, table: Table) -> DataSpec:
         """The sizes and names models and reports are built from."""

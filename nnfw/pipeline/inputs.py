@@ -23,9 +23,9 @@ Reader = Callable[[Path, Any], tuple[torch.Tensor, list[str] | None]]
 
 def read_features(path: Path, datamodule: Any) -> tuple[torch.Tensor, None]:
     """A CSV with a header holding the training feature columns (other columns are ignored)."""
-    from nnfw.data.csv import _read, feature_matrix
+    from nnfw.data.csv import feature_matrix, read_frame
 
-    frame = _read(path, option="input")
+    frame = read_frame(path, option="input")
     names = list(datamodule.spec.feature_names)
     missing = [name for name in names if name not in frame.columns]
     if missing:

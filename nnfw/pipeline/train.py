@@ -118,7 +118,7 @@ def build_task(cfg: DictConfig, datamodule: pl.LightningDataModule) -> Supervise
     return task_class(
         model=model,
         spec=spec,
-        optimizer=instantiate(cfg.optimizer),
+        optimizer=build(cfg.optimizer),
         scheduler=instantiate(cfg.scheduler) or None,
         l1=cfg.regularization.l1,
         config=OmegaConf.to_container(cfg, resolve=True),
@@ -166,7 +166,7 @@ def log_hparams(trainer: pl.Trainer, cfg: DictConfig, metrics: dict[str, float])
     params = {"seed": cfg.seed, **{f"choice/{k}": v for k, v in HydraConfig.get().runtime.choices.items()
                                    if not k.startswith("hydra")}}
     for section in ("model", "data", "optimizer", "regularization"):
-        params[section] = OmegaConf.to_container(cfg[section], resolve=True)
+        params[section] = declarations.buildable(OmegaConf.to_container(cfg[section], resolve=True))
     final = {k: v for k, v in metrics.items() if isinstance(v, float)}
     for logger in trainer.loggers:
         if isinstance(logger, TensorBoardLogger):
