@@ -47,10 +47,6 @@ class RatingsDataModule(ArrayDataModule):
                  batch_size: int | str = 1024, shuffle: bool = True, seed: int = 0, **params: Any) -> None:
         super().__init__(source=source, batch_size=batch_size, val_fraction=val_fraction, test_fraction=test_fraction,
                          standardize=False, seed=seed, shuffle=shuffle, **params)
-        if split not in ("random", "last"):
-            raise UserError(f"data.split={split} is not a way to split ratings", "choose data.split=random or last")
-        if duplicates not in ("last", "error"):
-            raise UserError(f"data.duplicates={duplicates} is not a choice", "choose data.duplicates=last or error")
         self.split, self.test_path, self.duplicates = split, test_path, duplicates
         self.implicit, self.negatives, self.eval_negatives = implicit, negatives, eval_negatives
         self.users: list[str] = []  # original ids, as strings, of indices 1, 2, ...

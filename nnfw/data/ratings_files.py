@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from nnfw.data.csv import _read
+from nnfw.data.csv import read_frame
 from nnfw.errors import UserError, suggestion
 
 #: role -> the column names found by themselves, ours first, then MovieLens's
@@ -73,7 +73,7 @@ def read_ratings(path: str, user: str | None = None, item: str | None = None, ra
         file = found[0]
     if file.name in HEADERLESS and file.is_file():
         return checked(_headerless(file, HEADERLESS[file.name]), file)
-    frame = _read(file)
+    frame = read_frame(file)
     roles = {"user": user, "item": item, "rating": rating, "timestamp": timestamp}
     names = {role: _find(frame, role, given, file) for role, given in roles.items()}
     picked = frame[[name for name in names.values() if name is not None]]

@@ -63,9 +63,9 @@ def top_items(task: Any, data: Any, users: pd.Series, k: int, batch_size: int) -
 
 def recommendations(restored: Restored, path: Path, k: int | None, batch_size: int) -> pd.DataFrame:
     """A CSV of users (a user column): their top-k items; of user and item columns: their scores."""
-    from nnfw.data.csv import _read
+    from nnfw.data.csv import read_frame
 
-    frame = _read(path, option="input")
+    frame = read_frame(path, option="input")
     user = _find(frame, "user", None, path)
     frame = frame.rename(columns={user: "user"})
     item = next((name for name in COLUMN_NAMES["item"] if name in frame.columns), None)
