@@ -9,6 +9,7 @@ predictions never fail on one.
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterator
 from typing import Any, Literal
 
 import numpy as np
@@ -210,13 +211,12 @@ class NegativeSampling(TensorLoader):
         rows = len(positives) * (1 + data.negatives)
         super().__init__(positives.new_zeros(rows, 2), torch.zeros(rows), batch_size, **kwargs)
 
-    def __iter__(self):
-        if not self.resumed:  # a resumed epoch goes on with the pairs it had
-            epoch = self.epoch() if self.epoch is not None else self.drawn
-            draws = torch.Generator().manual_seed(self.data.seed * 100_003 + epoch)
-            users = self.positives[:, 0].repeat_interleave(self.data.negatives)
-            negatives = torch.stack([users, self.data.unrated(users.cpu(), draws).to(users.device)], 1)
-            self.features = torch.cat([self.positives, negatives])
-            self.targets = torch.cat([torch.ones(len(self.positives)), torch.zeros(len(negatives))]).to(
-                self.positives.device)
+    def __iter__(self) -> Iterator[tuple[torch.Tensor, torch.Tensor]]:
+        """The epoch's pairs, drawn anew; an epoch resumed halfway draws the same pairs again."""
+        epoch = self.epoch() if self.epoch is not None else self.drawn
+        draws = torch.Generator().manual_seed(self.data.seed * 100_003 + epoch)
+        users = self.positives[:, 0].repeat_interleave(self.data.negatives)
+        negatives = torch.stack([users, self.data.unrated(users.cpu(), draws).to(users.device)], 1)
+        self.features = torch.cat([self.positives, negatives])
+        self.targets = torch.cat([torch.ones(len(self.positives)), torch.zeros(len(negatives))]).to(self.positives.device)
         return super().__iter__()
