@@ -33,7 +33,7 @@ def plain_loop(config: dict, epochs: int) -> float:
     datamodule.setup()
     pairs, ratings = datamodule.tensors["train"]
     model = build_model(config["model"], datamodule.spec)
-    optimizer = instantiate(config["optimizer"])(model.parameters())
+    optimizer = instantiate(buildable(config["optimizer"]))(model.parameters())
     batch = int(config["data"]["batch_size"])
     started = time.perf_counter()
     for _ in range(epochs):
