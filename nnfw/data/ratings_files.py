@@ -48,7 +48,7 @@ def _headerless(file: Path, separator: str) -> pd.DataFrame:
     return frame.iloc[:, :4].set_axis(["user", "item", "rating", "timestamp"][:min(4, frame.shape[1])], axis=1)
 
 
-def _find(frame: pd.DataFrame, role: str, given: str | None, file: Path) -> str | None:
+def find_column(frame: pd.DataFrame, role: str, given: str | None, file: Path) -> str | None:
     """The column playing `role`: the one named by data.ROLE, or one of its usual names."""
     columns = [str(c) for c in frame.columns]
     if given is not None:
@@ -75,7 +75,7 @@ def read_ratings(path: str, user: str | None = None, item: str | None = None, ra
         return checked(_headerless(file, HEADERLESS[file.name]), file)
     frame = read_frame(file)
     roles = {"user": user, "item": item, "rating": rating, "timestamp": timestamp}
-    names = {role: _find(frame, role, given, file) for role, given in roles.items()}
+    names = {role: find_column(frame, role, given, file) for role, given in roles.items()}
     picked = frame[[name for name in names.values() if name is not None]]
     return checked(picked.set_axis([role for role, name in names.items() if name is not None], axis=1), file)
 

@@ -13,7 +13,7 @@ import pandas as pd
 import torch
 
 from nnfw.data.ratings import UNKNOWN
-from nnfw.data.ratings_files import COLUMN_NAMES, _find
+from nnfw.data.ratings_files import COLUMN_NAMES, find_column
 from nnfw.pipeline.restore import Restored
 
 #: `basis` of a row: the model's own score, or the popularity stand-in for an unknown user
@@ -53,6 +53,7 @@ def top_items(task: Any, data: Any, users: pd.Series, k: int, batch_size: int) -
         pairs = torch.stack([torch.full_like(items, index), items], 1)
         predicted = scores(task, pairs, batch_size)
         rated = data.rated[data.rated[:, 0] == index, 1]
+        rated = rated[rated != UNKNOWN]  # an item the training never saw has no score to mask
         predicted[rated - 1] = float("-inf")
         best = predicted.topk(k)
         rows += [(user, rank, data.items[i], score, MODEL)
@@ -66,7 +67,7 @@ def recommendations(restored: Restored, path: Path, k: int | None, batch_size: i
     from nnfw.data.csv import read_frame
 
     frame = read_frame(path, option="input")
-    user = _find(frame, "user", None, path)
+    user = find_column(frame, "user", None, path)
     frame = frame.rename(columns={user: "user"})
     item = next((name for name in COLUMN_NAMES["item"] if name in frame.columns), None)
     if item is not None and k is None:
