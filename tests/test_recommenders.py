@@ -149,7 +149,7 @@ def test_pairs_are_scored_and_an_unknown_user_or_item_is_no_crash(train, tmp_pat
     test_path = tmp_path / "test.csv"
     test_path.write_text("user,item,rating\nu1,m2,4\nnewcomer,m2,3\nu1,new_movie,5\n")
     result = train("model=mf", "data=ratings", f"data.path={path}", f"data.test_path={test_path}",
-                   "trainer.max_epochs=2", *QUICK)
+                   "data.val_fraction=0", "trainer.max_epochs=2", *QUICK)
     assert result.code == 0, result.err
     assert result.summary["data"]["splits"]["test"] == 3
     output = tmp_path / "scores.csv"
@@ -157,6 +157,12 @@ def test_pairs_are_scored_and_an_unknown_user_or_item_is_no_crash(train, tmp_pat
     scores = pd.read_csv(output)
     assert list(scores.basis) == ["model", "unknown user or item", "unknown user or item"]
     assert scores.score.notna().all()
+    users = tmp_path / "users.csv"
+    users.write_text("user\nu1\n")
+    assert cli("predict", f"run={result.run_dir}", f"input={users}", f"output={output}", "k=100") == 0
+    frame = pd.concat([pd.read_csv(path), pd.read_csv(test_path)])
+    known = set(pd.read_csv(path).item)  # every movie of the file trains: the test is the other file, no val
+    assert set(pd.read_csv(output).item) == known - set(frame[frame.user == "u1"].item)
 
 
 def test_synthetic_ratings_have_the_noise_they_are_drawn_with():
