@@ -223,7 +223,7 @@ def large_outputs(request, tmp_path_factory) -> tuple[Path, float]:
     restored = restore(folder / "run" / "checkpoints" / "best.ckpt")
     restored.datamodule.setup("test")
     with torch.no_grad():
-        largest = float(restored.task.model(next(iter(restored.datamodule.test_dataloader()))[0]).abs().max())
+        largest = float(restored.task.exportable()(next(iter(restored.datamodule.test_dataloader()))[0]).abs().max())
     return folder / "run", largest
 
 
