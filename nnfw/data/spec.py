@@ -7,7 +7,7 @@ from typing import Any, Literal
 
 import numpy as np
 
-TaskKind = Literal["binary", "multiclass", "regression", "language_model", "forecast"]
+TaskKind = Literal["binary", "multiclass", "regression", "language_model", "forecast", "rating", "ranking"]
 
 
 @dataclass(frozen=True)
@@ -24,6 +24,7 @@ class DataSpec:
     # a regression's targets are trained standardized: value = standardized * std + mean (() : as given)
     target_mean: tuple[float, ...] = ()
     target_std: tuple[float, ...] = ()
+    sizes: dict[str, float] = field(default_factory=dict)  # further sizes, by the argument name models take them as
 
     def __post_init__(self) -> None:
         for name in ("image_shape", "target_mean", "target_std"):  # lists after a JSON round trip
@@ -49,12 +50,13 @@ class DataSpec:
     def model_sizes(self) -> dict[str, Any]:
         """The sizes a model is built with (the rest of its arguments come from its config).
 
-        Image data adds `image_shape`, which only models that read images take.
+        Image data adds `image_shape`, which only models that read images take, and `sizes`
+        whatever else its models are built from (a recommender's `num_users` and `num_items`).
         """
         sizes: dict[str, Any] = {"in_features": self.num_features, "out_features": self.output_size}
         if self.image_shape:
             sizes["image_shape"] = self.image_shape
-        return sizes
+        return {**sizes, **self.sizes}
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

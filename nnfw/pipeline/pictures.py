@@ -73,3 +73,25 @@ def filters(weights: np.ndarray, columns: int = 8) -> np.ndarray:
 def save_png(picture: np.ndarray, path: Path) -> Path:
     Image.fromarray(picture).save(path)
     return path
+
+
+def ratings(given: np.ndarray, predicted: np.ndarray, users: Sequence[str], items: Sequence[str]) -> np.ndarray:
+    """A ratings matrix (users x items): given ratings in bold colour, the model's predictions for
+    the pairs nobody rated (NaN in `given`) in grey on white, each cell with its value."""
+    low, high = np.nanmin(predicted), np.nanmax(predicted)
+    margin_left, margin_top = 6 * 7, 6 * 7
+    canvas = Image.new("RGB", (margin_left + len(items) * CELL, margin_top + len(users) * CELL), "white")
+    draw = ImageDraw.Draw(canvas)
+    for column, name in enumerate(items):
+        draw.text((margin_left + column * CELL + 2, 4 + (column % 3) * LABEL), str(name)[:8], fill=(0, 0, 0))
+    for row, name in enumerate(users):
+        draw.text((2, margin_top + row * CELL + CELL // 3), str(name)[:8], fill=(0, 0, 0))
+    for (row, column), value in np.ndenumerate(predicted):
+        x, y = margin_left + column * CELL, margin_top + row * CELL
+        known = not np.isnan(given[row, column])
+        share = ((given[row, column] if known else value) - low) / ((high - low) or 1)
+        fill = (255, int(230 - 180 * share), int(160 - 140 * share)) if known else (250, 250, 250)
+        draw.rectangle([x, y, x + CELL - 1, y + CELL - 1], fill=fill, outline=NEUTRAL)
+        text = f"{given[row, column]:g}" if known else f"{value:.1f}"
+        draw.text((x + 6, y + CELL // 3), text, fill=(0, 0, 0) if known else (120, 120, 120))
+    return np.asarray(canvas)

@@ -22,7 +22,7 @@ from omegaconf import DictConfig, OmegaConf, open_dict, read_write
 from nnfw.errors import Interrupted, UserError, report
 from nnfw.pipeline.diagnosis import diagnose
 from nnfw.pipeline.history import read_history
-from nnfw.pipeline.summary import clean_metrics, failed_summary, write_summary
+from nnfw.pipeline.summary import completed_summary, failed_summary, write_summary
 from nnfw.pipeline.sweep import minimizing
 from nnfw.pipeline.train import Prepared, prepare, train
 
@@ -77,10 +77,8 @@ def run_job(cfg: DictConfig, prepared: Prepared | None = None) -> float:
     started = prepared.started if prepared else time.perf_counter()
     overrides = list(hydra_cfg.overrides.task)
     try:
-        summary = train(prepared or prepare(cfg), run_dir)
-        summary["metrics"] = clean_metrics(summary["metrics"])
-        summary["wall_time_s"] = round(time.perf_counter() - started, 3)
-        summary.update(overrides=overrides, objective=objective(cfg))
+        fitted = train(prepared or prepare(cfg), run_dir)
+        summary = completed_summary(fitted, time.perf_counter() - started, overrides=overrides, objective=objective(cfg))
         write_summary(run_dir, summary)
     except Interrupted as stop:
         resumable = run_dir / "checkpoints" / "interrupted.ckpt"

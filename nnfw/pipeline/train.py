@@ -238,7 +238,8 @@ def prepare(cfg: DictConfig) -> Prepared:
 
 
 def train(prepared: Prepared, run_dir: Path) -> dict[str, Any]:
-    """Fit the prepared model and return the summary (metrics, checkpoint, timings)."""
+    """Fit the prepared model and return what summary.json reports of the fit (metrics, checkpoints,
+    counts, timings, data; `nnfw.pipeline.summary.completed_summary` completes it)."""
     cfg, datamodule, task, trainer, fused = (prepared.cfg, prepared.datamodule, prepared.task, prepared.trainer,
                                              prepared.fused)
     multirun = HydraConfig.get().mode == RunMode.MULTIRUN  # a sweep's jobs keep their trees in their directories
@@ -262,8 +263,7 @@ def train(prepared: Prepared, run_dir: Path) -> dict[str, Any]:
         logger.finalize("success")
 
     best = saved_checkpoints(trainer).get("best")
-    summary = {
-        "status": "completed",
+    fitted = {
         "task": task_name(cfg, task.spec),
         "metrics": metrics,
         "best_checkpoint": str(Path(best).relative_to(run_dir)) if best else None,
@@ -278,4 +278,4 @@ def train(prepared: Prepared, run_dir: Path) -> dict[str, Any]:
         "baselines": compared,
     }
     show_results(metrics, compared, title=f"{choice('model', cfg)} on {choice('data', cfg)}")
-    return summary
+    return fitted
