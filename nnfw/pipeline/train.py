@@ -25,6 +25,7 @@ from nnfw.errors import Interrupted, UserError, suggestion
 from nnfw.pipeline.checkpoints import AtomicCheckpointIO, load_checkpoint, saved_checkpoints, targets
 from nnfw.pipeline.console import show_config, show_results
 from nnfw.pipeline.speed import compile_model, epochs_per_step, fused_trainer_arguments, use_channels_last
+from nnfw.pipeline.threads import set_threads
 from nnfw.tasks import TASKS, SupervisedTask
 from nnfw.tasks.base import weights_mismatch
 
@@ -200,6 +201,7 @@ def train(cfg: DictConfig, run_dir: Path) -> dict[str, Any]:
     OmegaConf.resolve(cfg)
     show_config(cfg, run_dir / "config_tree.txt", show=cfg.print_config)
     pl.seed_everything(cfg.seed, workers=True, verbose=False)
+    threads = set_threads(cfg)
 
     datamodule = build(cfg.data)
     datamodule.setup("fit")
@@ -240,6 +242,7 @@ def train(cfg: DictConfig, run_dir: Path) -> dict[str, Any]:
         "samples_per_s": round(task.samples_seen * trainer.world_size / fit_time, 1) if fit_time > 0 else None,
         "parameters": sum(p.numel() for p in task.model.parameters()),
         "processes": trainer.world_size,
+        "threads": threads,
         "data": {"splits": datamodule.split_sizes(), **task.spec.to_dict()},
     }
     show_results(metrics, title=f"{choice('model', cfg)} on {choice('data', cfg)}")
