@@ -86,7 +86,7 @@ class Throughput(Callback):
 
     def on_train_batch_end(self, trainer: pl.Trainer, pl_module: pl.LightningModule, outputs: Any,
                            batch: Any, batch_idx: int) -> None:
-        targets = batch[1]
+        targets = (batch[-1] if isinstance(batch, list) else batch)[1]  # a list: a block of batches
         self.tokens_per_sample = targets[0].numel() if targets.ndim > 1 else 1
 
     def on_validation_start(self, trainer: pl.Trainer, pl_module: pl.LightningModule) -> None:

@@ -24,7 +24,8 @@ from nnfw.data.spec import DataSpec
 from nnfw.errors import Interrupted, UserError, suggestion
 from nnfw.pipeline.checkpoints import AtomicCheckpointIO, load_checkpoint, saved_checkpoints, targets
 from nnfw.pipeline.console import show_config, show_results
-from nnfw.pipeline.speed import compile_model, epochs_per_step, fused_trainer_arguments, use_channels_last
+from nnfw.pipeline.speed import (batches_per_step, compile_model, epochs_per_step, fused_trainer_arguments,
+                                 use_channels_last)
 from nnfw.pipeline.threads import set_threads
 from nnfw.tasks import TASKS, SupervisedTask
 from nnfw.tasks.base import weights_mismatch
@@ -208,9 +209,12 @@ def train(cfg: DictConfig, run_dir: Path) -> dict[str, Any]:
     task = build_task(cfg, datamodule)
     if cfg.get("init_from"):
         initialize(task, Path(cfg.init_from))
-    fused = epochs_per_step(cfg, datamodule, task)
-    task.fuse_epochs(fused, (cfg.trainer.gradient_clip_val, cfg.trainer.gradient_clip_algorithm))
-    trainer = build_trainer(cfg, **fused_trainer_arguments(cfg, fused))
+    fused, batches = epochs_per_step(cfg, datamodule, task), batches_per_step(cfg, datamodule, task)
+    if batches > 1:
+        datamodule.batches_per_item = batches
+    task.fuse((cfg.trainer.gradient_clip_val, cfg.trainer.gradient_clip_algorithm), epochs=fused, batches=batches,
+              epoch_batches=datamodule.train_dataloader().batches if batches > 1 else 1)
+    trainer = build_trainer(cfg, **fused_trainer_arguments(cfg, fused, batches))
 
     started = time.perf_counter()
     fit(trainer, task, datamodule, cfg.get("ckpt_path"))
