@@ -19,6 +19,7 @@ class DataSpec:
     feature_names: tuple[str, ...] = field(default_factory=tuple)
     class_names: tuple[str, ...] = field(default_factory=tuple)  # a language model's vocabulary
     image_shape: tuple[int, ...] = ()  # (channels, height, width) of image data; () for other data
+    stateful: bool = False  # each training batch's rows continue the previous batch's (a model may carry state)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "image_shape", tuple(self.image_shape))  # a list after a JSON round trip

@@ -112,6 +112,10 @@ class SupervisedTask(FusedSteps, pl.LightningModule):
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return self.model(x)
 
+    def outputs(self, features: torch.Tensor, stage: str) -> torch.Tensor:
+        """The model's outputs for a batch of `stage`; a task that carries state between batches overrides it."""
+        return self.model(features)
+
     def _evaluate(self, batch: tuple[torch.Tensor, torch.Tensor], stage: str) -> torch.Tensor:
         """Loss of a batch; its outputs are kept for the metrics computed when the epoch ends.
 
@@ -119,7 +123,7 @@ class SupervisedTask(FusedSteps, pl.LightningModule):
         per epoch keep torchmetrics' and Lightning's per-call costs out of the step.
         """
         features, targets = batch
-        outputs = self.model(features)
+        outputs = self.outputs(features, stage)
         loss = self.loss(outputs, targets)
         if stage != "train" or self.tracking_train_metrics:
             self.epoch_outputs[stage].add(outputs, targets, loss)
