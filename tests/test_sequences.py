@@ -267,3 +267,22 @@ def test_only_a_stateful_model_learns_what_lies_across_the_window_boundary(train
         losses[stateful] = result.metrics["train/loss"]
     assert losses[False] > 2 * floor  # it cannot know the repeated letter
     assert losses[True] < 0.85 * 2 * floor, losses  # it remembers it
+
+
+def test_the_time_budget_schedule_warms_up_then_anneals_over_the_budget_and_resumes_where_it_stopped():
+    from nnfw.tasks.schedules import TimeBudgetCosine, seconds
+
+    assert seconds("00:00:05:00") == 300 and seconds({"minutes": 2}) == 120
+    optimizer = torch.optim.Adam([torch.nn.Parameter(torch.zeros(1))], lr=1.0)
+    schedule = TimeBudgetCosine(optimizer, "00:00:05:00", warmup=0.1, min_factor=0.1)
+    assert [round(schedule.factor(p), 3) for p in (0.0, 0.1, 0.55, 1.0)] == [0.01, 1.0, 0.55, 0.1]
+    schedule.elapsed_before = 150.0  # half the budget trained before
+    resumed = TimeBudgetCosine(torch.optim.Adam([torch.nn.Parameter(torch.zeros(1))], lr=1.0), "00:00:05:00")
+    resumed.load_state_dict(schedule.state_dict())
+    assert resumed.progress() == pytest.approx(0.5, abs=0.01)
+
+
+def test_a_time_budget_schedule_without_a_budget_is_refused(train):
+    result = train("model=lstm", "data=charseq", "scheduler=time_cosine", "debug=fast", "callbacks.text_sample=null")
+    assert result.code == 2
+    assert "trainer.max_time" in result.err
