@@ -13,9 +13,8 @@ import time
 
 import lightning.pytorch as pl
 import torch
+from rebuild import rebuild
 from torch.utils.data import DataLoader, TensorDataset
-
-from nnfw.pipeline.train import build, build_model
 
 
 class PeerModule(pl.LightningModule):
@@ -46,16 +45,13 @@ class PeerModule(pl.LightningModule):
 
 def run_peer(config: dict, epochs: int) -> float:
     """Seconds `trainer.fit` of the peer script takes for `epochs` epochs of nnfw's `config`."""
-    torch.manual_seed(config["seed"])
-    datamodule = build(config["data"])
-    datamodule.setup()
+    datamodule, model, optimizer = rebuild(config)
     spec = datamodule.spec
-    model = build_model(config["model"], spec)
     batch = config["data"]["batch_size"]
     loaders = [DataLoader(TensorDataset(*datamodule.tensors[split]), shuffle=split == "train",
                           batch_size=len(datamodule.tensors[split][0]) if batch == "full" else int(batch))
                for split in ("train", "val")]
-    module = PeerModule(model, build(config["optimizer"]), binary=spec.task == "binary")
+    module = PeerModule(model, optimizer, binary=spec.task == "binary")
     with tempfile.TemporaryDirectory() as tmp:
         trainer = pl.Trainer(max_epochs=epochs, accelerator="cpu", devices=1, default_root_dir=tmp,
                              check_val_every_n_epoch=config["trainer"]["check_val_every_n_epoch"],
