@@ -29,7 +29,7 @@ def data_args(data: str, tmp_path) -> list[str]:
     if data not in FROM_FILES:
         return [f"data={data}"]
     root = FROM_FILES[data](tmp_path / "files")
-    return [f"data={data}", f"data.root={root}"]
+    return [f"data={data}", f"data.{'path' if data.startswith('image_') else 'root'}={root}"]
 
 
 @pytest.mark.parametrize("model", ["cnn", "mlp"])
@@ -142,14 +142,14 @@ def test_a_cifar_batch_that_would_run_code_is_refused(train, tmp_path):
 
 def test_an_image_folder_needs_two_classes_of_images(train, tmp_path):
     write_image_folder(tmp_path / "one", classes=("cat",))
-    result = train("data=image_folder", f"data.root={tmp_path / 'one'}", "debug=fast")
+    result = train("data=image_folder", f"data.path={tmp_path / 'one'}", "debug=fast")
     assert result.code == 2
     assert "1 class subfolder(s)" in result.err and "ROOT/cat/1.png" in result.err
 
 
 def test_two_class_folders_are_a_binary_task_in_greyscale(train, tmp_path):
     root = write_image_folder(tmp_path / "pets", classes=("cat", "dog"))
-    result = train("model=cnn", "data=image_folder", f"data.root={root}", "data.channels=1", "data.size=16",
+    result = train("model=cnn", "data=image_folder", f"data.path={root}", "data.channels=1", "data.size=16",
                    "debug=fast")
     assert result.code == 0, result.err
     assert result.summary["task"] == "binary"
@@ -190,7 +190,7 @@ def test_a_folder_read_by_dataloader_workers_trains_as_the_folder_held_in_memory
     from nnfw.pipeline.restore import restore
 
     root = write_image_folder(tmp_path / "files", per_class=20)
-    runs = {data: train("model=cnn", f"data={data}", f"data.root={root}", "data.size=16", "trainer.max_epochs=10")
+    runs = {data: train("model=cnn", f"data={data}", f"data.path={root}", "data.size=16", "trainer.max_epochs=10")
             for data in ("image_folder", "image_files")}
     for result in runs.values():
         assert result.code == 0, result.err

@@ -14,6 +14,7 @@ from nnfw.data.loader import TensorLoader, process_share
 from nnfw.data.splits import feature_statistics, split_rows
 from nnfw.data.spec import DataSpec, TaskKind
 from nnfw.data.table import Table
+from nnfw.errors import UserError, suggestion
 
 
 class ArrayDataModule(pl.LightningDataModule):
@@ -45,9 +46,15 @@ class ArrayDataModule(pl.LightningDataModule):
     def load(self) -> Table:
         function = get_method(self.source)
         params = dict(self.params)
-        if "seed" in inspect.signature(function).parameters:
+        accepted = inspect.signature(function).parameters
+        unknown = [key for key in params if key not in accepted]
+        if unknown:
+            options = [name for name in accepted if name not in ("seed", "task")]
+            raise UserError(f"data.{unknown[0]} is not an option of this dataset ({self.source})",
+                            suggestion(unknown[0], options, "its options") or "it takes no options")
+        if "seed" in accepted:
             params["seed"] = self.seed
-        if self.task is not None and "task" in inspect.signature(function).parameters:
+        if self.task is not None and "task" in accepted:
             params["task"] = self.task
         return function(**params)
 

@@ -8,6 +8,7 @@ import pandas as pd
 import torch
 
 from nnfw.data.spec import DataSpec
+from nnfw.pipeline.files import written_whole
 from nnfw.pipeline.restore import Restored
 
 
@@ -33,8 +34,6 @@ def prediction_frame(spec: DataSpec, predictions: torch.Tensor) -> pd.DataFrame:
 
 
 def write_csv(frame: pd.DataFrame, path: Path) -> None:
-    """Through a temporary file and a rename: a failed write leaves no half file."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    temporary = path.with_name(f".{path.name}.tmp")
-    frame.to_csv(temporary, index=False)
-    temporary.replace(path)
+    """Written whole: a failed write leaves no half file."""
+    with written_whole(path) as temporary:
+        frame.to_csv(temporary, index=False)

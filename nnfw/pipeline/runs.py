@@ -53,9 +53,10 @@ def job_summaries(sweep_dir: Path) -> Runs:
 
 
 def overrides_of(summary: dict[str, Any]) -> dict[str, str]:
-    """key -> value of the overrides a run was started with (hydra's own left out)."""
+    """key -> value of the overrides a run was started with (hydra's own left out), keys named
+    without the + that adds them (`trainer.max_steps=7` runs as `+trainer.max_steps=7`)."""
     pairs = (o.split("=", 1) for o in summary.get("overrides", []) if "=" in o)
-    return {k: v for k, v in pairs if not k.startswith("hydra.")}
+    return {k.lstrip("+"): v for k, v in pairs if not k.startswith("hydra.")}
 
 
 def differing_keys(runs: Runs) -> list[str]:

@@ -44,12 +44,14 @@ def use_channels_last(model: nn.Module) -> nn.Module:
 
 def _fusable(cfg: DictConfig, task: Any) -> bool:
     """Whether nothing needs Lightning between two optimizer steps: a task that can fuse them,
-    one process, no gradient accumulation, batch limits or step limit, epochs that end the run."""
+    one process, no gradient accumulation, batch or step limits, epochs that end the run, and
+    validation at epoch ends only."""
     trainer = cfg.trainer
     return (isinstance(task, FusedSteps) and task.automatic_optimization and trainer.strategy == "auto"
             and trainer.devices in (1, "auto") and trainer.num_nodes == 1 and trainer.accumulate_grad_batches == 1
             and not trainer.fast_dev_run and not trainer.overfit_batches and trainer.limit_train_batches is None
-            and trainer.get("max_steps", -1) in (-1, None) and bool(trainer.max_epochs) and trainer.max_epochs > 0)
+            and trainer.get("max_steps", -1) == -1 and trainer.get("min_steps") is None
+            and trainer.get("val_check_interval") is None and bool(trainer.max_epochs) and trainer.max_epochs > 0)
 
 
 def epochs_per_step(cfg: DictConfig, datamodule: Any, task: Any) -> int:
@@ -70,10 +72,9 @@ def epochs_per_step(cfg: DictConfig, datamodule: Any, task: Any) -> int:
 def batches_per_step(cfg: DictConfig, datamodule: Any, task: Any) -> int:
     """How many mini-batches each Lightning step trains (1: Lightning's own loop): `fuse_steps`
     for in-memory data that can serve them in blocks, when nothing needs Lightning between two
-    steps and validation waits for the epoch's end."""
-    interval = cfg.trainer.get("val_check_interval")
+    steps."""
     if (not hasattr(datamodule, "batches_per_item") or getattr(datamodule, "batch_size", None) == "full"
-            or interval not in (None, 1.0) or not _fusable(cfg, task)):
+            or not _fusable(cfg, task)):
         return 1
     return int(cfg.get("fuse_steps") or 1)
 

@@ -4,19 +4,19 @@ from __future__ import annotations
 
 import json
 import math
-import os
 from pathlib import Path
 from typing import Any
+
+from nnfw.pipeline.files import written_whole
 
 SUMMARY_FILE = "summary.json"
 
 
 def write_json(path: Path, data: dict[str, Any]) -> None:
-    """Write JSON through a temporary file and a rename, so readers never see half a file."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    temporary = path.with_name(f".{path.name}.tmp")
-    temporary.write_text(json.dumps(data, indent=2, default=str) + "\n")
-    os.replace(temporary, path)
+    """Write JSON whole (`written_whole`): a disk that fills on the way leaves the previous file,
+    or none, and a UserError naming it."""
+    with written_whole(path) as temporary:
+        temporary.write_text(json.dumps(data, indent=2, default=str) + "\n")
 
 
 def clean_metrics(metrics: dict[str, Any]) -> dict[str, float]:

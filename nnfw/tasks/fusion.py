@@ -11,7 +11,7 @@ nnfw/pipeline/speed.py):
 - mini-batches: the loader serves lists of up to `batches_per_step` consecutive batches of an
   epoch (`fuse_steps`), so epochs, validations and checkpoints stay where Lightning puts them.
 
-Lightning's private API is touched in this module only, by the functions just below.
+Lightning's private API is touched through nnfw.privates only.
 """
 
 from __future__ import annotations
@@ -20,24 +20,10 @@ from typing import Any
 
 import torch
 from lightning.pytorch import Trainer
-from lightning.pytorch.core.optimizer import LightningOptimizer
+
+from nnfw.privates import count_stepped_batches, step_counted
 
 Batch = tuple[torch.Tensor, torch.Tensor]
-
-
-# ---------------------------------------------------------------------- Lightning internals
-
-def count_stepped_batches(trainer: Trainer, extra: int) -> None:
-    """Loggers place values at Lightning's count of stepped batches (one per Lightning step):
-    count a block's other optimizer steps too, so that curves read in real steps."""
-    trainer.fit_loop.epoch_loop._batches_that_stepped += extra
-
-
-def plain_optimizer_step(optimizer: LightningOptimizer) -> None:
-    """The wrapped optimizer's step, counted in `trainer.global_step` as manual optimization counts it."""
-    optimizer._on_before_step()
-    optimizer.optimizer.step()
-    optimizer._on_after_step()
 
 
 def scales_gradients(trainer: Trainer) -> bool:
@@ -149,7 +135,7 @@ class FusedSteps:
         loss.backward()
         if self.gradient_clip[0]:  # Lightning's checks of the clipping options cost 10 µs a step
             self.configure_gradient_clipping(optimizer, *self.gradient_clip)
-        plain_optimizer_step(optimizer)
+        step_counted(optimizer)
 
     def _step_schedulers(self, interval: str, index: int, plateau: bool = False) -> None:
         """Step the schedulers of `interval` due at its `index`-th step or epoch (counted from 1),
