@@ -8,7 +8,9 @@
 - digits CNN: one training epoch (bench/images.py);
 - char-LSTM: a fixed number of steps on ../shared/data/tinyshakespeare.txt (bench/sequences.py);
 - start-up: `nnfw --help`, `nnfw train` to its first training step, and `import lightning.pytorch`
-  alone (bench/startup.py).
+  alone (bench/startup.py);
+- the default diagnostics and the pictures drawn while fitting: fit time with and without them
+  on the spirals and classification cases (bench/diagnostics.py).
 
 The in-memory cases also run a plain Lightning script (bench/peer.py), whose fit time is the
 "lightning" column: nnfw's ratio to it should be at most 1.
@@ -36,6 +38,7 @@ import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+import diagnostics  # noqa: E402
 import images  # noqa: E402
 import sequences  # noqa: E402
 import startup  # noqa: E402
@@ -77,6 +80,8 @@ def main() -> None:
         (f"{lstm[0]['case']}, {lstm[0]['steps']} steps", *compared(lstm, "nnfw_s", "plain_s")),
     ]
     help_s, first_step_s, import_s = startup.help_seconds(), startup.first_step_seconds(), startup.import_seconds()
+    costs = {case: diagnostics.bench_diagnostics(case, args.repeat)
+             for case in ("spirals_full_batch", "spirals_minibatch", "classification_minibatch")}
 
     device = torch.cuda.get_device_name() if torch.cuda.is_available() else platform.processor() or "CPU"
     print(f"\ntorch {torch.__version__}, {device}, {torch.get_num_threads()} threads")
@@ -87,10 +92,12 @@ def main() -> None:
     print(f"{'nnfw --help':<52} {help_s:>8.2f}")
     print(f"{'nnfw train to its first training step':<52} {first_step_s:>8.2f}")
     print(f"{'import lightning.pytorch alone':<52} {import_s:>8.2f}")
+    diagnostics.print_costs(costs)
     if args.json:
         figures = {"rows": [{"case": n, "nnfw_s": a, "plain_s": b, "ratio": a / b, "median_pair_ratio": m,
                              "lightning_s": p} for n, a, b, m, p in rows],
                    "help_s": help_s, "first_step_s": first_step_s, "import_lightning_s": import_s,
+                   "diagnostics": costs,
                    "torch": torch.__version__, "device": device}
         args.json.write_text(json.dumps(figures, indent=2) + "\n")
 

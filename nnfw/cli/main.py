@@ -33,6 +33,7 @@ SUBCOMMANDS: dict[str, tuple[Callable[[list[str]], int], str]] = {
     "sample": (_lazy("sample"), "generate text from a language model: nnfw sample run=RUN_DIR prompt=TEXT length=500"),
     "runs": (_lazy("runs"), "a table of finished runs: nnfw runs [DIR] [--sort val/acc] [--format csv|markdown]"),
     "tensorboard": (_lazy("tensorboard"), "start TensorBoard on the runs: nnfw tensorboard [DIR] [tensorboard options]"),
+    "report": (_lazy("report"), "an HTML report of a run or a sweep, with its diagnosis: nnfw report DIR [output=FILE]"),
     "list": (_lazy("listing"), "list config groups and their options: nnfw list [GROUP]"),
 }
 

@@ -83,7 +83,7 @@ def export(restored: Restored, format: str, path: Path) -> tuple[float, float] |
     """Write the model to `path`; the largest difference from the model on test inputs and the
     difference allowed (None: not checked). A file beyond that is not written: a UserError says by how much."""
     quiet()
-    model = restored.task.model.cpu().eval()
+    model = restored.task.exportable().cpu().eval()
     example = example_batch(restored)
     varying = VARYING_DIMS.get(declarations.gives(restored.config.data), {})
     with written_whole(path, "the exported model") as temporary, torch.no_grad(), warnings.catch_warnings():

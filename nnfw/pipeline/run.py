@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import contextlib
 import copy
+import logging
 import math
 import os
 import shlex
@@ -19,9 +20,13 @@ from lightning.fabric.utilities.rank_zero import rank_zero_only
 from omegaconf import DictConfig, OmegaConf, open_dict, read_write
 
 from nnfw.errors import Interrupted, UserError, report
-from nnfw.pipeline.summary import clean_metrics, failed_summary, write_summary
+from nnfw.pipeline.diagnosis import diagnose
+from nnfw.pipeline.history import read_history
+from nnfw.pipeline.summary import completed_summary, failed_summary, write_summary
 from nnfw.pipeline.sweep import minimizing
 from nnfw.pipeline.train import Prepared, prepare, train
+
+log = logging.getLogger("nnfw.run")
 
 
 def prepare_run(cfg: DictConfig) -> Prepared:
@@ -72,10 +77,8 @@ def run_job(cfg: DictConfig, prepared: Prepared | None = None) -> float:
     started = prepared.started if prepared else time.perf_counter()
     overrides = list(hydra_cfg.overrides.task)
     try:
-        summary = train(prepared or prepare(cfg), run_dir)
-        summary["metrics"] = clean_metrics(summary["metrics"])
-        summary["wall_time_s"] = round(time.perf_counter() - started, 3)
-        summary.update(overrides=overrides, objective=objective(cfg))
+        fitted = train(prepared or prepare(cfg), run_dir)
+        summary = completed_summary(fitted, time.perf_counter() - started, overrides=overrides, objective=objective(cfg))
         write_summary(run_dir, summary)
     except Interrupted as stop:
         resumable = run_dir / "checkpoints" / "interrupted.ckpt"
@@ -87,6 +90,7 @@ def run_job(cfg: DictConfig, prepared: Prepared | None = None) -> float:
         sys.exit(stop.exit_code)
     except Exception as error:
         exit_code = error.exit_code if isinstance(error, UserError) else 1
+        log.error("failed: %s", error)
         record_failure(run_dir, failed_summary(error, time.perf_counter() - started, exit_code=exit_code,
                                                overrides=overrides, objective=objective(cfg)))
         if isinstance(error, UserError) and not os.environ.get("NNFW_DEBUG"):
@@ -97,9 +101,20 @@ def run_job(cfg: DictConfig, prepared: Prepared | None = None) -> float:
             raise
         print(run_dir)
         return worst(hydra_cfg)  # a failed job does not stop the sweep; the sweep report lists it
+    tell_outcome(run_dir, summary)
     print(run_dir)
     value = summary["metrics"].get(summary["objective"])
     return value if isinstance(value, float) and math.isfinite(value) else worst(hydra_cfg)
+
+
+def tell_outcome(run_dir: Path, summary: dict[str, Any]) -> None:
+    """The metrics and baselines to train.log; the diagnosis there and on the terminal."""
+    log.info("completed: %s", "  ".join(f"{k} {v:.4g}" for k, v in summary["metrics"].items() if isinstance(v, float)))
+    for name, scores in summary.get("baselines", {}).items():
+        log.info("baseline %s: %s", name, "  ".join(f"{k} {v:.4g}" for k, v in scores.items()))
+    for finding in diagnose(read_history(run_dir), summary):
+        print(f"diagnosis: {finding.kind}: {finding.evidence}\n  {finding.advice}")
+        log.info("diagnosis: %s: %s; %s", finding.kind, finding.evidence, finding.advice)
 
 
 def record_failure(run_dir: Path, summary: dict[str, Any]) -> None:

@@ -119,8 +119,22 @@ def rows(runs: Runs, metrics: Iterable[str] = ()) -> tuple[list[str], list[list[
     return columns, table
 
 
-def render(runs: Runs, format: str = "table", metrics: Iterable[str] = (), title: str = "runs") -> Table | str:
-    """A rich table, or CSV / markdown text to paste elsewhere."""
+def compact_rows(runs: Runs, metrics: Iterable[str] = ()) -> tuple[list[str], list[list[str]]]:
+    """Columns and rows that fit a terminal: run, the differing overrides in one column, status, metrics."""
+    keys = differing_keys(runs)
+    shown = list(dict.fromkeys([*(objective(s) for _, s in runs), *metrics]))
+    table = []
+    for name, summary in runs:
+        given = overrides_of(summary)
+        overrides = " ".join(f"{k}={_short(given[k])}" for k in keys if k in given)
+        table.append([name, overrides, summary.get("status", ""),
+                      *("" if (n := value(summary, m)) is None else f"{n:.4g}" for m in shown)])
+    return ["run", "overrides", "status", *shown], table
+
+
+def render(runs: Runs, format: str = "table", metrics: Iterable[str] = (), title: str = "runs",
+           wide: bool = False) -> Table | str:
+    """A rich table (compact enough for 80 columns unless `wide`), or CSV / markdown text to paste elsewhere."""
     columns, body = rows(runs, metrics)
     if format == "csv":
         out = io.StringIO()
@@ -129,6 +143,8 @@ def render(runs: Runs, format: str = "table", metrics: Iterable[str] = (), title
     if format == "markdown":
         lines = [columns, ["---"] * len(columns), *body]
         return "\n".join("| " + " | ".join(cell.replace("|", "\\|") for cell in line) + " |" for line in lines) + "\n"
+    if not wide:
+        columns, body = compact_rows(runs, metrics)
     table = Table(title=title, title_justify="left")
     numeric = set(columns[columns.index("status") + 1:])
     for column in columns:

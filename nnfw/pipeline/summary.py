@@ -34,7 +34,15 @@ def write_summary(run_dir: Path, summary: dict[str, Any]) -> Path:
     return path
 
 
+def completed_summary(fitted: dict[str, Any], wall_time_s: float, **extra: Any) -> dict[str, Any]:
+    """summary.json of a run that completed: what its fit reported (`fitted`: metrics, checkpoints,
+    counts, data), its metrics made plain JSON, its wall time, and `extra` (overrides, objective)."""
+    return {"status": "completed", **fitted, "metrics": clean_metrics(fitted["metrics"]),
+            "wall_time_s": round(wall_time_s, 3), **extra}
+
+
 def failed_summary(error: BaseException, wall_time_s: float, status: str = "failed", **extra: Any) -> dict[str, Any]:
+    """summary.json of a run that failed or was interrupted: the error, its wall time, and `extra`."""
     return {
         "status": status,
         "error": str(error),

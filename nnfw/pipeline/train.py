@@ -13,6 +13,7 @@ from typing import Any
 
 import lightning.pytorch as pl
 from hydra.core.hydra_config import HydraConfig
+from hydra.types import RunMode
 from hydra.utils import get_class
 from lightning.pytorch.loggers import TensorBoardLogger
 from lightning.pytorch.utilities.exceptions import SIGTERMException
@@ -22,6 +23,7 @@ from torch import nn
 from nnfw.config import declarations
 from nnfw.data.spec import DataSpec
 from nnfw.errors import Interrupted, UserError, suggestion
+from nnfw.pipeline import baselines
 from nnfw.pipeline.building import build, check_accelerator
 from nnfw.pipeline.checkpoints import AtomicCheckpointIO, load_checkpoint, saved_checkpoints
 from nnfw.pipeline.console import show_config, show_results
@@ -243,10 +245,12 @@ def prepare(cfg: DictConfig) -> Prepared:
 
 
 def train(prepared: Prepared, run_dir: Path) -> dict[str, Any]:
-    """Fit the prepared model and return the summary (metrics, checkpoint, timings)."""
+    """Fit the prepared model and return what summary.json reports of the fit (metrics, checkpoints,
+    counts, timings, data; `nnfw.pipeline.summary.completed_summary` completes it)."""
     cfg, datamodule, task, trainer, fused = (prepared.cfg, prepared.datamodule, prepared.task, prepared.trainer,
                                              prepared.fused)
-    show_config(cfg, run_dir / "config_tree.txt", show=cfg.print_config)
+    multirun = HydraConfig.get().mode == RunMode.MULTIRUN  # a sweep's jobs keep their trees in their directories
+    show_config(cfg, run_dir / "config_tree.txt", show=cfg.print_config and not multirun)
     started = time.perf_counter()
     fit(trainer, task, datamodule, cfg.get("ckpt_path"))
     fit_time = time.perf_counter() - started
@@ -260,13 +264,13 @@ def train(prepared: Prepared, run_dir: Path) -> dict[str, Any]:
             for result in run(task, datamodule=datamodule, ckpt_path=checkpoint, verbose=False):
                 evaluated.update({k: float(v) for k, v in result.items()})
     metrics = {**train_metrics, **evaluated}
+    compared = baselines.compute(datamodule, task.spec) if trainer.is_global_zero else {}
     log_hparams(trainer, cfg, metrics)
     for logger in trainer.loggers:  # flushed and closed before summary.json says the run is done
         logger.finalize("success")
 
     best = saved_checkpoints(trainer).get("best")
-    summary = {
-        "status": "completed",
+    fitted = {
         "task": task_name(cfg, task.spec),
         "metrics": metrics,
         "best_checkpoint": str(Path(best).relative_to(run_dir)) if best else None,
@@ -279,6 +283,7 @@ def train(prepared: Prepared, run_dir: Path) -> dict[str, Any]:
         "processes": trainer.world_size,
         "threads": prepared.threads,
         "data": {"splits": datamodule.split_sizes(), **task.spec.to_dict()},
+        "baselines": compared,
     }
-    show_results(metrics, title=f"{choice('model', cfg)} on {choice('data', cfg)}")
-    return summary
+    show_results(metrics, compared, title=f"{choice('model', cfg)} on {choice('data', cfg)}")
+    return fitted

@@ -7,6 +7,7 @@ from nnfw.tasks.classification import BinaryClassification, MulticlassClassifica
 from nnfw.tasks.forecast import Forecast
 from nnfw.tasks.language_model import LanguageModel
 from nnfw.tasks.perceptron import PerceptronRule
+from nnfw.tasks.recommendation import Ranking, Rating
 from nnfw.tasks.regression import Regression
 
 #: `task=auto` picks by the data's kind; a model config may pin another (the perceptron rule).
@@ -17,4 +18,6 @@ TASKS: dict[str, type[SupervisedTask]] = {
     "perceptron": PerceptronRule,
     "language_model": LanguageModel,
     "forecast": Forecast,
+    "rating": Rating,
+    "ranking": Ranking,
 }

@@ -107,6 +107,14 @@ class SupervisedTask(FusedSteps, pl.LightningModule):
         """What metrics compare with the targets: probabilities, class scores or values."""
         raise NotImplementedError
 
+    def targets_in_units(self, targets: torch.Tensor) -> torch.Tensor:
+        """Targets as the metrics compare them with `predictions`: in the data's own units."""
+        return targets
+
+    def exportable(self) -> nn.Module:
+        """The model as exported files run it: inputs as the model reads them, outputs as `predictions` reads them."""
+        return self.model
+
     # ------------------------------------------------------------------ steps
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
@@ -142,7 +150,7 @@ class SupervisedTask(FusedSteps, pl.LightningModule):
         """The loss and every metric of one stage's epoch, from what it kept."""
         outputs, targets, loss = kept.collect()
         metrics = self.metrics[f"{stage}_"]
-        metrics.update(self.predictions(outputs), targets)
+        metrics.update(self.predictions(outputs), self.targets_in_units(targets))
         values = {f"{stage}/loss": loss, **metrics.compute()}
         metrics.reset()
         return values
