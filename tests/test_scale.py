@@ -137,13 +137,13 @@ def test_fused_mini_batches_train_exactly_as_one_batch_per_step(train, setup):
         stored = torch.load(result.run_dir / "checkpoints" / "last.ckpt", weights_only=True)
         events = EventAccumulator(str(result.run_dir / "tensorboard")).Reload()
         logged = {tag: [(e.step, round(e.value, 6)) for e in events.Scalars(tag)]
-                  for tag in ("train/loss_step", "val/loss", "train/loss", "lr-Adam")}
+                  for tag in events.Tags()["scalars"] if not tag.startswith("throughput/")}  # timings differ
         runs[fuse] = {**result.summary, "stored": stored, "logged": logged}
     fused, plain = runs[4], runs[1]
     assert (fused["epochs"], fused["steps"]) == (plain["epochs"], plain["steps"]) == (6, 60)
     assert fused["metrics"] == pytest.approx(plain["metrics"], abs=1e-6)
     assert fused["logged"] == plain["logged"]
-    assert len(plain["logged"]["train/loss_step"]) >= 10
+    assert len(plain["logged"]["train/loss_step"]) >= 10 and "lr-Adam" in plain["logged"]
     assert [step for step, _ in plain["logged"]["val/loss"][:3]] == [19, 39, 59]  # every 2 epochs of 10 steps
     for key in ("global_step", "epoch"):
         assert fused["stored"][key] == plain["stored"][key]

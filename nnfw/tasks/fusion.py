@@ -89,7 +89,8 @@ class FusedSteps:
     # ------------------------------------------------------------------ mini-batches
 
     def _fused_batches(self, block: list[Batch], block_idx: int) -> torch.Tensor:
-        """One optimizer step for each batch of `block`, the `block_idx`-th block of the epoch.
+        """One optimizer step for each batch of `block`, the `block_idx`-th block of the epoch;
+        the epoch's first and the block's last go through Lightning's hooks.
 
         Lightning writes a step's logged values when the step after it is due to log, and keeps
         them until the epoch ends: `_write_step_loss` does the same for train/loss_step.
@@ -100,7 +101,8 @@ class FusedSteps:
             loss = self._training_loss(batch, log_step=False)
             if self.trainer.log_every_n_steps and step % self.trainer.log_every_n_steps == 0:
                 self._step_loss = (loss.detach(), self.current_epoch)
-            self._optimizer_step(loss, through_lightning=index == len(block) - 1)
+            # the epoch's first step too, for callbacks that look at it (gradient norms)
+            self._optimizer_step(loss, through_lightning=index == len(block) - 1 or first + index == 0)
             self._step_schedulers("step", first + index + 1)
             self._write_step_loss(step)
         if block_idx == self.trainer.num_training_batches - 1:
