@@ -194,6 +194,7 @@ def test_a_target_column_that_does_not_exist_suggests_the_nearest(train, tmp_pat
     assert "did you mean 'price'" in result.err
 
 
+@pytest.mark.slow
 def test_a_run_that_fails_once_started_still_writes_its_summary(train):
     result = train("data=xor", "model.activation=relu", "optimizer=sgd", "optimizer.lr=1e30", "trainer.max_epochs=5")
     assert result.code == 2
@@ -357,6 +358,7 @@ def test_a_bad_init_from_is_found_before_the_run_starts(train, tmp_path):
 # ----------------------------------------------------------------------------- a disk that fills during a run
 
 
+@pytest.mark.slow
 def test_a_disk_that_fills_while_a_checkpoint_is_written_exits_2_naming_it(train, monkeypatch):
     import torch
 

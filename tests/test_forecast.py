@@ -38,6 +38,7 @@ def test_forecasters_complete_a_fast_dev_run(train, model):
     assert {"train/mae", "train/rmse", "train/mape"} <= set(result.metrics)
 
 
+@pytest.mark.slow
 def test_a_csv_column_is_a_series_and_a_missing_column_is_named(train, tmp_path):
     path = tmp_path / "sales.csv"
     values = 50 + 5 * np.sin(np.arange(120) / 5)

@@ -177,6 +177,7 @@ def assert_self_contained(html: str) -> None:
     assert "http://" not in html and "https://" not in html
 
 
+@pytest.mark.slow
 def test_report_of_a_run_inlines_every_picture_and_names_no_external_url(spirals, tmp_path, capsys):
     output = tmp_path / "report.html"
     assert cli("report", str(spirals), f"output={output}") == 0

@@ -46,6 +46,7 @@ def summary(run_dir: Path) -> dict:
 # ----------------------------------------------------------------------------- eval
 
 
+@pytest.mark.slow
 def test_eval_gives_the_test_and_val_metrics_the_training_run_reported(iris, tmp_path):
     assert cli("eval", f"run={iris}") == 0
     reported = summary(iris)["metrics"]
@@ -232,6 +233,7 @@ def large_outputs(request, tmp_path_factory) -> tuple[Path, float]:
     return folder / "run", largest
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("format", ["onnx", "torchscript"])
 def test_models_with_large_outputs_export_within_a_tolerance_relative_to_them(large_outputs, tmp_path, capsys, format):
     run_dir, largest = large_outputs
@@ -280,6 +282,7 @@ def test_resume_auto_continues_a_killed_run_to_the_metrics_of_an_uninterrupted_o
     assert {k: resumed.metrics[k] for k in evaluated} == evaluated
 
 
+@pytest.mark.slow
 def test_resume_auto_starts_fresh_without_a_checkpoint_and_refuses_a_completed_run(train, tmp_path):
     fresh = train("data=xor", "trainer.max_epochs=1", "resume=auto", *QUICK)
     assert fresh.code == 0, fresh.err
@@ -297,6 +300,7 @@ def test_resume_auto_needs_the_run_directory(capsys):
     assert "resume=auto needs the directory of the run to continue" in capsys.readouterr().err
 
 
+@pytest.mark.slow
 def test_init_from_starts_a_new_run_from_the_weights_and_refuses_another_model(iris, train):
     best = iris / "checkpoints" / "best.ckpt"
     warm = train("data=iris", "trainer.max_epochs=1", "optimizer=sgd", "optimizer.lr=1e-12", f"init_from={best}",
@@ -347,6 +351,7 @@ def test_runs_lists_the_overrides_that_differ_and_sorts_by_a_metric(runs_dir, ca
     assert "linear" in capsys.readouterr().out
 
 
+@pytest.mark.slow
 def test_a_search_with_a_failing_trial_goes_on_and_reports_the_best(tmp_path, capsys):
     pytest.importorskip("hydra_plugins.hydra_optuna_sweeper")
     sweep_dir = tmp_path / "search"
@@ -366,6 +371,7 @@ def test_a_search_with_a_failing_trial_goes_on_and_reports_the_best(tmp_path, ca
     assert out.strip().splitlines()[-1] == str(sweep_dir)
 
 
+@pytest.mark.slow
 def test_tensorboard_shows_every_run_of_a_sweep_in_one_hparams_table(tmp_path):
     backend_context = pytest.importorskip("tensorboard.plugins.hparams.backend_context")
     from tensorboard import context

@@ -38,6 +38,7 @@ def wait_for(path: Path, process: subprocess.Popen[str], timeout: float = 120) -
         time.sleep(0.05)
 
 
+@pytest.mark.slow
 def test_a_nan_loss_stops_the_run_with_its_step_and_leaves_a_loadable_checkpoint(train):
     result = train("data=regression", "model=linear", "optimizer=sgd", "optimizer.lr=1e-3", "scheduler=exponential",
                    "scheduler.scheduler.gamma=10", "trainer.max_epochs=30", "trainer.check_val_every_n_epoch=1")
@@ -139,6 +140,7 @@ def test_a_checkpoint_naming_a_foreign_target_is_refused(train, trained, tmp_pat
     assert "foreign _target_ 'os.system'" in result.err
 
 
+@pytest.mark.slow
 def test_a_users_own_model_trains_and_its_run_evaluates_its_checkpoints(train, tmp_path, monkeypatch):
     (tmp_path / "usernet.py").write_text(
         "from torch import nn\n"

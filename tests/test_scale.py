@@ -40,6 +40,7 @@ def test_ddp_cpu_trains_in_two_processes_into_one_run_directory(tmp_path):
     assert hparams_sessions(run_dir) == 1
 
 
+@pytest.mark.slow
 def test_compile_leaves_recurrent_layers_alone_and_compiles_the_rest():
     from nnfw.models.recurrent import RecurrentLM
     from nnfw.pipeline.speed import compile_model
@@ -157,6 +158,7 @@ def test_fused_mini_batches_train_exactly_as_one_batch_per_step(train, setup):
     assert all(torch.equal(fused_state[k]["exp_avg"], plain_state[k]["exp_avg"]) for k in plain_state)
 
 
+@pytest.mark.slow
 def test_resuming_with_another_number_of_fused_epochs_is_refused(train):
     first = train("experiment=spirals_tutorial", "trainer.max_epochs=40", "trainer.check_val_every_n_epoch=20",
                   "fuse_epochs=10")

@@ -100,6 +100,7 @@ def test_sampling_from_a_checkpoint_in_a_fresh_process_needs_no_data_file(train,
     assert free_text.stdout.startswith("hello world, [me]! ") and len(free_text.stdout) == 25
 
 
+@pytest.mark.slow
 def test_tied_weights_need_equal_embedding_and_hidden_sizes(train):
     tied = train("model=lstm", "data=charseq", "model.tie_weights=true", "model.embedding_size=32",
                  "model.hidden_size=32", "debug=fast", *QUICK)
@@ -207,6 +208,7 @@ def test_sample_errors_exit_2_before_torch_is_imported(args, words):
     assert "torch" not in imported
 
 
+@pytest.mark.slow
 def test_sample_refuses_a_file_that_is_not_a_language_model_checkpoint(train, tmp_path, capsys):
     from nnfw.cli.main import main
 

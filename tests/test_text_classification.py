@@ -29,6 +29,7 @@ def test_text_classifiers_complete_a_fast_dev_run(train, model):
     assert result.summary["task"] == "binary"
 
 
+@pytest.mark.slow
 def test_a_csv_of_texts_with_three_labels_trains_and_its_vocabulary_is_in_the_checkpoint(train, tmp_path):
     path = tmp_path / "tickets.csv"
     rows = [("printer jams again", "hardware"), ("cannot log in", "account"), ("invoice is wrong", "billing")] * 10

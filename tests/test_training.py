@@ -64,6 +64,7 @@ def test_full_batch_runs_one_step_per_epoch(train):
     assert result.summary["steps"] == 7
 
 
+@pytest.mark.slow
 def test_a_multirun_sweep_writes_one_run_directory_per_job(tmp_path, capsys):
     from nnfw.cli.main import main
 
@@ -145,6 +146,7 @@ def test_early_stopping_stops_before_max_epochs(train):
     assert result.summary["epochs"] < 500
 
 
+@pytest.mark.slow
 def test_a_failing_job_does_not_stop_the_sweep_and_the_sweep_reports_it(tmp_path, capsys):
     from nnfw.cli.main import main
 
