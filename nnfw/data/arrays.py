@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import inspect
+from dataclasses import replace
 from typing import Any
 
 import lightning.pytorch as pl
@@ -11,6 +12,7 @@ import torch
 from hydra.utils import get_method
 from sklearn.model_selection import train_test_split
 
+from nnfw.data.corrupt import corrupt
 from nnfw.data.loader import TensorLoader, process_share
 from nnfw.data.spec import DataSpec, TaskKind
 from nnfw.data.table import Table
@@ -23,13 +25,19 @@ class ArrayDataModule(pl.LightningDataModule):
     arguments are that function's parameters (and `seed`, when it takes one). A split
     fraction of 0 evaluates on the training data, as the tutorials do for 4-row truth tables.
     Standardization statistics come from the training split only and travel in checkpoints.
+
+    `corruption` (gaussian | masking, of strength `corruption_level`) turns the data into pairs
+    (corrupted row, clean row) for a denoising autoencoder; each split's corruption is drawn
+    once from the seed, so every epoch and every evaluation sees the same noisy rows.
     """
 
     def __init__(self, source: str, batch_size: int | str = 32, val_fraction: float = 0.2,
                  test_fraction: float = 0.2, standardize: bool = True, seed: int = 0,
-                 task: TaskKind | None = None, shuffle: bool = True, **params: Any) -> None:
+                 task: TaskKind | None = None, shuffle: bool = True, corruption: str | None = None,
+                 corruption_level: float = 0.0, **params: Any) -> None:
         super().__init__()
         self.source, self.params = source, params
+        self.corruption, self.corruption_level = corruption, corruption_level
         self.batch_size, self.seed, self.task = batch_size, seed, task
         self.val_fraction, self.test_fraction = val_fraction, test_fraction
         self.standardize, self.shuffle = standardize, shuffle
@@ -51,7 +59,7 @@ class ArrayDataModule(pl.LightningDataModule):
 
     def _split(self, table: Table) -> dict[str, tuple[np.ndarray, np.ndarray]]:
         X, y = table.X, table.y
-        stratify = table.task != "regression"
+        stratify = table.task not in ("regression", "unsupervised")
         test_fraction = 0.0 if table.test is not None else self.test_fraction
         parts = {"train": (X, y), "val": (X, y), "test": (X, y)}
         for name, fraction in (("test", test_fraction), ("val", self.val_fraction)):
@@ -77,13 +85,29 @@ class ArrayDataModule(pl.LightningDataModule):
         parts = self._split(table)
         if self.standardize and self.mean is None:
             self.mean, self.std = self.statistics(parts["train"][0])
+        if self.corruption:
+            parts = self._corrupted(parts)
         for name, (X, y) in parts.items():
             X = self.transform(X)
-            targets = torch.as_tensor(y)
-            if table.task == "binary":
+            targets = torch.as_tensor(self.transform(y) if self.corruption else y)
+            if table.task == "binary" and not self.corruption:
                 targets = targets.float()
-            self.tensors[name] = (torch.as_tensor(X, dtype=torch.float32), targets)
-        self.spec = self.describe(table)
+            self.tensors[name] = (torch.as_tensor(X, dtype=torch.float32), targets.float() if self.corruption
+                                  else targets)
+        features = self.tensors["train"][0]
+        self.spec = replace(self.describe(table), task="denoising" if self.corruption else table.task,
+                            unit_range=bool(features.min() >= 0 and features.max() <= 1))
+
+    def _corrupted(self, parts: dict[str, tuple[np.ndarray, np.ndarray]]) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+        """Each split as (corrupted rows, clean rows); a split that is another's (fraction 0) stays it."""
+        train = parts["train"][0]
+        bounds = (float(train.min()), float(train.max()))
+        noisy: dict[int, tuple[np.ndarray, np.ndarray]] = {}
+        for index, (name, (X, _)) in enumerate(parts.items()):
+            if id(X) not in noisy:
+                rng = np.random.default_rng([self.seed, index])
+                noisy[id(X)] = (corrupt(X, self.corruption, self.corruption_level, rng, bounds), X)
+        return {name: noisy[id(X)] for name, (X, _) in parts.items()}
 
     def statistics(self, X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """The mean and spread that standardize each feature, from the training split `X`."""
@@ -94,7 +118,7 @@ class ArrayDataModule(pl.LightningDataModule):
         return DataSpec(
             task=table.task,
             num_features=table.X.shape[1],
-            num_classes=len(table.class_names) if table.task != "regression" else 0,
+            num_classes=len(table.class_names),
             num_targets=1 if table.y.ndim == 1 else table.y.shape[1],
             feature_names=table.feature_names,
             class_names=table.class_names,

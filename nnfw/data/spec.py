@@ -5,7 +5,8 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
-TaskKind = Literal["binary", "multiclass", "regression", "language_model", "forecast"]
+#: unsupervised: rows without targets; denoising: corrupted rows whose targets are the clean ones
+TaskKind = Literal["binary", "multiclass", "regression", "language_model", "forecast", "unsupervised", "denoising"]
 
 
 @dataclass(frozen=True)
@@ -19,6 +20,7 @@ class DataSpec:
     feature_names: tuple[str, ...] = field(default_factory=tuple)
     class_names: tuple[str, ...] = field(default_factory=tuple)  # a language model's vocabulary
     image_shape: tuple[int, ...] = ()  # (channels, height, width) of image data; () for other data
+    unit_range: bool = False  # every value lies in [0, 1] (pixels, binary data): a Bernoulli decoder fits
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "image_shape", tuple(self.image_shape))  # a list after a JSON round trip

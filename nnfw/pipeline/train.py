@@ -43,6 +43,8 @@ NOISE = (
 
 #: options set under `model` for every model, which the pipeline applies to it (see speed.py)
 PIPELINE_OPTIONS = ("compile", "channels_last")
+#: the options under `model` that its task takes (a VAE's beta, a GAN's d_steps), not the model
+TASK_OPTIONS = "task"
 
 
 def quiet() -> None:
@@ -75,7 +77,7 @@ def build_model(node: Any, spec: DataSpec) -> nn.Module:
     PIPELINE_OPTIONS are the pipeline's business, not the model's.
     """
     accepted = inspect.signature(get_class(node["_target_"])).parameters
-    options = {key: value for key, value in node.items() if key not in PIPELINE_OPTIONS}
+    options = {key: value for key, value in node.items() if key not in (*PIPELINE_OPTIONS, TASK_OPTIONS)}
     return build(options, **{k: v for k, v in spec.model_sizes().items() if k in accepted})
 
 
@@ -102,6 +104,7 @@ def build_task(cfg: DictConfig, datamodule: pl.LightningDataModule) -> Supervise
         scheduler=instantiate(cfg.scheduler) or None,
         l1=cfg.regularization.l1,
         config=OmegaConf.to_container(cfg, resolve=True),
+        **instantiate(cfg.model.get(TASK_OPTIONS) or {}, _convert_="all"),
     )
 
 
@@ -188,7 +191,10 @@ def train(cfg: DictConfig, run_dir: Path) -> dict[str, Any]:
         initialize(task, Path(cfg.init_from))
     fused = epochs_per_step(cfg, datamodule, task)
     task.fuse_epochs(fused, (cfg.trainer.gradient_clip_val, cfg.trainer.gradient_clip_algorithm))
-    trainer = build_trainer(cfg, **fused_trainer_arguments(cfg, fused))
+    arguments = fused_trainer_arguments(cfg, fused)
+    if not task.automatic_optimization:  # Lightning refuses to clip then: the task clips (`fuse_epochs`)
+        arguments.update(gradient_clip_val=None, gradient_clip_algorithm=None)
+    trainer = build_trainer(cfg, **arguments)
 
     started = time.perf_counter()
     fit(trainer, task, datamodule, cfg.get("ckpt_path"))

@@ -5,9 +5,12 @@ from __future__ import annotations
 from nnfw.tasks.base import SupervisedTask
 from nnfw.tasks.classification import BinaryClassification, MulticlassClassification
 from nnfw.tasks.forecast import Forecast
+from nnfw.tasks.gan import AdversarialTraining
 from nnfw.tasks.language_model import LanguageModel
 from nnfw.tasks.perceptron import PerceptronRule
+from nnfw.tasks.reconstruction import Reconstruction
 from nnfw.tasks.regression import Regression
+from nnfw.tasks.vae import VariationalAutoencoder
 
 #: `task=auto` picks by the data's kind; a model config may pin another (the perceptron rule).
 TASKS: dict[str, type[SupervisedTask]] = {
@@ -17,4 +20,7 @@ TASKS: dict[str, type[SupervisedTask]] = {
     "perceptron": PerceptronRule,
     "language_model": LanguageModel,
     "forecast": Forecast,
+    "reconstruction": Reconstruction,
+    "vae": VariationalAutoencoder,
+    "gan": AdversarialTraining,
 }
