@@ -22,10 +22,9 @@ class GAN(nn.Module):
         self.shape = tuple(image_shape) or (in_features,)
         self.noise_size = noise_size
 
-    def noise(self, count: int, device: torch.device | None = None, generator: torch.Generator | None = None
-              ) -> torch.Tensor:
-        """`count` draws of the generator's input, z ~ N(0, I)."""
-        return torch.randn(count, self.noise_size, device=device, generator=generator)
+    def noise(self, count: int, generator: torch.Generator | None = None) -> torch.Tensor:
+        """`count` draws of the generator's input, z ~ N(0, I), on the CPU (`generator`'s device)."""
+        return torch.randn(count, self.noise_size, generator=generator)
 
     def discriminate(self, x: torch.Tensor) -> torch.Tensor:
         return self.discriminator(x).squeeze(-1)

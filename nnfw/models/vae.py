@@ -30,7 +30,8 @@ class VAE(nn.Module):
         return mean, log_var
 
     def decode(self, z: torch.Tensor) -> torch.Tensor:
-        return self.decoder(z).view(*z.shape[:-1], *self.shape)
+        """p(x|z)'s parameters for codes z (..., latent_size): one row of codes, or several draws of it."""
+        return self.decoder(z.reshape(-1, z.shape[-1])).view(*z.shape[:-1], *self.shape)
 
     @staticmethod
     def reparameterize(mean: torch.Tensor, log_var: torch.Tensor, samples: int | None = None) -> torch.Tensor:

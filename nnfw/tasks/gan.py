@@ -56,6 +56,9 @@ class AdversarialTraining(SupervisedTask):
         self.discriminator_factory = discriminator_optimizer or self.optimizer_factory
         self.scalars = {name: EpochOutputs(keep_outputs=False) for name in TRAINING_SCALARS}
         self.real_rows: dict[str, list[torch.Tensor]] = {stage: [] for stage in STAGES}
+        # the generator's noise comes from its own stream, saved in checkpoints: a resumed run
+        # draws the noise the uninterrupted one would have
+        self.noise_stream = torch.Generator().manual_seed(int(self.config.get("seed", 0)))
 
     def build_metrics(self) -> MetricCollection:
         return MetricCollection({})
@@ -65,7 +68,16 @@ class AdversarialTraining(SupervisedTask):
                 self.discriminator_factory(self.model.discriminator.parameters())]
 
     def generate(self, count: int) -> torch.Tensor:
-        return self.model(self.model.noise(count, self.device))
+        return self.model(self.model.noise(count, self.noise_stream).to(self.device))
+
+    def on_save_checkpoint(self, checkpoint: dict[str, Any]) -> None:
+        super().on_save_checkpoint(checkpoint)
+        checkpoint["noise_stream"] = self.noise_stream.get_state()
+
+    def on_load_checkpoint(self, checkpoint: dict[str, Any]) -> None:
+        super().on_load_checkpoint(checkpoint)
+        if "noise_stream" in checkpoint:
+            self.noise_stream.set_state(checkpoint["noise_stream"].cpu())
 
     # ------------------------------------------------------------------ losses
 
@@ -73,7 +85,7 @@ class AdversarialTraining(SupervisedTask):
         """(loss, mean D(x), mean D(G(z))) on a batch of real rows and as many generated ones."""
         with torch.no_grad():
             fake = self.generate(len(real))
-        real = real.requires_grad_(True) if self.gradient_penalty and self.training else real
+        real = real.detach().requires_grad_(True) if self.gradient_penalty and self.training else real
         real_logits, fake_logits = self.model.discriminate(real), self.model.discriminate(fake)
         bce = nn.functional.binary_cross_entropy_with_logits
         loss = (bce(real_logits, torch.full_like(real_logits, 1.0 - self.label_smoothing))

@@ -1,0 +1,133 @@
+"""Autoencoders, VAEs and GANs: they train on the data they fit, measure what the literature
+measures, and resume exactly."""
+
+from __future__ import annotations
+
+import json
+import math
+import signal
+
+import pytest
+import torch
+
+from conftest import QUIET
+from test_reliability import start, wait_for
+
+#: model x data pairs that train together, with the task each model trains with
+PAIRS = [
+    ("autoencoder", "lowrank", "reconstruction"),
+    ("autoencoder", "patterns", "reconstruction"),
+    ("autoencoder", "csv_rows", "reconstruction"),
+    ("vae", "digits", "vae"),
+    ("vae", "lowrank", "vae"),
+    ("gan", "ring", "gan"),
+    ("gan", "circle", "gan"),
+]
+
+
+@pytest.fixture
+def rows_csv(tmp_path):
+    path = tmp_path / "rows.csv"
+    path.write_text("a,b,c\n" + "\n".join(f"{i % 7},{i % 3},{(i * 5) % 11}" for i in range(40)) + "\n")
+    return path
+
+
+@pytest.mark.parametrize(("model", "data", "task"), PAIRS)
+def test_every_generative_model_completes_a_fast_dev_run_on_data_it_reads(train, rows_csv, model, data, task):
+    extra = [f"data.path={rows_csv}"] if data == "csv_rows" else []
+    result = train(f"model={model}", f"data={data}", f"task={task}", "debug=fast", *extra)
+    assert result.code == 0, result.err
+    assert result.summary["status"] == "completed"
+
+
+def test_an_autoencoder_on_corrupted_data_learns_to_rebuild_the_clean_rows(train):
+    result = train("experiment=dae_patterns", "data.n=200", "trainer.max_epochs=15")
+    assert result.code == 0, result.err
+    metrics = result.metrics
+    assert metrics["test/mse"] < 0.5 * metrics["test/corrupted_mse"]
+
+
+def test_the_vae_reports_its_negative_elbo_as_reconstruction_plus_kl(train):
+    result = train("experiment=vae_digits", "trainer.max_epochs=2", "model.task.nll_samples=50")
+    assert result.code == 0, result.err
+    metrics = result.metrics
+    for stage in ("train", "val", "test"):
+        parts = metrics[f"{stage}/reconstruction"] + metrics[f"{stage}/kl"]
+        assert metrics[f"{stage}/nelbo"] == pytest.approx(parts, rel=1e-5)
+    # the importance-sampled -log p(x) is tighter than the bound, and both are finite nats
+    assert 0 < metrics["test/nll"] <= metrics["test/nelbo"] + 0.5
+
+
+def test_the_vae_kl_term_is_the_closed_form_kl_of_two_gaussians():
+    from torch.distributions import Normal, kl_divergence
+
+    from nnfw.data.spec import DataSpec
+    from nnfw.models.vae import VAE
+    from nnfw.tasks.vae import VariationalAutoencoder
+
+    torch.manual_seed(0)
+    task = VariationalAutoencoder(VAE(6, latent_size=3, hidden_sizes=[8]), DataSpec("unsupervised", 6),
+                                  optimizer=torch.optim.Adam)
+    rows = torch.randn(5, 6)
+    _, kl = task.elbo_parts(rows, rows)
+    mean, log_var = task.model.encode(rows)
+    expected = kl_divergence(Normal(mean, (0.5 * log_var).exp()), Normal(0.0, 1.0)).sum(-1)
+    torch.testing.assert_close(kl, expected)
+
+
+#: the share of a 2-D Gaussian's draws within 3 standard deviations of its centre
+WITHIN_3_STD = 1 - math.exp(-4.5)
+
+
+@pytest.mark.parametrize(("kept", "modes", "quality"), [(8, 8, WITHIN_3_STD), (1, 1, WITHIN_3_STD), (0, 0, 0.0)])
+def test_mode_coverage_counts_the_modes_that_high_quality_samples_reach(kept, modes, quality):
+    from nnfw.tasks.modes import mode_coverage
+
+    angles = torch.arange(8) * 2 * math.pi / 8
+    centres = 2 * torch.stack([angles.cos(), angles.sin()], 1)
+    generator = torch.Generator().manual_seed(0)
+    if kept:
+        samples = centres[torch.arange(2500) % kept] + 0.02 * torch.randn(2500, 2, generator=generator)
+    else:  # every sample half-way between the origin and a mode: far from all of them
+        samples = 0.5 * centres[torch.arange(2500) % 8]
+    covered, share = mode_coverage(samples, centres, 0.02)
+    assert covered == modes
+    assert share == pytest.approx(quality, abs=0.01)
+
+
+def test_a_gan_counts_generator_steps_in_max_steps(train):
+    result = train("model=gan", "data=ring", "task=gan", "data.n=1000", "model.task.d_steps=2",
+                   "trainer.max_steps=30", "trainer.max_epochs=-1", "data.batch_size=100")
+    assert result.code == 0, result.err
+    assert result.summary["steps"] == 30
+    assert result.summary["epochs"] == 10  # 6 batches an epoch, a generator step every second one
+
+
+GAN_RUN = ["model=gan", "data=ring", "task=gan", "data.n=3000", "data.batch_size=32", "trainer.max_epochs=12",
+           "trainer.check_val_every_n_epoch=1", "regularization.gradient_clip.value=1.0", "seed=4"]
+
+
+@pytest.mark.slow
+def test_a_gan_stopped_by_sigterm_and_resumed_ends_with_the_generator_of_an_uninterrupted_run(train, tmp_path):
+    interrupted_dir = tmp_path / "interrupted"
+    process = start(GAN_RUN, interrupted_dir)
+    wait_for(interrupted_dir / "checkpoints" / "last.ckpt", process)
+    process.send_signal(signal.SIGTERM)
+    _, err = process.communicate(timeout=120)
+    assert process.returncode == 128 + signal.SIGTERM, err
+    resumable = interrupted_dir / "checkpoints" / "interrupted.ckpt"
+
+    from nnfw.cli.main import main
+
+    with pytest.raises(SystemExit) as stop:
+        main(["train", *QUIET, *GAN_RUN, f"ckpt_path={resumable}", f"hydra.run.dir={interrupted_dir}"])
+    assert stop.value.code == 0
+    uninterrupted = train(*GAN_RUN)
+    assert uninterrupted.code == 0, uninterrupted.err
+    assert json.loads((interrupted_dir / "summary.json").read_text())["steps"] == uninterrupted.summary["steps"]
+    resumed = torch.load(interrupted_dir / "checkpoints" / "last.ckpt", weights_only=True)["state_dict"]
+    reference = torch.load(uninterrupted.run_dir / "checkpoints" / "last.ckpt", weights_only=True)["state_dict"]
+    generator = [key for key in reference if key.startswith("model.generator.")]
+    assert generator
+    for key in generator:
+        torch.testing.assert_close(resumed[key], reference[key], rtol=0, atol=0)
