@@ -26,6 +26,11 @@ def bernoulli_decoder(loss: str, unit_range: bool) -> bool:
     return loss == "bce" or (loss == "auto" and unit_range)
 
 
+def decoded_values(outputs: torch.Tensor, bernoulli: bool) -> torch.Tensor:
+    """A decoder's outputs as values: the probabilities of a Bernoulli decoder's logits."""
+    return torch.sigmoid(outputs) if bernoulli else outputs
+
+
 class Reconstruction(SupervisedTask):
     """Reconstruction error as the loss: mean squared error, or binary cross-entropy on logits
     for data in [0, 1]; `mse` per split, and for corrupted data `corrupted_mse`, the error of
@@ -48,7 +53,7 @@ class Reconstruction(SupervisedTask):
         return nn.functional.mse_loss(outputs, targets)
 
     def predictions(self, outputs: torch.Tensor) -> torch.Tensor:
-        return torch.sigmoid(outputs) if self.bernoulli else outputs
+        return decoded_values(outputs, self.bernoulli)
 
     def _evaluate(self, batch: tuple[torch.Tensor, torch.Tensor], stage: str) -> torch.Tensor:
         inputs, target = batch[0], reconstruction_target(batch, self.denoising)

@@ -10,7 +10,7 @@ from torch import nn
 from torchmetrics import MetricCollection
 
 from nnfw.tasks.base import STAGES, EpochOutputs, SupervisedTask
-from nnfw.tasks.reconstruction import UNSUPERVISED_INPUTS, bernoulli_decoder, reconstruction_target
+from nnfw.tasks.reconstruction import UNSUPERVISED_INPUTS, bernoulli_decoder, decoded_values, reconstruction_target
 
 KL_SCHEDULES = ("linear", "cyclical")
 #: importance samples decoded at once when estimating the NLL (memory: chunk x batch x features)
@@ -50,6 +50,9 @@ class VariationalAutoencoder(SupervisedTask):
 
     def build_metrics(self) -> MetricCollection:
         return MetricCollection({})
+
+    def predictions(self, outputs: torch.Tensor) -> torch.Tensor:
+        return decoded_values(outputs, self.bernoulli)
 
     def kl_weight(self) -> float:
         """The KL term's weight in this epoch of training: beta, after the warm-up."""
