@@ -131,3 +131,47 @@ def test_a_gan_stopped_by_sigterm_and_resumed_ends_with_the_generator_of_an_unin
     assert generator
     for key in generator:
         torch.testing.assert_close(resumed[key], reference[key], rtol=0, atol=0)
+
+
+@pytest.mark.parametrize(("args", "output", "count"), [
+    (["experiment=vae_digits", "model.task.nll_samples=0"], "samples.png", None),
+    (["model=gan", "data=ring", "task=gan", "data.n=500"], "points.csv", 37),
+])
+def test_nnfw_sample_writes_the_requested_number_of_samples_of_a_vae_and_a_gan(train, tmp_path, args, output, count):
+    from PIL import Image
+
+    from conftest import run_cli
+    from nnfw.pipeline.pictures import grid_size
+
+    result = train(*args, "trainer.max_epochs=1")
+    assert result.code == 0, result.err
+    checkpoint = next((result.run_dir / "checkpoints").glob("*.ckpt"))
+    written = tmp_path / output
+    sampled = run_cli("sample", f"ckpt={checkpoint}", f"n={count or 20}", "seed=3", f"output={written}")
+    assert sampled.returncode == 0, sampled.stderr
+    if count:  # one CSV row per sample, in the data's columns
+        assert written.read_text().splitlines()[0] == "x,y"
+        assert len(written.read_text().splitlines()) == count + 1
+    else:  # a grid of 20 images, 8 to a row
+        assert Image.open(written).size == grid_size(20, 8, label=False)
+
+
+def test_nnfw_predict_scores_each_row_by_its_reconstruction_error(train, tmp_path):
+    import pandas as pd
+
+    from conftest import run_cli
+    from nnfw.data.sources import lowrank
+
+    result = train("experiment=ae_lowrank", "trainer.max_epochs=20")
+    assert result.code == 0, result.err
+    table = lowrank(n=20, seed=0)  # rows of the training distribution; the last one moved off it
+    frame = pd.DataFrame(table.X, columns=table.feature_names)
+    frame.iloc[-1] += 5
+    frame.to_csv(tmp_path / "rows.csv", index=False)
+    predicted = run_cli("predict", f"run={result.run_dir}", f"input={tmp_path / 'rows.csv'}",
+                        f"output={tmp_path / 'scores.csv'}")
+    assert predicted.returncode == 0, predicted.stderr
+    scores = pd.read_csv(tmp_path / "scores.csv")
+    assert list(scores.columns[:2]) == ["reconstruction_error", "reconstructed_x0"]
+    assert scores["reconstruction_error"].idxmax() == len(frame) - 1
+    assert scores["reconstruction_error"].iloc[:-1].max() < 0.2

@@ -17,12 +17,13 @@ def run(argv: list[str]) -> int:
     source, output = Path(str(cfg.input)).expanduser(), Path(str(cfg.output)).expanduser()
 
     from nnfw.pipeline.inputs import reader_for
-    from nnfw.pipeline.predict import predict, prediction_frame, write_csv
+    from nnfw.pipeline.predict import output_frame, predict, refuse_generators, write_csv
     from nnfw.pipeline.restore import restore
 
     restored = restore(checkpoint)
+    refuse_generators(restored)
     inputs, names = reader_for(restored.config)(source, restored.datamodule)
-    frame = prediction_frame(restored.spec, predict(restored, inputs, cfg.batch_size))
+    frame = output_frame(restored, inputs, predict(restored, inputs, cfg.batch_size))
     if names is not None:
         frame.insert(0, "input", names)
     write_csv(frame, output)

@@ -1,6 +1,7 @@
 """`nnfw sample ckpt=PATH [prompt=...] [length=500] [temperature=0.8] [top_k=K] [seed=0]`.
 
-Generates text from a language model's checkpoint alone: the vocabulary travels in it.
+Generates text from a language model's checkpoint alone: the vocabulary travels in it; or,
+from a VAE's or a GAN's, `n` images (a PNG grid) or rows (a CSV) written to `output`.
 The options are checked before torch is imported.
 """
 
@@ -20,6 +21,8 @@ OPTIONS: dict[str, tuple[Any, str]] = {
     "temperature": (0.8, "0: always the most likely character; higher: more varied"),
     "top_k": (None, "draw only from the k most likely characters (null: all)"),
     "seed": (0, "the same seed gives the same text"),
+    "n": (64, "VAE and GAN: samples to generate"),
+    "output": (None, "VAE and GAN: the file to write (default: samples.png for images, samples.csv for rows)"),
 }
 
 USAGE = "usage: nnfw sample ckpt=PATH [prompt=TEXT] [length=500] [temperature=0.8] [top_k=K] [seed=0]"
@@ -44,7 +47,7 @@ def parse(argv: list[str]) -> dict[str, Any]:
             raise UserError(f"cannot read '{word}'", USAGE)
         if key not in OPTIONS:
             raise UserError(f"unknown option '{key}'", suggestion(key, OPTIONS, "options"))
-        if key in ("length", "seed"):
+        if key in ("length", "seed", "n"):
             options[key] = _integer(key, text, 0 if key == "seed" else 1)
         elif key == "top_k":
             options[key] = None if text in ("null", "") else _integer(key, text, 1)
@@ -78,14 +81,19 @@ def run(argv: list[str]) -> int:
         raise UserError(f"checkpoint not found: {path}", "give ckpt=RUN_DIR/checkpoints/best.ckpt of a finished run")
 
     from nnfw.data.vocab import Vocabulary
+    from nnfw.pipeline.generate import is_generative, write_samples
     from nnfw.pipeline.restore import restore
     from nnfw.tasks.language_model import sample_text
 
     restored = restore(path)
     model, spec = restored.task.model, restored.spec
+    if is_generative(restored):
+        output = Path(options["output"]).expanduser() if options["output"] else None
+        print(write_samples(restored, options["n"], options["seed"], output))
+        return 0
     if spec.task != "language_model":
         raise UserError(f"{path} holds a {spec.task} model, not a language model",
-                        "nnfw sample needs a checkpoint of a run on data=charseq")
+                        "nnfw sample needs a checkpoint of a language model (data=charseq), a VAE or a GAN")
     text = sample_text(model, Vocabulary(spec.class_names), options["prompt"], options["length"],
                        options["temperature"], options["top_k"], options["seed"])
     sys.stdout.write(options["prompt"] + text + "\n")

@@ -98,8 +98,8 @@ def lowrank(n: int = 1000, features: int = 20, latent: int = 3, noise: float = 0
     autoencoder example makes them. No targets: an autoencoder squeezes them into `latent` numbers,
     and the variance of the noise is what no such squeeze can explain."""
     rng = np.random.default_rng(seed)
+    mixing = rng.standard_normal((latent, features))  # drawn first: the same subspace for any n
     codes = rng.standard_normal((n, latent))
-    mixing = rng.standard_normal((latent, features))
     return Table(codes @ mixing + noise * rng.standard_normal((n, features)), None, "unsupervised")
 
 

@@ -20,6 +20,7 @@ from torch import nn
 
 from nnfw.config.compat import DATA_INPUTS
 from nnfw.errors import UserError
+from nnfw.pipeline.generate import Sampler, is_generative
 from nnfw.pipeline.restore import Restored
 from nnfw.pipeline.train import quiet
 
@@ -38,6 +39,16 @@ def example_batch(restored: Restored) -> torch.Tensor:
     datamodule.setup("test")
     inputs = next(iter(datamodule.test_dataloader()))[0].cpu()
     return torch.cat([inputs, inputs])[:2]
+
+
+def exported(restored: Restored) -> tuple[nn.Module, torch.Tensor]:
+    """The module written and an example input: a VAE's decoder or a GAN's generator, which
+    read codes; otherwise the whole model, which reads the data."""
+    task = restored.task.cpu().eval()
+    if is_generative(restored):
+        sampler = Sampler(task)
+        return sampler, sampler.codes(2)
+    return task.model, example_batch(restored)
 
 
 def to_onnx(model: nn.Module, example: torch.Tensor, path: Path, varying: dict[int, str]) -> Callable[[torch.Tensor], np.ndarray] | None:
@@ -73,8 +84,7 @@ EXPORTERS = {"onnx": to_onnx, "torchscript": to_torchscript}
 def export(restored: Restored, format: str, path: Path) -> float | None:
     """Write the model to `path`; the largest difference from the model on test inputs (None: not checked)."""
     quiet()
-    model = restored.task.model.cpu().eval()
-    example = example_batch(restored)
+    model, example = exported(restored)
     varying = VARYING_DIMS.get(DATA_INPUTS.get(restored.config.data.get("_target_")), {})
     path.parent.mkdir(parents=True, exist_ok=True)
     temporary = path.with_name(f".{path.name}.tmp")
