@@ -7,9 +7,21 @@ from pathlib import Path
 import pytest
 from omegaconf import OmegaConf
 
+from nnfw.config import locate
+from nnfw.config.compat import models_reading
+
+
+def models_for(kind: str, *expected: str) -> str:
+    """The list of models the message names for `kind` inputs, derived from the models' declarations;
+    `expected` must be among them (so the derivation itself is checked)."""
+    found = models_reading(kind)
+    assert set(expected) <= set(found), (kind, found)
+    return f"models for {kind}: {', '.join(found)}"
+
+
 CONFIG_ERRORS = [
     # (overrides, words the message must contain)
-    (["model=mlq"], ["unknown model 'mlq'", "did you mean 'mlp'", "bag_of_embeddings, cnn, gru, gru_forecast, linear, logistic, lstm, lstm_classifier, lstm_forecast, mlp, perceptron, rnn, transformer"]),
+    (["model=mlq"], ["unknown model 'mlq'", "did you mean 'mlp'", ", ".join(locate.options("model"))]),
     (["data=spiral"], ["unknown data 'spiral'", "did you mean 'spirals'"]),
     (["optimizer=adamm"], ["unknown optimizer 'adamm'", "did you mean 'adam'"]),
     (["experiment=xxor"], ["unknown experiment 'xxor'", "did you mean 'xor'"]),
@@ -41,18 +53,18 @@ CONFIG_ERRORS = [
     (["model"], ["cannot read the override 'model'", "key=value"]),
     # models and data that do not fit, caught from the config alone
     (["model=lstm", "data=iris"], ["model=lstm reads characters, but data=iris gives features",
-                                   "models for features: linear, logistic, mlp, perceptron"]),
+                                   models_for("features", "linear", "logistic", "mlp", "perceptron")]),
     (["model=transformer", "data=moons"], ["model=transformer reads characters, but data=moons gives features"]),
-    (["model=mlp", "data=charseq"], ["data=charseq gives characters", "models for characters: gru, lstm, rnn, transformer"]),
-    (["model=mlp", "data=text_classification"], ["models for words: bag_of_embeddings, lstm_classifier"]),
+    (["model=mlp", "data=charseq"], ["data=charseq gives characters", models_for("characters", "gru", "lstm", "rnn", "transformer")]),
+    (["model=mlp", "data=text_classification"], [models_for("words", "bag_of_embeddings", "lstm_classifier")]),
     (["model=lstm", "data=timeseries"], ["data=timeseries gives series", "lstm_forecast"]),
     (["-m", "model=mlp,lstm", "data=moons"], ["model=lstm reads characters"]),
     (["-m", "--cfg", "job", "optimizer.lr=0.1,0.01"], ["-m cannot be combined with --cfg", "nnfw train --cfg job"]),
     (["-m", "trainer=ddp_cpu", "optimizer.lr=0.1,0.01"], ["trainer.strategy=ddp cannot run as a job of a multirun",
                                                           "hydra/launcher=submitit_slurm"]),
-    (["model=lstm", "data=digits"], ["data=digits gives images", "models for images: cnn, mlp"]),
+    (["model=lstm", "data=digits"], ["data=digits gives images", models_for("images", "cnn", "mlp")]),
     (["model=cnn", "data=xor"], ["model=cnn reads images, but data=xor gives features",
-                                 "models for features: linear, logistic, mlp, perceptron"]),
+                                 models_for("features", "linear", "logistic", "mlp", "perceptron")]),
     (["model=cnn", "data=digits", "model.pooling=[max,sum]"], ["model.pooling must be one of max, avg, none"]),
     (["model=cnn", "data=digits", "model.kernel_size=0"], ["model.kernel_size must be >= 1"]),
     (["data=image_folder"], ["data.root must be set"]),
@@ -82,9 +94,9 @@ CONFIG_ERRORS = [
 def test_plain_assignments_on_the_composed_choices_equal_hydras_composition(combo):
     """The check composes once and applies `key=value` itself: the result is Hydra's own, down to
     its record of the command line, since `nnfw train` runs it."""
-    from nnfw.config.checks import assigned, compose, is_group_choice, parse
+    from nnfw.config.checks import assigned, compose, shapes_composition, parse
 
-    choices = [o.input_line for o in parse(combo) if is_group_choice(o)]
+    choices = [o.input_line for o in parse(combo) if shapes_composition(o)]
     ours, hydras = assigned(compose(choices, "train"), choices, combo), compose(combo, "train")
     assert OmegaConf.to_container(ours) == OmegaConf.to_container(hydras)  # unresolved: ${now:} differs
     assert ours.hydra.overrides.task == [o for o in combo if not o.startswith("hydra.")]

@@ -20,6 +20,7 @@ PAIRS = [
     ("autoencoder", "csv_rows", "reconstruction"),
     ("vae", "digits", "vae"),
     ("vae", "lowrank", "vae"),
+    ("autoencoder", "digits", "reconstruction"),
     ("gan", "ring", "gan"),
     ("gan", "circle", "gan"),
 ]
@@ -35,9 +36,10 @@ def rows_csv(tmp_path):
 @pytest.mark.parametrize(("model", "data", "task"), PAIRS)
 def test_every_generative_model_completes_a_fast_dev_run_on_data_it_reads(train, rows_csv, model, data, task):
     extra = [f"data.path={rows_csv}"] if data == "csv_rows" else []
-    result = train(f"model={model}", f"data={data}", f"task={task}", "debug=fast", *extra)
+    result = train(f"model={model}", f"data={data}", "debug=fast", *extra)
     assert result.code == 0, result.err
     assert result.summary["status"] == "completed"
+    assert result.summary["task"] == task  # the one the model declares
 
 
 def test_an_autoencoder_on_corrupted_data_learns_to_rebuild_the_clean_rows(train):
@@ -96,14 +98,14 @@ def test_mode_coverage_counts_the_modes_that_high_quality_samples_reach(kept, mo
 
 
 def test_a_gan_counts_generator_steps_in_max_steps(train):
-    result = train("model=gan", "data=ring", "task=gan", "data.n=1000", "model.task.d_steps=2",
+    result = train("model=gan", "data=ring", "data.n=1000", "model.task.d_steps=2",
                    "trainer.max_steps=30", "trainer.max_epochs=-1", "data.batch_size=100")
     assert result.code == 0, result.err
     assert result.summary["steps"] == 30
     assert result.summary["epochs"] == 10  # 6 batches an epoch, a generator step every second one
 
 
-GAN_RUN = ["model=gan", "data=ring", "task=gan", "data.n=3000", "data.batch_size=32", "trainer.max_epochs=12",
+GAN_RUN = ["model=gan", "data=ring", "data.n=3000", "data.batch_size=32", "trainer.max_epochs=12",
            "trainer.check_val_every_n_epoch=1", "regularization.gradient_clip.value=1.0", "seed=4"]
 
 
@@ -135,7 +137,7 @@ def test_a_gan_stopped_by_sigterm_and_resumed_ends_with_the_generator_of_an_unin
 
 @pytest.mark.parametrize(("args", "output", "count"), [
     (["experiment=vae_digits", "model.task.nll_samples=0"], "samples.png", None),
-    (["model=gan", "data=ring", "task=gan", "data.n=500"], "points.csv", 37),
+    (["model=gan", "data=ring", "data.n=500"], "points.csv", 37),
 ])
 def test_nnfw_sample_writes_the_requested_number_of_samples_of_a_vae_and_a_gan(train, tmp_path, args, output, count):
     from PIL import Image
@@ -175,3 +177,19 @@ def test_nnfw_predict_scores_each_row_by_its_reconstruction_error(train, tmp_pat
     assert list(scores.columns[:2]) == ["reconstruction_error", "reconstructed_x0"]
     assert scores["reconstruction_error"].idxmax() == len(frame) - 1
     assert scores["reconstruction_error"].iloc[:-1].max() < 0.2
+
+
+@pytest.mark.parametrize(("args", "culprit", "fitting"), [
+    (["model=gan", "data=csv", "data.path=CSV"], "model=gan reads vectors, but data=csv gives features", "models for features: autoencoder,"),
+    (["model=mlp", "data=lowrank"], "model=mlp reads", "autoencoder, gan, vae"),
+    (["model=cnn", "data=ring"], "model=cnn reads images", "autoencoder, gan, vae"),
+])
+def test_a_wrong_pairing_exits_2_naming_the_models_that_fit(tmp_path, args, culprit, fitting):
+    from conftest import run_cli
+
+    path = tmp_path / "table.csv"
+    path.write_text("a,b,label\n1,2,0\n3,4,1\n5,6,0\n7,8,1\n")
+    result = run_cli("train", *(a.replace("CSV", str(path)) for a in args), f"hydra.run.dir={tmp_path / 'run'}")
+    assert result.returncode == 2, result.stderr
+    assert culprit in result.stderr and "Traceback" not in result.stderr
+    assert fitting in result.stderr

@@ -13,7 +13,7 @@ from hydra.types import HydraContext, RunMode
 from omegaconf import DictConfig
 
 from nnfw.config import locate, resolvers, resume
-from nnfw.config.checks import check
+from nnfw.config.checks import SEARCHPATH, check, given_searchpath, parse, searchpath_with
 from nnfw.errors import UserError
 from nnfw.pipeline.runs import job_summaries
 from nnfw.pipeline.sweep import FINISHED, exit_status
@@ -86,6 +86,17 @@ def run_composed(cfg: DictConfig, config_name: str) -> None:
         GlobalHydra.instance().clear()
 
 
+def with_config_dir(overrides: list[str], config_dir: str | None) -> list[str]:
+    """The overrides as the check sees them: `--config-dir DIR` is one more entry of
+    hydra.searchpath, so that options of the user's own folder are checked as nnfw's are."""
+    if not config_dir:
+        return overrides
+    given = [o for o in overrides if o.startswith(f"{SEARCHPATH}=")]
+    searchpath = searchpath_with(given_searchpath(parse(given)), config_dir)
+    entries = ",".join(f"'{entry}'" for entry in searchpath)
+    return [*(o for o in overrides if o not in given), f"{SEARCHPATH}=[{entries}]"]
+
+
 def run(argv: list[str]) -> int:
     """Check `argv` (exit 2 on bad input), then run the checked config, or let Hydra run or sweep it."""
     args = get_args_parser().parse_intermixed_args(argv)
@@ -98,7 +109,7 @@ def run(argv: list[str]) -> int:
     if not informational:
         resolved = resume.resolve(args.overrides, args.multirun)
         argv, args.overrides = [*argv, *resolved[len(args.overrides):]], resolved
-        checked = check(args.overrides, config_name, multirun=args.multirun)
+        checked = check(with_config_dir(args.overrides, args.config_dir), config_name, multirun=args.multirun)
     sys.argv = [program(informational), *flags_first(argv, args.overrides)]
     if checked is not None and runs_checked_config(args, checked):
         run_composed(checked, config_name)

@@ -7,7 +7,6 @@ the nearest match), so that a typo costs a second, not a Lightning start-up and 
 from __future__ import annotations
 
 import copy
-from collections.abc import Callable, Iterable
 import json
 import os
 from pathlib import Path
@@ -15,11 +14,10 @@ from typing import Any
 
 from omegaconf import DictConfig, ListConfig, OmegaConf
 
-from nnfw.config import locate, resolvers
+from nnfw.config import declarations, locate, resolvers, rules
 from nnfw.config.compat import check_compatible
 from nnfw.data.layout import check_image_files
-from nnfw.errors import UserError, nearest, suggestion
-from nnfw.models.choices import ACTIVATIONS, INITS, POOLINGS, POSITIONS
+from nnfw.errors import UserError, suggestion
 
 # How many single-value combinations of a sweep are composed to check it.
 MAX_CHECKED_COMBINATIONS = 64
@@ -90,10 +88,30 @@ def compose(overrides: list[str], config_name: str) -> DictConfig:
     return hydra_compose(config_name, overrides=overrides, return_hydra_config=True)
 
 
-def is_group_choice(override: Any) -> bool:
-    """`group=option` (and only that: no +, ~ or @package), which composition itself resolves."""
+#: the Hydra key that adds config folders (a user's own models, data, ...) to nnfw's
+SEARCHPATH = "hydra.searchpath"
+
+
+def given_searchpath(parsed: list[Any]) -> list[str]:
+    """The `hydra.searchpath` a command line sets, as a list of entries."""
+    values = [o.value() for o in parsed if o.get_key_element() == SEARCHPATH and not o.is_sweep_override()]
+    return [str(entry) for entry in (values[-1] if values and isinstance(values[-1], list) else [])]
+
+
+def searchpath_with(searchpath: list[str], config_dir: str | None) -> list[str]:
+    """`searchpath` with Hydra's `--config-dir DIR` added, as Hydra's entry point adds it."""
+    if not config_dir:
+        return searchpath
+    return [*searchpath, f"file://{Path(config_dir).expanduser().absolute()}"]
+
+
+def shapes_composition(override: Any, searchpath: list[str] | tuple[()] = ()) -> bool:
+    """`group=option` (and only that: no +, ~ or @package), which composition itself resolves,
+    or `hydra.searchpath=[...]`, which says where composition finds options."""
     key = override.get_key_element()
-    return "." not in key and locate.is_group(key)
+    if key == SEARCHPATH:
+        return True
+    return "." not in key and locate.is_group(key, searchpath)
 
 
 def assigned(base: DictConfig, base_choices: list[str], combo: list[str]) -> DictConfig | None:
@@ -105,9 +123,10 @@ def assigned(base: DictConfig, base_choices: list[str], combo: list[str]) -> Dic
     from hydra.core.override_parser.types import OverrideType
 
     parsed = parse(combo)
-    if [o.input_line for o in parsed if is_group_choice(o)] != base_choices:
+    searchpath = given_searchpath(parsed)
+    if [o.input_line for o in parsed if shapes_composition(o, searchpath)] != base_choices:
         return None
-    rest = [o for o in parsed if not is_group_choice(o)]
+    rest = [o for o in parsed if not shapes_composition(o, searchpath)]
     if any(o.type != OverrideType.CHANGE or o.package is not None or "/" in o.key_or_group for o in rest):
         return None
     for override in rest:
@@ -130,8 +149,8 @@ def record_overrides(cfg: DictConfig, parsed: list[Any]) -> None:
 
 
 def check_groups(parsed: list[Any], base: DictConfig) -> None:
-    """Every `group=option` names an existing group and option."""
-    all_groups = locate.groups()
+    """Every `group=option` names an existing group and option (nnfw's, or of the search path)."""
+    all_groups = locate.groups(list(base.hydra.searchpath))
     for override in parsed:
         key = override.get_key_element().lstrip("+~")
         if key.startswith("hydra") or "." in key or "@" in key:
@@ -157,9 +176,11 @@ def check_groups(parsed: list[Any], base: DictConfig) -> None:
 
 def check_keys(parsed: list[Any], base: DictConfig) -> None:
     """Every `a.b.c=value` names a key that exists and gets a value of its type."""
+    searchpath = list(base.hydra.searchpath) if "hydra" in base else []
+    ruled = {*RUN_RULES, *component_rules(base)}
     for override in parsed:
         key = override.get_key_element()
-        if locate.is_group(key) or key.startswith(("+", "~")):
+        if locate.is_group(key, searchpath) or key.startswith(("+", "~")):
             continue
         if override.is_sweep_override() and not override.is_choice_sweep():
             continue  # ranges and intervals are the search's business
@@ -173,7 +194,7 @@ def check_keys(parsed: list[Any], base: DictConfig) -> None:
                 suggestion(key, siblings, f"keys of {parent_key}")
                 or f"'{parent_key}' has no keys; prefix with + to add one: +{key}=...",
             )
-        if key in RULES:
+        if key in ruled:
             continue  # checked with its rule on the composed config
         node = parent._get_node(leaf)
         if node is None or node._is_none() or OmegaConf.is_interpolation(parent, leaf):
@@ -209,129 +230,46 @@ def check_type(key: str, default: Any, given: Any) -> None:
 
 # ----------------------------------------------------------------------------- rules
 
-
-def _number(low: float | None = None, high: float | None = None, *, low_open: bool = False,
-            high_open: bool = True, integer: bool = False) -> Callable[[Any], str | None]:
-    """A rule for a number in [low, high) (bounds optional)."""
-
-    def rule(value: Any) -> str | None:
-        kind = "an integer" if integer else "a number"
-        if isinstance(value, bool) or not isinstance(value, (int, float)) or (integer and not isinstance(value, int)):
-            return f"must be {kind}"
-        if low is not None and (value < low or (low_open and value == low)):
-            return f"must be {'>' if low_open else '>='} {low}"
-        if high is not None and (value > high or (high_open and value == high)):
-            return f"must be {'<' if high_open else '<='} {high}"
-        return None
-
-    return rule
-
-
-def _one_of(choices: Iterable[str]) -> Callable[[Any], str | None]:
-    choices = tuple(choices)
-
-    def rule(value: Any) -> str | None:
-        if value in choices:
-            return None
-        close = nearest(str(value), choices)
-        return (f"must be one of {', '.join(choices)}" + (f" (did you mean '{close}'?)" if close else ""))
-
-    return rule
-
-
-def _batch_size(value: Any) -> str | None:
-    if value == "full":
-        return None
-    return _number(1, integer=True)(value) and "must be a positive integer or 'full'"
-
-
-def _hidden_sizes(value: Any) -> str | None:
-    if not isinstance(value, (list, tuple)) or any(
-        isinstance(v, bool) or not isinstance(v, int) or v < 1 for v in value
-    ):
-        return "must be a list of positive integers, e.g. [64,64]"
-    return None
-
-
-def _per_block(rule: Callable[[Any], str | None]) -> Callable[[Any], str | None]:
-    """A cnn setting: one value for every conv block, or a list of one per block."""
-    def check(value: Any) -> str | None:
-        problems = [rule(v) for v in (value if isinstance(value, (list, tuple)) else [value])]
-        return next((f"{p}, as one value or a list of one per block" for p in problems if p), None)
-
-    return check
-
-
-def _max_epochs(value: Any) -> str | None:
-    if value == -1:
-        return None
-    return _number(1, integer=True)(value) and "must be a positive integer (or -1 for no limit)"
-
-
-def _optional(rule: Callable[[Any], str | None]) -> Callable[[Any], str | None]:
-    return lambda value: None if value is None else rule(value)
-
-
-def _existing_file(value: Any) -> str | None:
-    if value is None:
-        return None
-    path = Path(str(value)).expanduser()
-    if not path.exists():
-        return "names a file that does not exist"
-    return None
-
-
-def _flag(value: Any) -> str | None:
-    return None if isinstance(value, bool) else "must be true or false"
-
-
-#: Checked on the composed config wherever the key exists; each rule returns a problem or None.
-RULES: dict[str, Callable[[Any], str | None]] = {
-    "seed": _number(0, integer=True),
-    "optimizer.lr": _number(0, low_open=True, high=None),
-    "optimizer.momentum": _number(0, 1),
-    "optimizer.weight_decay": _number(0),
-    "regularization.dropout": _number(0, 1),
-    "regularization.weight_decay": _number(0),
-    "regularization.l1": _number(0),
-    "regularization.batchnorm": _flag,
-    "regularization.early_stopping.patience": _number(1, integer=True),
-    "regularization.early_stopping.min_delta": _number(0),
-    "regularization.gradient_clip.value": _optional(_number(0, low_open=True)),
-    "regularization.gradient_clip.algorithm": _one_of(("norm", "value")),
-    "data.batch_size": _batch_size,
-    "data.val_fraction": _number(0, 1),
-    "data.test_fraction": _number(0, 1),
-    "data.path": _existing_file,
-    "ckpt_path": _existing_file,
-    "model.compile": _flag,
-    "model.channels_last": _flag,
-    "init_from": _existing_file,
-    "fuse_epochs": _number(1, integer=True),
-    "resume": _optional(_one_of(("auto",))),
-    "model.hidden_sizes": _hidden_sizes,
-    "model.activation": _one_of(ACTIVATIONS),
-    "model.init": _one_of(INITS),
-    **{f"data.{size}": _number(1, integer=True) for size in ("seq_len", "window", "horizon", "max_len", "days", "size")},
-    "data.channels": lambda v: None if v in (1, 3) and not isinstance(v, bool) else "must be 1 (greyscale) or 3 (RGB)",
-    "data.windows_per_epoch": _optional(_number(1, integer=True)),
-    **{f"model.{size}": _number(1, integer=True)
-       for size in ("embedding_size", "hidden_size", "num_layers", "d_model", "num_heads", "d_ff")},
-    "model.positions": _one_of(POSITIONS),
-    "model.channels": _hidden_sizes,
-    "model.kernel_size": _per_block(_number(1, integer=True)),
-    "model.stride": _per_block(_number(1, integer=True)),
-    "model.padding": _per_block(_number(0, integer=True)),
-    "model.pooling": _per_block(_one_of(POOLINGS)),
-    "model.pool_size": _number(1, integer=True),
-    "trainer.max_epochs": _max_epochs,
+#: Rules for the run's own keys (train.yaml's, the regularization knobs, and the checkpoint
+#: commands' options); a component's keys have rules in its own config, under `_checks_`.
+RUN_RULES: dict[str, rules.Rule] = {
+    "seed": rules.number(0, integer=True),
+    "regularization.dropout": rules.NAMED["fraction"],
+    "regularization.weight_decay": rules.NAMED["nonnegative"],
+    "regularization.l1": rules.NAMED["nonnegative"],
+    "regularization.batchnorm": rules.flag,
+    "regularization.early_stopping.patience": rules.NAMED["positive_int"],
+    "regularization.early_stopping.min_delta": rules.NAMED["nonnegative"],
+    "regularization.gradient_clip.value": rules.optional(rules.NAMED["positive"]),
+    "regularization.gradient_clip.algorithm": rules.one_of(("norm", "value")),
+    "ckpt_path": rules.existing_path,
+    "init_from": rules.existing_path,
+    "model.compile": rules.flag,
+    "model.channels_last": rules.flag,
+    "fuse_epochs": rules.NAMED["positive_int"],
+    "resume": rules.optional(rules.one_of(("auto",))),
+    "trainer.max_epochs": rules.max_epochs,
     # the checkpoint commands' options (conf/eval.yaml, predict.yaml, export.yaml)
-    "split": _one_of(("test", "val")),
-    "format": _one_of(("onnx", "torchscript")),
-    "batch_size": _number(1, integer=True),
-    "accelerator": _optional(_one_of(("cpu", "gpu", "mps", "auto"))),
-    "input": _existing_file,
+    "split": rules.one_of(("test", "val")),
+    "format": rules.one_of(("onnx", "torchscript")),
+    "batch_size": rules.NAMED["positive_int"],
+    "accelerator": rules.optional(rules.one_of(("cpu", "gpu", "mps", "auto"))),
+    "input": rules.existing_path,
 }
+
+#: The sections built from components that may name rules for their keys.
+COMPONENTS = ("model", "data", "optimizer")
+
+
+def component_rules(cfg: DictConfig) -> dict[str, rules.Rule]:
+    """`section.key` -> rule, for the keys each chosen component names under `_checks_`."""
+    found = {}
+    for section in COMPONENTS:
+        node = cfg.get(section)
+        named = node.get(declarations.CHECKS) if isinstance(node, DictConfig) else None
+        for key, spec in (named or {}).items():
+            found[f"{section}.{key}"] = rules.named(spec)
+    return found
 
 
 def missing_values(node: DictConfig, prefix: str = "") -> list[str]:
@@ -349,10 +287,11 @@ def missing_values(node: DictConfig, prefix: str = "") -> list[str]:
 
 
 def check_rules(cfg: DictConfig) -> None:
-    """Every required value is set, and RULES hold for every key of the composed config that has one."""
+    """Every required value is set, and every rule holds: the run's own (RUN_RULES) and those the
+    chosen components name for their keys (`_checks_`, see nnfw.config.rules)."""
     for key in missing_values(cfg):
         raise UserError(f"{key} must be set", f"add {key}=... to the command line")
-    for key, rule in RULES.items():
+    for key, rule in {**RUN_RULES, **component_rules(cfg)}.items():
         parent_key, _, leaf = key.rpartition(".")
         parent = OmegaConf.select(cfg, parent_key) if parent_key else cfg
         if not isinstance(parent, DictConfig) or leaf not in parent.keys() or OmegaConf.is_interpolation(parent, leaf):
@@ -433,7 +372,8 @@ def check(overrides: list[str], config_name: str = "train", multirun: bool = Fal
     from omegaconf.errors import OmegaConfBaseException
 
     parsed = parse(overrides)
-    group_choices = [o.input_line for o in parsed if not o.is_sweep_override() and is_group_choice(o)]
+    searchpath = given_searchpath(parsed)
+    group_choices = [o.input_line for o in parsed if not o.is_sweep_override() and shapes_composition(o, searchpath)]
     try:
         base, composed = compose(group_choices, config_name), True
     except (HydraException, OmegaConfBaseException):

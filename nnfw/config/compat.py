@@ -1,65 +1,52 @@
 """Which models can read which data, checked from the config before torch is imported.
 
-Each datamodule gives one kind of input and each model reads some kinds; a mismatch (an LSTM
-language model on a table, an MLP on characters) is a config error with the models that fit.
-Targets not listed here (a user's own classes) are not checked.
+Each data config declares the input it gives and each model config the inputs it reads
+(`nnfw.config.declarations`); a mismatch (an LSTM language model on a table, an MLP on
+characters) is a config error that lists the models that fit. Components that declare
+nothing are not checked.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from omegaconf import DictConfig, OmegaConf
 
-from nnfw.config import locate
+from nnfw.config import declarations, locate
 from nnfw.errors import UserError
 
-#: datamodule -> the input it gives
-DATA_INPUTS = {
-    "nnfw.data.arrays.ArrayDataModule": "features",
-    "nnfw.data.series.SeriesDataModule": "series",
-    "nnfw.data.charseq.CharSeqDataModule": "characters",
-    "nnfw.data.textclass.TextClassificationDataModule": "words",
-    "nnfw.data.images.ImageDataModule": "images",
-    "nnfw.data.image_files.ImageFiles": "images",
-}
 
-#: model -> the inputs it reads
-MODEL_INPUTS = {
-    "nnfw.models.linear.Linear": {"features", "series"},
-    "nnfw.models.mlp.MLP": {"features", "series", "images"},  # images as their flattened pixels
-    "nnfw.models.cnn.CNN": {"images"},
-    "nnfw.models.perceptron.Perceptron": {"features"},
-    "nnfw.models.forecast.RecurrentForecaster": {"series"},
-    "nnfw.models.recurrent.RecurrentLM": {"characters"},
-    "nnfw.models.transformer.CausalTransformer": {"characters"},
-    "nnfw.models.text.BagOfEmbeddings": {"words"},
-    "nnfw.models.text.RecurrentClassifier": {"words"},
-}
+def option_node(group: str, option: str, searchpath: Sequence[str] = ()) -> DictConfig:
+    """An option's own config merged over the base configs its defaults list names.
 
-
-def option_target(group: str, option: str) -> str | None:
-    """An option's `_target_`, read from its file or the base configs its defaults list names."""
-    node = OmegaConf.load(locate.config_dir() / group / f"{option}.yaml")
-    target = node.get("_target_") or (node.get(group) or {}).get("_target_")  # or under `model:` (@_global_)
-    bases = [d for d in node.get("defaults", []) if isinstance(d, str) and d != "_self_"]
+    An option of package `_global_` (its settings under `group:`) is read from under that key.
+    """
+    path = locate.option_file(group, option, searchpath)
+    node = OmegaConf.load(path) if path else OmegaConf.create()
+    bases = [d for d in node.pop("defaults", []) if isinstance(d, str) and d != "_self_"]
+    own = node.get(group) if isinstance(node.get(group), DictConfig) else node
+    merged = OmegaConf.create()
     for base in bases:
-        target = target or option_target(group, base)
-    return target
+        merged = OmegaConf.merge(merged, option_node(group, base, searchpath))
+    return OmegaConf.merge(merged, own)  # interpolations stay unresolved: only declarations are read
 
 
-def models_reading(kind: str) -> list[str]:
-    """The model options that read `kind` inputs."""
-    return [name for name in locate.options("model") if kind in MODEL_INPUTS.get(option_target("model", name), ())]
+def models_reading(kind: str, searchpath: Sequence[str] = ()) -> list[str]:
+    """The model options that declare they read `kind` inputs."""
+    return [name for name in locate.options("model", searchpath)
+            if kind in (declarations.reads(option_node("model", name, searchpath)) or ())]
 
 
 def check_compatible(cfg: DictConfig) -> None:
-    data_target, model_node = cfg.data.get("_target_"), cfg.get("model")
-    given = DATA_INPUTS.get(data_target)
-    read = MODEL_INPUTS.get(model_node.get("_target_") if model_node else None)
+    given = declarations.gives(cfg.get("data"))
+    read = declarations.reads(cfg.get("model"))
     if given is None or read is None or given in read:
         return
     choices = cfg.hydra.runtime.choices
+    searchpath = list(cfg.hydra.searchpath)
+    fitting = models_reading(given, searchpath)
     raise UserError(
         f"model={choices.get('model')} reads {' or '.join(sorted(read))}, "
         f"but data={choices.get('data')} gives {given}",
-        f"models for {given}: {', '.join(models_reading(given))}",
+        f"models for {given}: {', '.join(fitting)}" if fitting else f"no model option reads {given}",
     )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib.util
+from collections.abc import Sequence
 from functools import lru_cache
 from pathlib import Path
 
@@ -34,24 +35,43 @@ def config_path_for_hydra() -> str:
     return str(config_dir()) if _in_checkout() else "pkg://nnfw.conf"
 
 
-def groups() -> dict[str, list[str]]:
-    """Every user-facing config group and its options, read from the config folder."""
-    found: dict[str, list[str]] = {}
-    for group_dir in sorted(p for p in config_dir().iterdir() if p.is_dir()):
-        if group_dir.name.startswith(("_", ".")) or group_dir.name in HIDDEN_GROUPS:
-            continue
-        found[group_dir.name] = options(group_dir.name)
+def search_dirs(searchpath: Sequence[str] = ()) -> list[Path]:
+    """The config folders Hydra searches: nnfw's, then those of `hydra.searchpath` or `--config-dir`
+    (`file://DIR` or `pkg://package.module`), so that a user's own options are listed and checked
+    as nnfw's are."""
+    found = [config_dir()]
+    for entry in searchpath:
+        scheme, _, where = str(entry).rpartition("://")
+        if scheme == "pkg":
+            spec = importlib.util.find_spec(where)
+            if spec is None or not spec.submodule_search_locations:
+                continue
+            folder = Path(next(iter(spec.submodule_search_locations)))
+        else:
+            folder = Path(where).expanduser()
+        if folder.is_dir() and folder.resolve() not in [f.resolve() for f in found]:
+            found.append(folder)
     return found
 
 
-def options(group: str) -> list[str]:
+def groups(searchpath: Sequence[str] = ()) -> dict[str, list[str]]:
+    """Every user-facing config group and its options, read from the config folders."""
+    names = {p.name for folder in search_dirs(searchpath) for p in folder.iterdir() if p.is_dir()}
+    return {name: options(name, searchpath) for name in sorted(names)
+            if not name.startswith(("_", ".")) and name not in HIDDEN_GROUPS}
+
+
+def options(group: str, searchpath: Sequence[str] = ()) -> list[str]:
     """The options of one group (`model` -> ['linear', 'mlp', ...]); [] for an unknown group."""
-    group_dir = config_dir() / group
-    if not group_dir.is_dir():
-        return []
-    return sorted(p.stem for p in group_dir.glob("*.yaml") if not p.stem.startswith("_"))
+    return sorted({p.stem for folder in search_dirs(searchpath) for p in (folder / group).glob("*.yaml")
+                   if not p.stem.startswith("_")})
 
 
-def is_group(name: str) -> bool:
+def option_file(group: str, option: str, searchpath: Sequence[str] = ()) -> Path | None:
+    """The file of one option (or `_base`), as Hydra finds it: nnfw's own first, then the search path."""
+    return next((f for folder in search_dirs(searchpath) if (f := folder / group / f"{option}.yaml").is_file()), None)
+
+
+def is_group(name: str, searchpath: Sequence[str] = ()) -> bool:
     """True for a config group path such as `model` or `hydra/launcher`."""
-    return (config_dir() / name).is_dir() or name.startswith("hydra/")
+    return name.startswith("hydra/") or any((folder / name).is_dir() for folder in search_dirs(searchpath))

@@ -10,10 +10,10 @@ import lightning.pytorch as pl
 import numpy as np
 import torch
 from hydra.utils import get_method
-from sklearn.model_selection import train_test_split
 
 from nnfw.data.corrupt import corrupt
 from nnfw.data.loader import TensorLoader, process_share
+from nnfw.data.splits import feature_statistics, split_rows
 from nnfw.data.spec import DataSpec, TaskKind
 from nnfw.data.table import Table
 
@@ -33,11 +33,12 @@ class ArrayDataModule(pl.LightningDataModule):
 
     def __init__(self, source: str, batch_size: int | str = 32, val_fraction: float = 0.2,
                  test_fraction: float = 0.2, standardize: bool = True, seed: int = 0,
-                 task: TaskKind | None = None, shuffle: bool = True, corruption: str | None = None,
+                 task: TaskKind | None = None, shuffle: bool = True, corruption: str = "none",
                  corruption_level: float = 0.0, **params: Any) -> None:
         super().__init__()
         self.source, self.params = source, params
-        self.corruption, self.corruption_level = corruption, corruption_level
+        self.corruption = None if corruption == "none" else corruption
+        self.corruption_level = corruption_level
         self.batch_size, self.seed, self.task = batch_size, seed, task
         self.val_fraction, self.test_fraction = val_fraction, test_fraction
         self.standardize, self.shuffle = standardize, shuffle
@@ -58,22 +59,10 @@ class ArrayDataModule(pl.LightningDataModule):
         return function(**params)
 
     def _split(self, table: Table) -> dict[str, tuple[np.ndarray, np.ndarray]]:
-        X, y = table.X, table.y
-        stratify = table.task not in ("regression", "unsupervised")
         test_fraction = 0.0 if table.test is not None else self.test_fraction
-        parts = {"train": (X, y), "val": (X, y), "test": (X, y)}
-        for name, fraction in (("test", test_fraction), ("val", self.val_fraction)):
-            if fraction <= 0:
-                continue
-            X_rest, y_rest = parts["train"]
-            share = fraction / (1 - (test_fraction if name == "val" else 0))
-            labels = y_rest if stratify and np.bincount(y_rest).min() >= 2 else None
-            X_train, X_part, y_train, y_part = train_test_split(
-                X_rest, y_rest, test_size=share, random_state=self.seed, stratify=labels)
-            parts["train"], parts[name] = (X_train, y_train), (X_part, y_part)
-        for name, fraction in (("val", self.val_fraction), ("test", test_fraction)):
-            if fraction <= 0:  # a split of fraction 0 is the training data
-                parts[name] = parts["train"]
+        labels = table.y if table.task not in ("regression", "unsupervised") else None
+        rows = split_rows(len(table.X), labels, self.val_fraction, test_fraction, self.seed)
+        parts = {name: (table.X[picked], table.y[picked]) for name, picked in rows.items()}
         if table.test is not None:
             parts["test"] = (table.test.X, table.test.y)
         return parts
@@ -99,19 +88,16 @@ class ArrayDataModule(pl.LightningDataModule):
                             unit_range=bool(features.min() >= 0 and features.max() <= 1))
 
     def _corrupted(self, parts: dict[str, tuple[np.ndarray, np.ndarray]]) -> dict[str, tuple[np.ndarray, np.ndarray]]:
-        """Each split as (corrupted rows, clean rows); a split that is another's (fraction 0) stays it."""
+        """Each split as (corrupted rows, clean rows), with noise of its own drawn from the seed."""
         train = parts["train"][0]
         bounds = (float(train.min()), float(train.max()))
-        noisy: dict[int, tuple[np.ndarray, np.ndarray]] = {}
-        for index, (name, (X, _)) in enumerate(parts.items()):
-            if id(X) not in noisy:
-                rng = np.random.default_rng([self.seed, index])
-                noisy[id(X)] = (corrupt(X, self.corruption, self.corruption_level, rng, bounds), X)
-        return {name: noisy[id(X)] for name, (X, _) in parts.items()}
+        return {name: (corrupt(X, self.corruption, self.corruption_level, np.random.default_rng([self.seed, index]),
+                               bounds), X)
+                for index, (name, (X, _)) in enumerate(parts.items())}
 
     def statistics(self, X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """The mean and spread that standardize each feature, from the training split `X`."""
-        return X.mean(axis=0), X.std(axis=0) + 1e-8
+        """The mean and spread that standardize the training split `X` (per feature; images per channel)."""
+        return feature_statistics(X)
 
     def describe(self, table: Table) -> DataSpec:
         """The sizes and names models and reports are built from."""

@@ -26,7 +26,7 @@ def infer_task(target: pd.Series) -> TaskKind:
     return "multiclass" if integral and distinct <= MAX_INTEGER_CLASSES else "regression"
 
 
-def _read(path: Path, option: str = "data.path") -> pd.DataFrame:
+def read_frame(path: Path, option: str = "data.path") -> pd.DataFrame:
     """The CSV at `path` (given as `option`, named in the messages) as a frame of at least one row."""
     if path.is_dir():
         raise UserError(f"{option} is a directory, not a CSV file: {path}", f"point {option} at the file itself")
@@ -45,7 +45,8 @@ def _read(path: Path, option: str = "data.path") -> pd.DataFrame:
     return frame
 
 
-def _column(frame: pd.DataFrame, name: str, role: str, path: Path) -> pd.Series:
+def complete_column(frame: pd.DataFrame, name: str, role: str, path: Path) -> pd.Series:
+    """Column `name` of `frame` (its `role` named in messages), refused when absent or with empty values."""
     if name not in frame.columns:
         raise UserError(f"{role} column '{name}' is not in {path}",
                         suggestion(name, [str(c) for c in frame.columns], "columns"))
@@ -59,7 +60,7 @@ def _column(frame: pd.DataFrame, name: str, role: str, path: Path) -> pd.Series:
 
 def feature_matrix(frame: pd.DataFrame, names: list[str], file: Path) -> np.ndarray:
     """The named columns as float32 (rows, features); each must exist, be complete and numeric."""
-    columns = [_column(frame, name, "feature", file) for name in names]
+    columns = [complete_column(frame, name, "feature", file) for name in names]
     for name, column in zip(names, columns):
         if not pd.api.types.is_numeric_dtype(column):
             example = column[pd.to_numeric(column, errors="coerce").isna()].iloc[0]
@@ -76,12 +77,12 @@ def read_csv(path: str, target: str | None = None, features: list[str] | None = 
     every column, or `features`, is a feature.
     """
     file = Path(path).expanduser()
-    frame = _read(file)
+    frame = read_frame(file)
     if task == "unsupervised":
         names = list(features) if features else [str(c) for c in frame.columns]
         return Table(feature_matrix(frame, names, file), None, task, tuple(names))
     target = target or str(frame.columns[-1])
-    y = _column(frame, target, "target", file)
+    y = complete_column(frame, target, "target", file)
     names = list(features) if features else [str(c) for c in frame.columns if c != target]
     if not names:
         raise UserError(f"{file} has no feature columns besides the target '{target}'")

@@ -8,15 +8,13 @@ from typing import Any
 import lightning.pytorch as pl
 import numpy as np
 import torch
-from sklearn.model_selection import train_test_split
 from torch.utils.data import DataLoader, Dataset
 
 from nnfw.data.augment import Augment, AugmentsTrainingBatches
 from nnfw.data.folder import class_files, read_image
 from nnfw.data.images import denormalize
 from nnfw.data.spec import DataSpec
-
-SPLITS = ("train", "val", "test")
+from nnfw.data.splits import channel_statistics, split_rows
 
 
 class ImageFileDataset(Dataset):
@@ -65,24 +63,14 @@ class ImageFiles(AugmentsTrainingBatches, pl.LightningDataModule):
         files = [path for found in by_class.values() for path in found]
         labels = np.concatenate([np.full(len(found), index) for index, found in enumerate(by_class.values())])
         labels = labels.astype(np.float32 if len(by_class) == 2 else np.int64)  # as the binary and multiclass losses take them
-        self.splits = self._split(np.arange(len(files)), labels, files)
+        rows = split_rows(len(files), labels, self.val_fraction, self.test_fraction, self.seed)
+        self.splits = {name: ([files[i] for i in picked], labels[picked]) for name, picked in rows.items()}
         if self.mean is None:
             self.mean, self.std = self._statistics(self.splits["train"][0])
         channels = 1 if self.mode == "L" else 3
         self.spec = DataSpec(task="binary" if len(by_class) == 2 else "multiclass",
                              num_features=channels * self.size * self.size, num_classes=len(by_class),
                              class_names=tuple(by_class), image_shape=(channels, self.size, self.size))
-
-    def _split(self, index: np.ndarray, labels: np.ndarray, files: list[Path]) -> dict[str, tuple[list[Path], np.ndarray]]:
-        """Stratified random splits; a fraction of 0 evaluates on the training images."""
-        chosen = {name: index for name in SPLITS}
-        for name, fraction in (("test", self.test_fraction), ("val", self.val_fraction)):
-            if fraction > 0:
-                rest = chosen["train"]
-                share = fraction / (1 - (self.test_fraction if name == "val" else 0))
-                chosen["train"], chosen[name] = train_test_split(rest, test_size=share, random_state=self.seed,
-                                                                 stratify=labels[rest])
-        return {name: ([files[i] for i in picked], labels[picked]) for name, picked in chosen.items()}
 
     def _statistics(self, files: list[Path]) -> tuple[np.ndarray, np.ndarray]:
         """Per-channel mean and spread, shaped (C, 1, 1), of up to `statistics_from` training images."""
@@ -91,7 +79,7 @@ class ImageFiles(AugmentsTrainingBatches, pl.LightningDataModule):
             return np.zeros((channels, 1, 1), np.float32), np.ones((channels, 1, 1), np.float32)
         picked = np.random.default_rng(self.seed).permutation(len(files))[: self.statistics_from]
         pixels = np.stack([read_image(files[i], self.size, self.size, self.mode) for i in picked])
-        return pixels.mean(axis=(0, 2, 3))[:, None, None], pixels.std(axis=(0, 2, 3))[:, None, None] + 1e-8
+        return channel_statistics(pixels)
 
     def transform(self, images: np.ndarray) -> np.ndarray:
         """Images in [0, 1] (n, C, H, W) as the model sees them (for `nnfw predict`)."""

@@ -10,6 +10,7 @@ import torch
 from nnfw.data.arrays import ArrayDataModule
 from nnfw.data.augment import Augment, AugmentsTrainingBatches
 from nnfw.data.spec import DataSpec
+from nnfw.data.splits import channel_statistics
 from nnfw.data.table import Table
 
 
@@ -27,7 +28,7 @@ class ImageDataModule(AugmentsTrainingBatches, ArrayDataModule):
 
     def statistics(self, X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """One mean and spread per channel, shaped (C, 1, 1) to broadcast over images."""
-        return X.mean(axis=(0, 2, 3))[:, None, None], X.std(axis=(0, 2, 3))[:, None, None] + 1e-8
+        return channel_statistics(X)
 
     def describe(self, table: Table) -> DataSpec:
         channels, height, width = table.X.shape[1:]

@@ -8,7 +8,7 @@ import numpy as np
 import torch
 
 from nnfw.data.arrays import ArrayDataModule
-from nnfw.data.csv import _column, _read
+from nnfw.data.csv import complete_column, read_frame
 from nnfw.data.spec import DataSpec
 from nnfw.errors import UserError
 
@@ -26,9 +26,9 @@ def stock(days: int = 200, seed: int = 42) -> np.ndarray:
 def read_column(path: str, column: str | None = None) -> np.ndarray:
     """One numeric column of a CSV file with a header (default: the last), in file order."""
     file = Path(path).expanduser()
-    frame = _read(file)
+    frame = read_frame(file)
     name = column or str(frame.columns[-1])
-    values = _column(frame, name, "series", file)
+    values = complete_column(frame, name, "series", file)
     if not np.issubdtype(values.dtype, np.number):
         raise UserError(f"series column '{name}' of {file} is not numeric", "choose another with data.column=...")
     return values.to_numpy(dtype=np.float64)

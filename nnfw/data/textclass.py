@@ -11,7 +11,7 @@ import numpy as np
 import torch
 
 from nnfw.data.arrays import ArrayDataModule
-from nnfw.data.csv import _column, _read
+from nnfw.data.csv import complete_column, read_frame
 from nnfw.data.spec import DataSpec
 from nnfw.data.table import Table
 
@@ -26,9 +26,9 @@ def words(text: str) -> list[str]:
 def read_labelled(path: str, text_column: str = "text", label_column: str = "label") -> tuple[list[str], list[str]]:
     """The texts and labels of a CSV file with a header."""
     file = Path(path).expanduser()
-    frame = _read(file)
-    texts = _column(frame, text_column, "text", file)
-    labels = _column(frame, label_column, "label", file)
+    frame = read_frame(file)
+    texts = complete_column(frame, text_column, "text", file)
+    labels = complete_column(frame, label_column, "label", file)
     return [str(t) for t in texts], [str(label) for label in labels]
 
 

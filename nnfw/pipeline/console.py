@@ -12,6 +12,8 @@ from rich.console import Console
 from rich.table import Table
 from rich.tree import Tree
 
+from nnfw.config.declarations import DECLARATIONS
+
 #: config sections shown in the tree, in this order; hydra's own node is left to .hydra/
 TREE_SECTIONS = ("data", "model", "optimizer", "scheduler", "regularization", "trainer", "callbacks", "logger")
 #: sections printed as the names of what they turn on
@@ -20,10 +22,14 @@ NAMED_SECTIONS = ("callbacks", "logger")
 console = Console()
 
 
+#: keys a user does not set when running: Hydra's and the components' declarations
+UNSET_KEYS = ("_partial_", *DECLARATIONS)
+
+
 def _compact(node: Any) -> Any:
-    """The config as a user reads it: no nulls, no `_partial_`, callbacks and loggers by name."""
+    """The config as a user reads it: no nulls, no `_partial_` or declarations, callbacks and loggers by name."""
     if isinstance(node, dict):
-        return {k: _compact(v) for k, v in node.items() if v is not None and k != "_partial_"}
+        return {k: _compact(v) for k, v in node.items() if v is not None and k not in UNSET_KEYS}
     return node
 
 

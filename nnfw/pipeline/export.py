@@ -18,7 +18,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from nnfw.config.compat import DATA_INPUTS
+from nnfw.config import declarations
 from nnfw.errors import UserError
 from nnfw.pipeline.generate import Sampler, is_generative
 from nnfw.pipeline.restore import Restored
@@ -85,7 +85,7 @@ def export(restored: Restored, format: str, path: Path) -> float | None:
     """Write the model to `path`; the largest difference from the model on test inputs (None: not checked)."""
     quiet()
     model, example = exported(restored)
-    varying = VARYING_DIMS.get(DATA_INPUTS.get(restored.config.data.get("_target_")), {})
+    varying = VARYING_DIMS.get(declarations.gives(restored.config.data), {})
     path.parent.mkdir(parents=True, exist_ok=True)
     temporary = path.with_name(f".{path.name}.tmp")
     with torch.no_grad(), warnings.catch_warnings():

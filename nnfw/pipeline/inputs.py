@@ -1,4 +1,4 @@
-"""How `nnfw predict` reads new inputs, per kind of model input (the kinds of nnfw.config.compat).
+"""How `nnfw predict` reads new inputs, per kind of input the data declares it gives (`_gives_`).
 
 A reader turns an input file into the batch the model takes, with the preprocessing the
 checkpoint carries (the datamodule is restored, not set up: nothing is refitted). A new kind
@@ -13,7 +13,7 @@ from typing import Any
 
 import torch
 
-from nnfw.config.compat import DATA_INPUTS
+from nnfw.config import declarations
 from nnfw.errors import UserError
 
 #: (input path, restored datamodule) -> the model's input batch for every input, and the inputs'
@@ -23,9 +23,9 @@ Reader = Callable[[Path, Any], tuple[torch.Tensor, list[str] | None]]
 
 def read_features(path: Path, datamodule: Any) -> tuple[torch.Tensor, None]:
     """A CSV with a header holding the training feature columns (other columns are ignored)."""
-    from nnfw.data.csv import _read, feature_matrix
+    from nnfw.data.csv import feature_matrix, read_frame
 
-    frame = _read(path, option="input")
+    frame = read_frame(path, option="input")
     names = list(datamodule.spec.feature_names)
     missing = [name for name in names if name not in frame.columns]
     if missing:
@@ -62,12 +62,13 @@ def read_images(path: Path, datamodule: Any) -> tuple[torch.Tensor, list[str]]:
 
 
 #: input kind -> its reader
-READERS: dict[str, Reader] = {"features": read_features, "words": read_lines, "images": read_images}
+READERS: dict[str, Reader] = {"features": read_features, "vectors": read_features, "words": read_lines,
+                               "images": read_images}
 
 
 def reader_for(config: Any) -> Reader:
     """The reader for the data a run was trained on, or a UserError naming what predict reads."""
-    kind = DATA_INPUTS.get(config.data.get("_target_"))
+    kind = declarations.gives(config.data)
     if kind not in READERS:
         raise UserError(f"nnfw predict does not read {kind or 'this data'!s} (data {config.data.get('_target_')})",
                         f"it reads {', '.join(READERS)}; for a language model use nnfw sample")

@@ -19,8 +19,9 @@ from lightning.pytorch.utilities.exceptions import SIGTERMException
 from omegaconf import DictConfig, OmegaConf
 from torch import nn
 
+from nnfw.config import declarations
 from nnfw.data.spec import DataSpec
-from nnfw.errors import Interrupted, UserError
+from nnfw.errors import Interrupted, UserError, suggestion
 from nnfw.pipeline.checkpoints import AtomicCheckpointIO, load_checkpoint, saved_checkpoints, targets
 from nnfw.pipeline.console import show_config, show_results
 from nnfw.pipeline.speed import compile_model, epochs_per_step, fused_trainer_arguments, use_channels_last
@@ -55,15 +56,19 @@ def quiet() -> None:
         warnings.filterwarnings("ignore", message=pattern)
 
 
-def choice(group: str) -> str:
-    """The option chosen for a config group in this run (`model` -> 'mlp')."""
-    return str(HydraConfig.get().runtime.choices.get(group))
+def choice(group: str, cfg: DictConfig) -> str:
+    """The option chosen for a config group in this run (`model` -> 'mlp'), or outside a Hydra
+    run (a checkpoint's config) the class its section builds."""
+    if HydraConfig.initialized():
+        return str(HydraConfig.get().runtime.choices.get(group))
+    return str(cfg[group].get("_target_", group)).rpartition(".")[2]
 
 
 def build(node: Any, **kwargs: Any) -> Any:
-    """`instantiate`, except that a UserError raised while building reaches the user as itself."""
+    """`instantiate` of a component's config without its declarations (`nnfw.config.declarations`),
+    except that a UserError raised while building reaches the user as itself."""
     try:
-        return instantiate(node, **kwargs)
+        return instantiate(declarations.buildable(node), **kwargs)
     except InstantiationException as err:
         if isinstance(err.__cause__, UserError):
             raise err.__cause__ from None
@@ -81,15 +86,30 @@ def build_model(node: Any, spec: DataSpec) -> nn.Module:
     return build(options, **{k: v for k, v in spec.model_sizes().items() if k in accepted})
 
 
+def task_name(cfg: DictConfig, spec: DataSpec) -> str:
+    """The task a run trains: `task=...` if set, else the one its model declares, else the data's kind."""
+    if cfg.task != "auto":
+        return str(cfg.task)
+    return declarations.task(cfg.model) or spec.task
+
+
+def task_type(name: str) -> type[SupervisedTask]:
+    """A task by its name in TASKS, or a LightningModule by its dotted class path (a user's own)."""
+    if name in TASKS:
+        return TASKS[name]
+    if "." in name:
+        return get_class(name)
+    raise UserError(f"unknown task '{name}'", suggestion(name, TASKS, "tasks"))
+
+
 def build_task(cfg: DictConfig, datamodule: pl.LightningDataModule) -> SupervisedTask:
     """The model sized from the data, wrapped in the task its data (or its config) calls for."""
     spec = datamodule.spec
-    kind = spec.task if cfg.task == "auto" else cfg.task
-    task_class = TASKS[kind]
+    task_class = task_type(task_name(cfg, spec))
     if spec.task not in task_class.accepts:
         raise UserError(
-            f"model={choice('model')} trains {' or '.join(task_class.accepts)} data, "
-            f"but data={choice('data')} is a {spec.task} dataset",
+            f"model={choice('model', cfg)} trains {' or '.join(task_class.accepts)} data, "
+            f"but data={choice('data', cfg)} is a {spec.task} dataset",
             f"choose a {' or '.join(task_class.accepts)} dataset, or another model",
         )
     model = build_model(cfg.model, spec)
@@ -100,7 +120,7 @@ def build_task(cfg: DictConfig, datamodule: pl.LightningDataModule) -> Supervise
     return task_class(
         model=model,
         spec=spec,
-        optimizer=instantiate(cfg.optimizer),
+        optimizer=build(cfg.optimizer),
         scheduler=instantiate(cfg.scheduler) or None,
         l1=cfg.regularization.l1,
         config=OmegaConf.to_container(cfg, resolve=True),
@@ -149,7 +169,7 @@ def log_hparams(trainer: pl.Trainer, cfg: DictConfig, metrics: dict[str, float])
     params = {"seed": cfg.seed, **{f"choice/{k}": v for k, v in HydraConfig.get().runtime.choices.items()
                                    if not k.startswith("hydra")}}
     for section in ("model", "data", "optimizer", "regularization"):
-        params[section] = OmegaConf.to_container(cfg[section], resolve=True)
+        params[section] = declarations.buildable(OmegaConf.to_container(cfg[section], resolve=True))
     final = {k: v for k, v in metrics.items() if isinstance(v, float)}
     for logger in trainer.loggers:
         if isinstance(logger, TensorBoardLogger):
@@ -184,7 +204,7 @@ def train(cfg: DictConfig, run_dir: Path) -> dict[str, Any]:
     show_config(cfg, run_dir / "config_tree.txt", show=cfg.print_config)
     pl.seed_everything(cfg.seed, workers=True, verbose=False)
 
-    datamodule = instantiate(cfg.data)
+    datamodule = build(cfg.data)
     datamodule.setup("fit")
     task = build_task(cfg, datamodule)
     if cfg.get("init_from"):
@@ -216,7 +236,7 @@ def train(cfg: DictConfig, run_dir: Path) -> dict[str, Any]:
     best = saved_checkpoints(trainer).get("best")
     summary = {
         "status": "completed",
-        "task": task.spec.task if cfg.task == "auto" else cfg.task,
+        "task": task_name(cfg, task.spec),
         "metrics": metrics,
         "best_checkpoint": str(Path(best).relative_to(run_dir)) if best else None,
         "evaluated_checkpoint": str(Path(checkpoint).relative_to(run_dir)) if checkpoint else None,
@@ -228,5 +248,5 @@ def train(cfg: DictConfig, run_dir: Path) -> dict[str, Any]:
         "processes": trainer.world_size,
         "data": {"splits": datamodule.split_sizes(), **task.spec.to_dict()},
     }
-    show_results(metrics, title=f"{choice('model')} on {choice('data')}")
+    show_results(metrics, title=f"{choice('model', cfg)} on {choice('data', cfg)}")
     return summary

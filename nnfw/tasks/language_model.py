@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 import math
-from typing import Any
 
 import torch
 from torch import nn
 from torchmetrics import MetricCollection
 
 from nnfw.data.vocab import Vocabulary
-from nnfw.errors import UserError
 from nnfw.models.generate import generate
 from nnfw.tasks.base import EpochOutputs, SupervisedTask
 
@@ -37,12 +35,6 @@ class LanguageModel(SupervisedTask):
     accepts = ("language_model",)
     keeps_outputs = False
     default_gradient_clip = 5.0  # the tutorials' char-RNN clips at 5
-
-    def __init__(self, model: nn.Module, *args: Any, **kwargs: Any) -> None:
-        if not hasattr(model, "step"):
-            raise UserError(f"a {type(model).__name__} cannot be a language model (data=charseq)",
-                            "choose model=rnn, lstm, gru or transformer")
-        super().__init__(model, *args, **kwargs)
 
     def build_metrics(self) -> MetricCollection:
         return MetricCollection({})

@@ -1,0 +1,46 @@
+"""What a component says of itself in its config: the input a model reads, the input a dataset
+gives, the task a model trains with, the rules its keys follow.
+
+Declarations are read from the config alone (no import of the component), so compatibility
+checks, error messages and `nnfw list` answer before torch loads, for nnfw's components and a
+user's own alike. They are not arguments: `buildable` strips them before `instantiate`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+#: model config: the kinds of input the model can read, e.g. [features, images]
+READS = "_reads_"
+#: data config: the kind of input the dataset gives, e.g. features
+GIVES = "_gives_"
+#: model config (optional): the task the model trains with when it is not the data's own kind
+TASK = "_task_"
+#: any component: the rules of its own keys, checked before torch loads (nnfw.config.rules)
+CHECKS = "_checks_"
+
+DECLARATIONS = (READS, GIVES, TASK, CHECKS)
+
+
+def buildable(node: Mapping[str, Any]) -> dict[str, Any]:
+    """A component's config without its declarations: what `instantiate` passes to it."""
+    return {key: value for key, value in node.items() if key not in DECLARATIONS}
+
+
+def reads(node: Mapping[str, Any] | None) -> list[str] | None:
+    """The input kinds a model config declares it reads (None: undeclared, not checked)."""
+    declared = (node or {}).get(READS)
+    return None if declared is None else [str(kind) for kind in declared]
+
+
+def gives(node: Mapping[str, Any] | None) -> str | None:
+    """The input kind a data config declares it gives (None: undeclared, not checked)."""
+    declared = (node or {}).get(GIVES)
+    return None if declared is None else str(declared)
+
+
+def task(node: Mapping[str, Any] | None) -> str | None:
+    """The task a model config pins (None: the data's kind decides)."""
+    declared = (node or {}).get(TASK)
+    return None if declared is None else str(declared)

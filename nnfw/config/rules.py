@@ -1,0 +1,126 @@
+"""The vocabulary of validation rules: a rule takes a value and returns the problem with it, or None.
+
+Components name their rules in their own config, under `_checks_` (`hidden_sizes: positive_ints`,
+`activation: activation`, `path: existing_path?`, `cell: {one_of: [rnn, lstm, gru]}`), so a rule
+describes one component's key and never leaks onto another's key of the same name. A trailing
+`?` also accepts null. All of it is torch-free: rules run before torch is imported.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping
+from pathlib import Path
+from typing import Any
+
+from nnfw.errors import UserError, nearest
+from nnfw.models.choices import ACTIVATIONS, INITS, POOLINGS, POSITIONS
+
+Rule = Callable[[Any], "str | None"]
+
+
+def number(low: float | None = None, high: float | None = None, *, low_open: bool = False,
+           high_open: bool = True, integer: bool = False) -> Rule:
+    """A number in [low, high) (bounds optional; open or closed as asked)."""
+
+    def rule(value: Any) -> str | None:
+        kind = "an integer" if integer else "a number"
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or (integer and not isinstance(value, int)):
+            return f"must be {kind}"
+        if low is not None and (value < low or (low_open and value == low)):
+            return f"must be {'>' if low_open else '>='} {low}"
+        if high is not None and (value > high or (high_open and value == high)):
+            return f"must be {'<' if high_open else '<='} {high}"
+        return None
+
+    return rule
+
+
+def one_of(choices: Iterable[str]) -> Rule:
+    choices = tuple(choices)
+
+    def rule(value: Any) -> str | None:
+        if value in choices:
+            return None
+        close = nearest(str(value), choices)
+        return f"must be one of {', '.join(choices)}" + (f" (did you mean '{close}'?)" if close else "")
+
+    return rule
+
+
+def optional(rule: Rule) -> Rule:
+    return lambda value: None if value is None else rule(value)
+
+
+def per_block(rule: Rule) -> Rule:
+    """A cnn setting: one value for every conv block, or a list of one per block."""
+
+    def check(value: Any) -> str | None:
+        problems = [rule(v) for v in (value if isinstance(value, (list, tuple)) else [value])]
+        return next((f"{p}, as one value or a list of one per block" for p in problems if p), None)
+
+    return check
+
+
+def batch_size(value: Any) -> str | None:
+    if value == "full":
+        return None
+    return number(1, integer=True)(value) and "must be a positive integer or 'full'"
+
+
+def positive_ints(value: Any) -> str | None:
+    if not isinstance(value, (list, tuple)) or any(isinstance(v, bool) or not isinstance(v, int) or v < 1 for v in value):
+        return "must be a list of positive integers, e.g. [64,64]"
+    return None
+
+
+def max_epochs(value: Any) -> str | None:
+    if value == -1:
+        return None
+    return number(1, integer=True)(value) and "must be a positive integer (or -1 for no limit)"
+
+
+def existing_path(value: Any) -> str | None:
+    if value is not None and not Path(str(value)).expanduser().exists():
+        return "names a file that does not exist"
+    return None
+
+
+def flag(value: Any) -> str | None:
+    return None if isinstance(value, bool) else "must be true or false"
+
+
+def channels(value: Any) -> str | None:
+    return None if value in (1, 3) and not isinstance(value, bool) else "must be 1 (greyscale) or 3 (RGB)"
+
+
+#: the rules a config names under `_checks_`
+NAMED: dict[str, Rule] = {
+    "positive": number(0, low_open=True, high=None),
+    "nonnegative": number(0),
+    "fraction": number(0, 1),
+    "positive_int": number(1, integer=True),
+    "nonnegative_int": number(0, integer=True),
+    "positive_ints": positive_ints,
+    "flag": flag,
+    "existing_path": existing_path,
+    "batch_size": batch_size,
+    "max_epochs": max_epochs,
+    "channels": channels,
+    "activation": one_of(ACTIVATIONS),
+    "init": one_of(INITS),
+    "positions": one_of(POSITIONS),
+    "positive_int_per_block": per_block(number(1, integer=True)),
+    "nonnegative_int_per_block": per_block(number(0, integer=True)),
+    "pooling_per_block": per_block(one_of(POOLINGS)),
+}
+
+
+def named(spec: Any) -> Rule:
+    """The rule a config names: a name of NAMED (with `?`: null allowed too) or {one_of: [...]}."""
+    if isinstance(spec, Mapping) and set(spec) == {"one_of"}:
+        return one_of(str(choice) for choice in spec["one_of"])
+    name = str(spec)
+    rule = NAMED.get(name.rstrip("?"))
+    if rule is None:
+        raise UserError(f"unknown rule {spec!r} under _checks_", f"rules: {', '.join(NAMED)}, or {{one_of: [...]}}")
+    return optional(rule) if name.endswith("?") else rule
