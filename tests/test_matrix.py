@@ -9,7 +9,9 @@ from nnfw.config import locate
 #: datasets that are not tables of features: tests/test_sequences.py and tests/test_images.py cover them
 SEQUENCES = ("charseq", "text_classification")
 IMAGES = ("digits", "shapes", "patterns", "mnist", "fashion_mnist", "cifar10", "image_folder", "image_files")
-DATASETS = [d for d in locate.options("data") if d not in ("csv", *SEQUENCES, *IMAGES)]
+#: rows for generative models (they give vectors): tests/test_generative.py covers them
+VECTORS = ("lowrank", "ring", "grid", "gaussians", "circle", "csv_rows")
+DATASETS = [d for d in locate.options("data") if d not in ("csv", *SEQUENCES, *IMAGES, *VECTORS)]
 BINARY = ["xor", "and", "or", "hours_pass", "spirals", "moons", "circles", "classification"]
 KINDS = {"xor": "binary", "and": "binary", "or": "binary", "hours_pass": "binary", "spirals": "binary",
          "moons": "binary", "circles": "binary", "classification": "binary", "blobs": "multiclass",
