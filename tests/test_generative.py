@@ -5,13 +5,10 @@ from __future__ import annotations
 
 import json
 import math
-import signal
 
 import pytest
 import torch
-
-from conftest import QUIET
-from test_reliability import start, wait_for
+from test_reliability import resumed_in_place, stopped_by_sigterm
 
 #: rows without targets, or 2-D mixtures whose labels only name their modes
 VECTORS = ("lowrank", "csv_rows", "ring", "grid", "gaussians", "circle")
@@ -117,18 +114,8 @@ GAN_RUN = ["model=gan", "data=ring", "data.n=3000", "data.batch_size=32", "train
 @pytest.mark.slow
 def test_a_gan_stopped_by_sigterm_and_resumed_ends_with_the_generator_of_an_uninterrupted_run(train, tmp_path):
     interrupted_dir = tmp_path / "interrupted"
-    process = start(GAN_RUN, interrupted_dir)
-    wait_for(interrupted_dir / "checkpoints" / "last.ckpt", process)
-    process.send_signal(signal.SIGTERM)
-    _, err = process.communicate(timeout=120)
-    assert process.returncode == 128 + signal.SIGTERM, err
-    resumable = interrupted_dir / "checkpoints" / "interrupted.ckpt"
-
-    from nnfw.cli.main import main
-
-    with pytest.raises(SystemExit) as stop:
-        main(["train", *QUIET, *GAN_RUN, f"ckpt_path={resumable}", f"hydra.run.dir={interrupted_dir}"])
-    assert stop.value.code == 0
+    resumable, _ = stopped_by_sigterm(GAN_RUN, interrupted_dir)
+    resumed_in_place(GAN_RUN, resumable, interrupted_dir)
     uninterrupted = train(*GAN_RUN)
     assert uninterrupted.code == 0, uninterrupted.err
     assert json.loads((interrupted_dir / "summary.json").read_text())["steps"] == uninterrupted.summary["steps"]
@@ -145,9 +132,9 @@ def test_a_gan_stopped_by_sigterm_and_resumed_ends_with_the_generator_of_an_unin
     (["model=gan", "data=ring", "data.n=500"], "points.csv", 37),
 ])
 def test_nnfw_sample_writes_the_requested_number_of_samples_of_a_vae_and_a_gan(train, tmp_path, args, output, count):
+    from conftest import run_cli
     from PIL import Image
 
-    from conftest import run_cli
     from nnfw.pipeline.pictures import grid_size
 
     result = train(*args, "trainer.max_epochs=1")
@@ -165,8 +152,8 @@ def test_nnfw_sample_writes_the_requested_number_of_samples_of_a_vae_and_a_gan(t
 
 def test_nnfw_predict_scores_each_row_by_its_reconstruction_error(train, tmp_path):
     import pandas as pd
-
     from conftest import run_cli
+
     from nnfw.data.sources import lowrank
 
     result = train("experiment=ae_lowrank", "trainer.max_epochs=20")

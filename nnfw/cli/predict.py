@@ -17,7 +17,12 @@ def run(argv: list[str]) -> int:
     source, output = Path(str(cfg.input)).expanduser(), Path(str(cfg.output)).expanduser()
 
     from nnfw.pipeline.inputs import reader_for
-    from nnfw.pipeline.predict import output_frame, predict, refuse_generators, write_csv
+    from nnfw.pipeline.predict import (
+        output_frame,
+        predict,
+        refuse_generators,
+        write_csv,
+    )
     from nnfw.pipeline.restore import restore
 
     restored = restore(checkpoint)

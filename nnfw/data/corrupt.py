@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import numpy as np
 
-CORRUPTIONS = ("gaussian", "masking")
-
 
 def corrupt(X: np.ndarray, kind: str, level: float, rng: np.random.Generator,
             bounds: tuple[float, float]) -> np.ndarray:

@@ -12,7 +12,6 @@ from nnfw.tasks.base import STAGES, SupervisedTask
 
 #: data an autoencoder can learn from: any rows or images; their targets, if any, are ignored
 UNSUPERVISED_INPUTS = ("binary", "multiclass", "regression", "unsupervised", "denoising")
-LOSSES = ("auto", "mse", "bce")
 
 
 def reconstruction_target(batch: tuple[torch.Tensor, torch.Tensor], denoising: bool) -> torch.Tensor:
