@@ -111,10 +111,12 @@ def scatter(panels: Sequence[tuple[str, Sequence[tuple[np.ndarray, Sequence[tupl
         draw.rectangle([left, LABEL + GAP, left + PANEL - 1, LABEL + GAP + PANEL - 1], outline=NEUTRAL)
         draw.text((left + 2, 1), title, fill=(0, 0, 0))
         for points, colours in layers:
-            xs = left + (points[:, 0] - x_low) / (x_high - x_low or 1) * (PANEL - 1)
-            ys = LABEL + GAP + (y_high - points[:, 1]) / (y_high - y_low or 1) * (PANEL - 1)
+            xs = (points[:, 0] - x_low) / (x_high - x_low or 1) * (PANEL - 1)
+            ys = (y_high - points[:, 1]) / (y_high - y_low or 1) * (PANEL - 1)
             for x, y, colour in zip(xs, ys, colours):
-                draw.rectangle([x - 1, y - 1, x + 1, y + 1], fill=tuple(colour))
+                if 1 <= x <= PANEL - 2 and 1 <= y <= PANEL - 2:  # points outside the bounds are left out
+                    x, y = x + left, y + LABEL + GAP
+                    draw.rectangle([x - 1, y - 1, x + 1, y + 1], fill=tuple(colour))
     return np.asarray(canvas)
 
 
