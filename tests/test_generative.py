@@ -60,6 +60,8 @@ def test_the_vae_reports_its_negative_elbo_as_reconstruction_plus_kl(train):
         assert metrics[f"{stage}/nelbo"] == pytest.approx(parts, rel=1e-5)
     # the importance-sampled -log p(x) is tighter than the bound, and both are finite nats
     assert 0 < metrics["test/nll"] <= metrics["test/nelbo"] + 0.5
+    for picture in ("reconstructions", "latent_space", "samples", "latent_traversal"):
+        assert (result.run_dir / f"{picture}.png").is_file(), picture
 
 
 def test_the_vae_kl_term_is_the_closed_form_kl_of_two_gaussians():
@@ -105,6 +107,7 @@ def test_a_gan_counts_generator_steps_in_max_steps(train):
     assert result.code == 0, result.err
     assert result.summary["steps"] == 30
     assert result.summary["epochs"] == 10  # 6 batches an epoch, a generator step every second one
+    assert (result.run_dir / "samples.png").is_file()  # generated points over the real ones
 
 
 GAN_RUN = ["model=gan", "data=ring", "data.n=3000", "data.batch_size=32", "trainer.max_epochs=12",

@@ -4,7 +4,8 @@
   model's reconstructions, one row each;
 - latent_space.png: the validation rows' codes (their first two dimensions), coloured by class;
 - samples.png: a VAE's images decoded from prior draws, or a 2-D GAN's points over the real
-  data at several moments of training.
+  data at several moments of training;
+- latent_traversal.png: a VAE's images decoded along its first two latent dimensions.
 """
 
 from __future__ import annotations
@@ -86,12 +87,24 @@ class GenerativePictures(Callback):
                 publish(trainer, "reconstructions",
                         pictures.grid(images, [pictures.NEUTRAL] * len(images), columns=len(shown)))
                 if isinstance(task, VariationalAutoencoder):
-                    prior = torch.randn(64, model.latent_size, device=task.device)
-                    samples = task.predictions(model.decode(prior)).cpu().numpy()
-                    publish(trainer, "samples", pictures.grid(samples, [pictures.NEUTRAL] * 64))
+                    self._vae_pictures(trainer, task)
         points = codes[:, :2].cpu().numpy()
         if points.shape[1] == 2:
             labels = targets.cpu().numpy() if not task.denoising and task.spec.num_classes else np.zeros(len(points))
             publish(trainer, "latent_space", pictures.scatter(
                 [("latent space (first two dimensions)", [(points, pictures.class_colours(labels))])],
                 pictures.padded_bounds(points)))
+
+    @staticmethod
+    def _vae_pictures(trainer: pl.Trainer, task: VariationalAutoencoder) -> None:
+        """samples.png from 64 prior draws, and latent_traversal.png: the first two latent
+        dimensions stepped from -2.5 to 2.5 (8 x 8), the others at 0."""
+        model, steps = task.model, torch.linspace(-2.5, 2.5, 8, device=task.device)
+        prior = torch.randn(64, model.latent_size, device=task.device)
+        traversal = torch.zeros(64, model.latent_size, device=task.device)
+        traversal[:, 0] = steps.repeat(8)
+        if model.latent_size > 1:
+            traversal[:, 1] = steps.repeat_interleave(8)
+        for name, codes in (("samples", prior), ("latent_traversal", traversal)):
+            images = task.predictions(model.decode(codes)).cpu().numpy()
+            publish(trainer, name, pictures.grid(images, [pictures.NEUTRAL] * 64))
