@@ -5,7 +5,9 @@
 - spirals: the tutorial's MLP, full batch, 1000 epochs (bench/steps.py), fit and end to end;
 - digits CNN: one training epoch (bench/images.py);
 - char-LSTM: a fixed number of steps on ../shared/data/tinyshakespeare.txt (bench/sequences.py);
-- start-up: `nnfw --help`, and `nnfw train` to its first training step (bench/startup.py).
+- start-up: `nnfw --help`, and `nnfw train` to its first training step (bench/startup.py);
+- the default diagnostics and the pictures drawn while fitting: fit time with and without them
+  on the spirals and classification cases (bench/diagnostics.py).
 
 Each nnfw run and its plain loop run in this process, one after the other, on the same
 device and thread count; each pair runs `--repeat` times (5). "ratio" divides the fastest time
@@ -30,6 +32,7 @@ import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+import diagnostics  # noqa: E402
 import images  # noqa: E402
 import sequences  # noqa: E402
 import startup  # noqa: E402
@@ -65,6 +68,8 @@ def main() -> None:
         (f"{lstm[0]['case']}, {lstm[0]['steps']} steps", *compared(lstm, "nnfw_s", "plain_s")),
     ]
     help_s, first_step_s = startup.help_seconds(), startup.first_step_seconds()
+    costs = {case: diagnostics.bench_diagnostics(case, args.repeat)
+             for case in ("spirals_full_batch", "spirals_minibatch", "classification_minibatch")}
 
     device = torch.cuda.get_device_name() if torch.cuda.is_available() else platform.processor() or "CPU"
     print(f"\ntorch {torch.__version__}, {device}, {torch.get_num_threads()} threads")
@@ -73,10 +78,12 @@ def main() -> None:
         print(f"{name:<52} {nnfw:>8.2f} {plain:>8.2f} {nnfw / plain:>6.2f} {pairs:>6.2f}")
     print(f"{'nnfw --help':<52} {help_s:>8.2f}")
     print(f"{'nnfw train to its first training step':<52} {first_step_s:>8.2f}")
+    diagnostics.print_costs(costs)
     if args.json:
         figures = {"rows": [{"case": n, "nnfw_s": a, "plain_s": b, "ratio": a / b, "median_pair_ratio": m}
                             for n, a, b, m in rows],
-                   "help_s": help_s, "first_step_s": first_step_s, "torch": torch.__version__, "device": device}
+                   "help_s": help_s, "first_step_s": first_step_s, "diagnostics": costs,
+                   "torch": torch.__version__, "device": device}
         args.json.write_text(json.dumps(figures, indent=2) + "\n")
 
 

@@ -24,13 +24,12 @@ import time
 from pathlib import Path
 
 import torch
-from hydra.utils import instantiate
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from steps import run_nnfw  # noqa: E402  (bench/steps.py: nnfw train in this process, quiet)
 
-from nnfw.pipeline.train import build_model  # noqa: E402
+from nnfw.pipeline.train import build, build_model  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[1]
 DEFAULT_TEXT = REPO.parent / "shared" / "data" / "tinyshakespeare.txt"
@@ -41,11 +40,11 @@ BATCHES_PER_EPOCH = 64
 def run_plain(config: dict, steps: int) -> float:
     """The loop a user would write: random windows, forward, cross-entropy, backward, clip, step."""
     torch.manual_seed(config["seed"])
-    datamodule = instantiate(config["data"])
+    datamodule = build(config["data"])
     datamodule.setup()
     spec = datamodule.spec
     model = build_model(config["model"], spec)
-    optimizer = instantiate(config["optimizer"])(model.parameters())
+    optimizer = build(config["optimizer"])(model.parameters())
     batches = iter(datamodule.train_dataloader())
     started = time.perf_counter()
     for _ in range(steps):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+import sys
 from collections.abc import Iterable
 
 
@@ -21,6 +22,12 @@ class UserError(Exception):
 
     def __str__(self) -> str:
         return self.message if not self.hint else f"{self.message}\n  {self.hint}"
+
+
+def report(err: UserError) -> int:
+    """Print a user error the way every nnfw command does, and return its exit status."""
+    print(f"nnfw: error: {err}", file=sys.stderr)
+    return err.exit_code
 
 
 class Interrupted(Exception):

@@ -61,3 +61,25 @@ def run_cli(*args: str, cwd: Path | None = None, env: dict[str, str] | None = No
         cwd=cwd or REPO, capture_output=True, text=True, timeout=600,
         env={**os.environ, "COLUMNS": "120", **(env or {})},
     )
+
+
+def run_in_process(argv: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str]:
+    """`nnfw ARGV` in this process: its exit status and what it printed to stderr."""
+    from nnfw.cli.main import main
+
+    with pytest.raises(SystemExit) as stop:
+        main(argv)
+    return int(stop.value.code or 0), capsys.readouterr().err
+
+
+@pytest.fixture(scope="module")
+def small_checkpoint(tmp_path_factory) -> Path:
+    """The best checkpoint of a one-epoch linear model on XOR, shared by a test module."""
+    from nnfw.cli.main import main
+
+    run_dir = tmp_path_factory.mktemp("small") / "run"
+    with pytest.raises(SystemExit) as stop:
+        main(["train", *QUIET, "data=xor", "model=linear", "trainer.max_epochs=1", "logger=none",
+              f"hydra.run.dir={run_dir}"])
+    assert stop.value.code == 0
+    return run_dir / "checkpoints" / "best.ckpt"

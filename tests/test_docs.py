@@ -49,6 +49,10 @@ def check_train(words: list[str]) -> None:
         return  # Hydra's help; a user's own config folder (tests/test_extending.py trains from one)
     if "hydra/launcher=submitit_slurm" in overrides:
         pytest.importorskip("hydra_plugins.hydra_submitit_launcher")
+    loggers = " ".join(w for w in overrides if w.startswith("logger=")).replace("many", "mlflow")
+    for tracker in ("mlflow", "wandb"):  # optional extras; logger=many includes mlflow
+        if tracker in loggers:
+            pytest.importorskip(tracker)
     check(overrides, multirun=multirun)
 
 

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import errno
 from pathlib import Path
 
 import pytest
 from omegaconf import OmegaConf
 
+from conftest import run_in_process
 from nnfw.config import locate
 from nnfw.config.compat import models_reading
 
@@ -67,11 +69,12 @@ CONFIG_ERRORS = [
                                  models_for("features", "linear", "logistic", "mlp", "perceptron")]),
     (["model=cnn", "data=digits", "model.pooling=[max,sum]"], ["model.pooling must be one of max, avg, none"]),
     (["model=cnn", "data=digits", "model.kernel_size=0"], ["model.kernel_size must be >= 1"]),
-    (["data=image_folder"], ["data.root must be set"]),
-    (["data=image_files", "data.root=/no/such/folder"], ["image folder not found: /no/such/folder"]),
-    (["data=image_folder", "data.root=/no/such/folder"], ["image folder not found: /no/such/folder",
-                                                         "set data.root to a folder with one subfolder of images per class"]),
-    (["data=image_folder", "data.root=/tmp", "data.channels=2"], ["data.channels must be 1 (greyscale) or 3 (RGB)"]),
+    (["data=image_folder"], ["data.path must be set"]),
+    (["data=image_files", "data.path=/no/such/folder"], ["image folder not found: /no/such/folder"]),
+    (["data=image_folder", "data.path=/no/such/folder"], ["image folder not found: /no/such/folder",
+                                                         "set data.path to a folder with one subfolder of images per class"]),
+    (["data=image_folder", "data.root=/tmp"], ["unknown key 'data.root'", "data.path"]),
+    (["data=image_folder", "data.path=/tmp", "data.channels=2"], ["data.channels must be 1 (greyscale) or 3 (RGB)"]),
     (["data=mnist", "data.root=/no/such/root"], ["MNIST files not found: /no/such/root/MNIST/raw/train-images-idx3-ubyte",
                                                  "data.download=true"]),
     (["data=fashion_mnist", "data.root=/no/such/root"], ["/no/such/root/FashionMNIST/raw"]),
@@ -94,7 +97,7 @@ CONFIG_ERRORS = [
 def test_plain_assignments_on_the_composed_choices_equal_hydras_composition(combo):
     """The check composes once and applies `key=value` itself: the result is Hydra's own, down to
     its record of the command line, since `nnfw train` runs it."""
-    from nnfw.config.checks import assigned, compose, shapes_composition, parse
+    from nnfw.config.overrides import assigned, compose, parse, shapes_composition
 
     choices = [o.input_line for o in parse(combo) if shapes_composition(o)]
     ours, hydras = assigned(compose(choices, "train"), choices, combo), compose(combo, "train")
@@ -123,9 +126,9 @@ def test_a_run_directory_that_cannot_be_created_exits_2(train, tmp_path):
 
 
 def test_a_search_without_the_optuna_sweeper_names_the_extra_to_install(train, monkeypatch):
-    from nnfw.config import checks
+    from nnfw.config import environment
 
-    monkeypatch.setattr(checks, "SEARCH_PLUGIN", "hydra_plugins.not_installed")
+    monkeypatch.setattr(environment, "SEARCH_PLUGIN", "hydra_plugins.not_installed")
     result = train("-m", "hparams_search=spirals")
     assert result.code == 2
     assert "hparams_search=spirals needs Hydra's Optuna sweeper" in result.err
@@ -172,7 +175,7 @@ def test_malformed_csv_exits_2_naming_the_problem_and_leaves_the_file_alone(trai
     assert words in result.err
     assert "Traceback" not in result.err
     assert path.read_text() == text
-    assert result.summary["status"] == "failed"
+    assert not result.run_dir.exists()  # found while building the run, before it started
 
 
 def test_a_directory_given_as_the_csv_file_exits_2(train, tmp_path):
@@ -190,13 +193,11 @@ def test_a_target_column_that_does_not_exist_suggests_the_nearest(train, tmp_pat
     assert "did you mean 'price'" in result.err
 
 
-def test_a_run_that_fails_on_bad_data_still_writes_its_summary(train, tmp_path: Path):
-    path = tmp_path / "data.csv"
-    path.write_text("a,y\n")
-    result = train("data=csv", f"data.path={path}")
-    summary = result.summary
-    assert summary["status"] == "failed"
-    assert "no rows" in summary["error"]
+def test_a_run_that_fails_once_started_still_writes_its_summary(train):
+    result = train("data=xor", "model.activation=relu", "optimizer=sgd", "optimizer.lr=1e30", "trainer.max_epochs=5")
+    assert result.code == 2
+    assert result.summary["status"] == "failed"
+    assert "NaN or infinite" in result.summary["error"]
 
 
 # ----------------------------------------------------------------------------- checkpoint commands
@@ -224,34 +225,13 @@ COMMAND_ERRORS = [
 ]
 
 
-@pytest.fixture(scope="module")
-def small_checkpoint(tmp_path_factory) -> Path:
-    from conftest import QUIET
-    from nnfw.cli.main import main
-
-    run_dir = tmp_path_factory.mktemp("small") / "run"
-    with pytest.raises(SystemExit) as stop:
-        main(["train", *QUIET, "data=xor", "model=linear", "trainer.max_epochs=1", "logger=none",
-              f"hydra.run.dir={run_dir}"])
-    assert stop.value.code == 0
-    return run_dir / "checkpoints" / "best.ckpt"
-
-
-def nnfw(argv: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str]:
-    from nnfw.cli.main import main
-
-    with pytest.raises(SystemExit) as stop:
-        main(argv)
-    return int(stop.value.code or 0), capsys.readouterr().err
-
-
 @pytest.mark.parametrize(("argv", "words"), COMMAND_ERRORS, ids=[" ".join(a) for a, _ in COMMAND_ERRORS])
 def test_checkpoint_command_errors_exit_2_with_their_message_and_write_nothing(small_checkpoint, tmp_path, capsys,
                                                                              argv, words):
     output = tmp_path / "out.csv"
     argv = [a.replace("CKPT", str(small_checkpoint)).replace("OUT", str(output)) for a in argv]
     before = sorted(small_checkpoint.parent.parent.rglob("*"))
-    code, err = nnfw(argv, capsys)
+    code, err = run_in_process(argv, capsys)
     assert code == 2
     assert err.startswith("nnfw: error:")
     for word in words:
@@ -274,8 +254,8 @@ def test_checkpoint_command_errors_answer_before_torch_is_imported(argv):
 
 FOREIGN = {
     "a foreign _target_": "foreign _target_ 'os.system'",
-    "a pickled object": "refusing to load",
-    "not a checkpoint": "is corrupt or truncated",
+    "a pickled object": "holds pickled Python objects (the first: pathlib.PosixPath)",
+    "not a checkpoint": "is not a checkpoint",
 }
 
 
@@ -297,7 +277,134 @@ def test_checkpoint_commands_refuse_a_foreign_checkpoint(small_checkpoint, tmp_p
     source.write_text("x1,x2\n0,1\n")
     extra = {"eval": [f"output={output}"], "predict": [f"input={source}", f"output={output}"],
              "export": [f"output={output}"]}[command]
-    code, err = nnfw([command, f"ckpt={foreign}", *extra], capsys)
+    code, err = run_in_process([command, f"ckpt={foreign}", *extra], capsys)
     assert code == 2
     assert FOREIGN[kind] in err and "Traceback" not in err
     assert not output.exists()
+
+
+# ----------------------------------------------------------------------------- values a library refuses
+
+#: (overrides, words the message must contain): found while the run is built, before its directory exists
+REFUSED_VALUES = [
+    (["model=lstm", "data=charseq", "trainer.accelerator=gpu"],
+     ["trainer.accelerator=gpu needs a CUDA GPU, but this machine has none", "finds only the CPU",
+      "trainer.accelerator=cpu", "trainer.accelerator=auto"]),
+    (["trainer=gpu"], ["trainer.accelerator=gpu (set by trainer=gpu) needs a CUDA GPU"]),
+    (["trainer=ddp"], ["trainer.accelerator=gpu (set by trainer=ddp) needs a CUDA GPU"]),
+    (["trainer=mps"], ["trainer.accelerator=mps (set by trainer=mps) needs an Apple-silicon (MPS) GPU"]),
+    (["trainer.accelerator=cuda"], ["trainer.accelerator=cuda needs a CUDA GPU"]),
+    (["trainer.accelerator=tpu"], ["trainer.accelerator=tpu needs a TPU"]),
+    (["trainer.accelerator=quantum"], ["trainer.accelerator=quantum: Trainer refuses it", "Available names are"]),
+    (["trainer.precision=banana"], ["trainer.precision=banana: Trainer refuses it", "Allowed precision values"]),
+    (["trainer.strategy=nonsense"], ["trainer.strategy=nonsense: Trainer refuses it"]),
+    (["trainer.devices=0"], ["trainer.devices=0: Trainer refuses it"]),
+    (["trainer.num_nodes=0"], ["trainer.num_nodes=0: Trainer refuses it", "must be a positive integer"]),
+    (["trainer.max_time=soon"], ["trainer.max_time=soon: Trainer refuses it", "DD:HH:MM:SS"]),
+    (["+trainer.foo=1"], ["trainer.foo=1: Trainer refuses it", "unexpected keyword argument 'foo'"]),
+    (["callbacks.lr_monitor.logging_interval=hourly"],
+     ["callbacks.lr_monitor.logging_interval=hourly: LearningRateMonitor refuses it"]),
+    (["+callbacks.model_checkpoint.foo=1"], ["callbacks.model_checkpoint.foo=1: ModelCheckpoint refuses it"]),
+    (["+model.foo=3"], ["model.foo=3: MLP refuses it", "unexpected keyword argument 'foo'"]),
+    (["data=spirals", "+data.foo=3"], ["data.foo is not an option of this dataset", "its options: n, noise, overlapping"]),
+    (["model=perceptron", "data=iris"], ["model=perceptron trains binary data, but data=iris is a multiclass dataset"]),
+    (["hydra.run.dir=/proc/nnfw-run"], ["cannot write the run directory /proc/nnfw-run"]),
+    (["hydra.run.dir=/proc"], ["cannot write the run directory /proc"]),  # exists, takes no files
+    (["hydra.run.dir=/proc/sys/nnfw"], ["cannot write the run directory under /proc/sys/nnfw"]),
+]
+
+
+@pytest.mark.parametrize(("overrides", "words"), REFUSED_VALUES, ids=[" ".join(o) for o, _ in REFUSED_VALUES])
+def test_values_a_library_refuses_exit_2_naming_them_before_the_run_starts(train, overrides, words):
+    import torch
+
+    wanted = " ".join(words)
+    if ("needs a CUDA GPU" in wanted and torch.cuda.is_available()) or \
+            ("(MPS) GPU" in wanted and torch.backends.mps.is_available()):
+        pytest.skip("this machine has the GPU the case asks for")
+    given = [o.split("=", 1)[1] for o in overrides if o.startswith("hydra.run.dir=")]
+    existed = bool(given) and Path(given[0]).exists()
+    result = train("data=xor", "trainer.max_epochs=1", *overrides, quiet=False)
+    assert result.code == 2, result.err
+    assert result.err.startswith("nnfw: error:")
+    for word in words:
+        assert word in result.err
+    assert "Traceback" not in result.err + result.out and "Error executing job" not in result.err + result.out
+    assert "config" not in result.out  # the config tree is printed only once the run starts
+    assert result.run_dir.exists() == existed
+
+
+def test_an_unwritable_run_directory_exits_2_and_leaves_what_was_there(train, tmp_path):
+    """A directory that exists but cannot take a file (here: one on a read-only file system)."""
+    existing = sorted(p.name for p in Path("/proc/sys").iterdir())
+    result = train("data=xor", "hydra.run.dir=/proc/sys/nnfw/run")
+    assert result.code == 2
+    assert "cannot write the run directory under /proc/sys/nnfw/run" in result.err
+    assert "hydra.run.dir" in result.err and "Traceback" not in result.err
+    assert sorted(p.name for p in Path("/proc/sys").iterdir()) == existing
+
+
+def test_a_bad_init_from_is_found_before_the_run_starts(train, tmp_path):
+    first = train("data=xor", "model=linear", "trainer.max_epochs=1")
+    assert first.code == 0
+    result = train("data=xor", "model=mlp", f"init_from={first.run_dir / 'checkpoints' / 'last.ckpt'}")
+    assert result.code == 2
+    assert "does not fit this model" in result.err and "Traceback" not in result.err
+    assert not result.run_dir.exists()
+
+
+# ----------------------------------------------------------------------------- a disk that fills during a run
+
+
+def test_a_disk_that_fills_while_a_checkpoint_is_written_exits_2_naming_it(train, monkeypatch):
+    import torch
+
+    def full(obj, file, *args, **kwargs):
+        file.write(b"half a checkpoint")
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(torch, "save", full)
+    result = train("data=xor", "trainer.max_epochs=2")
+    assert result.code == 2, result.err
+    checkpoint = result.run_dir / "checkpoints" / "best.ckpt"
+    assert f"cannot write the checkpoint {checkpoint}: No space left on device" in result.err
+    assert "Traceback" not in result.err + result.out
+    assert not any((result.run_dir / "checkpoints").iterdir())  # no half file, no temporary
+    assert result.summary["status"] == "failed"
+
+
+def test_a_disk_that_fills_while_summary_json_is_written_exits_2_naming_it(train, monkeypatch):
+    real_write_text = Path.write_text
+
+    def full(self, text, *args, **kwargs):
+        if self.name == ".summary.json.tmp":
+            real_write_text(self, text[:10])
+            raise OSError(errno.ENOSPC, "No space left on device")
+        return real_write_text(self, text, *args, **kwargs)
+
+    monkeypatch.setattr(Path, "write_text", full)
+    result = train("data=xor", "trainer.max_epochs=2")
+    assert result.code == 2, result.err
+    assert f"cannot write {result.run_dir / 'summary.json'}: No space left on device" in result.err
+    assert "Traceback" not in result.err + result.out
+    assert not (result.run_dir / "summary.json").exists() and not (result.run_dir / ".summary.json.tmp").exists()
+    assert (result.run_dir / "checkpoints" / "best.ckpt").is_file()
+
+
+@pytest.mark.parametrize(("text", "extra", "words"), [
+    ("size,price\n1,2\n", ["data.target=prise"], "target column 'prise' is not in"),
+    ("size,price\n1,2\n", ["data.features=[size,rooms]"], "feature column 'rooms' is not in"),
+    ("", [], "data file is empty"),
+], ids=["target", "feature", "empty"])
+def test_a_csv_header_that_does_not_fit_is_reported_before_torch_loads(tmp_path, text, extra, words):
+    from conftest import run_cli
+
+    path = tmp_path / "data.csv"
+    path.write_text(text)
+    result = run_cli("train", "data=csv", f"data.path={path}", *extra, f"hydra.run.dir={tmp_path / 'run'}",
+                     python_flags=("-X", "importtime"))
+    assert result.returncode == 2, result.stderr
+    assert words in result.stderr
+    imported = {line.split("|")[-1].strip() for line in result.stderr.splitlines() if "|" in line}
+    assert "torch" not in imported and "pandas" not in imported
+    assert not (tmp_path / "run").exists() and path.read_text() == text

@@ -10,7 +10,7 @@ import torch
 from image_files import write_cifar10, write_image_folder, write_mnist
 from PIL import Image
 
-from nnfw.pipeline import pictures
+from nnfw.pipeline import figures, pictures
 
 BUILT_IN = ["digits", "shapes", "patterns"]
 FROM_FILES = {  # data option -> writes its tiny files under a root, in the real formats
@@ -29,7 +29,7 @@ def data_args(data: str, tmp_path) -> list[str]:
     if data not in FROM_FILES:
         return [f"data={data}"]
     root = FROM_FILES[data](tmp_path / "files")
-    return [f"data={data}", f"data.root={root}"]
+    return [f"data={data}", f"data.{'path' if data.startswith('image_') else 'root'}={root}"]
 
 
 @pytest.mark.parametrize("model", ["cnn", "mlp"])
@@ -71,7 +71,7 @@ def test_a_run_draws_its_predictions_confusion_matrix_and_filters(train):
     result = train("experiment=shapes_cnn", "trainer.max_epochs=2")
     assert result.code == 0, result.err
     sizes = {"predictions.png": pictures.grid_size(64, 8, label=True),  # 64 of the 160 validation images
-             "confusion_matrix.png": pictures.confusion_size(2),
+             "confusion_matrix.png": tuple(round(side * figures.DPI) for side in figures.confusion_size(2)),
              "filters.png": pictures.grid_size(8, 8, label=False)}  # the 8 filters of 3x3
     for name, size in sizes.items():
         with Image.open(result.run_dir / name) as picture:
@@ -81,11 +81,12 @@ def test_a_run_draws_its_predictions_confusion_matrix_and_filters(train):
     assert {"images/predictions", "images/confusion_matrix", "images/filters"} <= set(events.Tags()["images"])
 
 
-def test_the_confusion_matrix_counts_every_validation_image():
-    matrix = np.array([[5, 1], [0, 4]])
-    drawn = pictures.confusion(matrix)
-    assert drawn.shape == (*pictures.confusion_size(2)[::-1], 3)
-    assert drawn.dtype == np.uint8
+def test_the_confusion_matrix_is_drawn_at_its_size_for_any_number_of_classes():
+    for classes in (2, 10, 40):
+        matrix = np.arange(classes * classes).reshape(classes, classes)
+        drawn = figures.confusion_matrix(matrix, [f"class {i}" for i in range(classes)])
+        assert drawn.shape == (*(round(side * figures.DPI) for side in figures.confusion_size(classes)[::-1]), 3)
+        assert drawn.dtype == np.uint8
 
 
 def test_per_channel_statistics_travel_in_the_checkpoint_and_restore_the_model(train, tmp_path):
@@ -142,14 +143,14 @@ def test_a_cifar_batch_that_would_run_code_is_refused(train, tmp_path):
 
 def test_an_image_folder_needs_two_classes_of_images(train, tmp_path):
     write_image_folder(tmp_path / "one", classes=("cat",))
-    result = train("data=image_folder", f"data.root={tmp_path / 'one'}", "debug=fast")
+    result = train("data=image_folder", f"data.path={tmp_path / 'one'}", "debug=fast")
     assert result.code == 2
     assert "1 class subfolder(s)" in result.err and "ROOT/cat/1.png" in result.err
 
 
 def test_two_class_folders_are_a_binary_task_in_greyscale(train, tmp_path):
     root = write_image_folder(tmp_path / "pets", classes=("cat", "dog"))
-    result = train("model=cnn", "data=image_folder", f"data.root={root}", "data.channels=1", "data.size=16",
+    result = train("model=cnn", "data=image_folder", f"data.path={root}", "data.channels=1", "data.size=16",
                    "debug=fast")
     assert result.code == 0, result.err
     assert result.summary["task"] == "binary"
@@ -190,7 +191,7 @@ def test_a_folder_read_by_dataloader_workers_trains_as_the_folder_held_in_memory
     from nnfw.pipeline.restore import restore
 
     root = write_image_folder(tmp_path / "files", per_class=20)
-    runs = {data: train("model=cnn", f"data={data}", f"data.root={root}", "data.size=16", "trainer.max_epochs=10")
+    runs = {data: train("model=cnn", f"data={data}", f"data.path={root}", "data.size=16", "trainer.max_epochs=10")
             for data in ("image_folder", "image_files")}
     for result in runs.values():
         assert result.code == 0, result.err

@@ -3,7 +3,13 @@
 from __future__ import annotations
 
 import json
+import re
 import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 import numpy as np
@@ -11,7 +17,7 @@ import pandas as pd
 import pytest
 import torch
 
-from conftest import QUIET
+from conftest import QUIET, REPO
 
 QUICK = ["logger=none", "callbacks.text_sample=null"]
 
@@ -190,6 +196,64 @@ def test_an_exported_model_reproduces_the_checkpoint_within_1e_5(train, tmp_path
                                    restored.task.model(longer).detach().numpy(), atol=1e-5, rtol=0)
 
 
+def houses(folder: Path) -> Path:
+    """House prices in the hundreds of thousands: float32 rounds such outputs in steps of about 0.03."""
+    rng = np.random.default_rng(0)
+    size, rooms = rng.uniform(40, 250, 200), rng.integers(1, 7, 200)
+    price = 1400 * size + 9000 * rooms + 50000 + rng.normal(0, 5000, 200)
+    path = folder / "houses.csv"
+    pd.DataFrame({"size": size.round(1), "rooms": rooms, "price": price.round()}).to_csv(path, index=False)
+    return path
+
+
+LARGE_OUTPUTS = {
+    "house prices": lambda folder: ["data=csv", f"data.path={houses(folder)}", "data.target=price", "model=linear",
+                                    "optimizer=sgd", "optimizer.lr=0.1", "data.batch_size=full", "trainer.max_epochs=100"],
+    "the README's forecaster": lambda folder: ["model=lstm_forecast", "data=timeseries", "trainer.max_epochs=2"],
+}
+
+
+@pytest.fixture(scope="module", params=list(LARGE_OUTPUTS))
+def large_outputs(request, tmp_path_factory) -> tuple[Path, float]:
+    """A run whose model's outputs are large numbers, and the largest of them on its test inputs."""
+    from nnfw.pipeline.restore import restore
+
+    folder = tmp_path_factory.mktemp("large")
+    assert cli("train", *QUIET, *LARGE_OUTPUTS[request.param](folder), *QUICK, f"hydra.run.dir={folder / 'run'}") == 0
+    restored = restore(folder / "run" / "checkpoints" / "best.ckpt")
+    restored.datamodule.setup("test")
+    with torch.no_grad():
+        largest = float(restored.task.model(next(iter(restored.datamodule.test_dataloader()))[0]).abs().max())
+    return folder / "run", largest
+
+
+@pytest.mark.parametrize("format", ["onnx", "torchscript"])
+def test_models_with_large_outputs_export_within_a_tolerance_relative_to_them(large_outputs, tmp_path, capsys, format):
+    run_dir, largest = large_outputs
+    assert largest > 100  # prices around 300,000; the stock price around 150
+    output = tmp_path / f"model.{format}"
+    assert cli("export", f"run={run_dir}", f"format={format}", f"output={output}") == 0
+    checked = re.search(r"largest difference from the checkpoint's outputs: (\S+) \(allowed (\S+)\)",
+                        capsys.readouterr().out)
+    difference, allowed = float(checked.group(1)), float(checked.group(2))
+    assert difference <= allowed
+    assert allowed >= 256 * np.finfo(np.float32).eps * 100  # relative to outputs of 100 and more, not 1e-5
+    assert output.is_file()
+
+
+def test_an_export_that_does_not_match_exits_2_with_the_difference_and_writes_nothing(large_outputs, tmp_path,
+                                                                                     capsys, monkeypatch):
+    from nnfw.pipeline import export
+
+    monkeypatch.setattr(export, "ROUNDING_STEPS", -1)  # no file can match: a mismatch, made on purpose
+    output = tmp_path / "model.pt"
+    assert cli("export", f"run={large_outputs[0]}", "format=torchscript", f"output={output}") == 2
+    err = capsys.readouterr().err
+    assert "the exported torchscript model differs from the checkpoint's by up to" in err
+    assert "nothing was written" in err and "Traceback" not in err
+    assert list(tmp_path.iterdir()) == []
+
+
 # ----------------------------------------------------------------------------- resume and init_from
 
 
@@ -322,8 +386,6 @@ def test_tensorboard_shows_every_run_of_a_sweep_in_one_hparams_table(tmp_path):
 
 
 def test_tensorboard_runs_on_the_folder_of_runs(tmp_path, monkeypatch):
-    import sys
-
     from nnfw.cli.tensorboard import command
     from nnfw.errors import UserError
 
@@ -337,3 +399,36 @@ def test_tensorboard_runs_on_the_folder_of_runs(tmp_path, monkeypatch):
     shutil.rmtree(tmp_path / "outputs")
     with pytest.raises(UserError, match="no such directory: outputs"):
         command([])
+
+
+def port_open(port: int) -> bool:
+    with socket.socket() as probe:
+        return probe.connect_ex(("127.0.0.1", port)) == 0
+
+
+def until(condition, what: str, timeout: float = 120) -> None:
+    """Poll `condition` until it holds; fail, saying `what` did not happen, after `timeout` seconds."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, f"{what} within {timeout} s"
+        time.sleep(0.1)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("stop", [signal.SIGTERM, signal.SIGINT], ids=["SIGTERM", "SIGINT"])
+def test_stopping_nnfw_tensorboard_stops_its_server(tmp_path, stop):
+    with socket.socket() as free:
+        free.bind(("127.0.0.1", 0))
+        port = free.getsockname()[1]
+    command = [sys.executable, "-m", "nnfw", "tensorboard", str(tmp_path), "--port", str(port), "--host", "127.0.0.1"]
+    process = subprocess.Popen(command, cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        until(lambda: port_open(port) or process.poll() is not None, "TensorBoard did not serve")
+        assert process.poll() is None, process.communicate()
+        process.send_signal(stop)
+        _, err = process.communicate(timeout=60)
+        assert "Traceback" not in err
+        until(lambda: not port_open(port), f"port {port} was still served after {stop.name}", timeout=30)
+    finally:
+        process.kill()
+        process.wait()

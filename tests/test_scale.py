@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 from conftest import QUIET, run_cli
@@ -10,10 +11,21 @@ from omegaconf import OmegaConf
 from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
 
 
+def hparams_sessions(run_dir: Path) -> int:
+    """How many times the run's event files record its hyperparameters (TensorBoard's session start)."""
+    from tensorboard.backend.event_processing.event_file_loader import EventFileLoader
+
+    return sum(value.tag == "_hparams_/session_start_info"
+               for path in (run_dir / "tensorboard").rglob("events.out.tfevents.*")
+               for event in EventFileLoader(str(path)).Load() for value in event.summary.value)
+
+
 @pytest.mark.slow
 def test_ddp_cpu_trains_in_two_processes_into_one_run_directory(tmp_path):
     result = run_cli("train", "trainer=ddp_cpu", "data=moons", "trainer.max_epochs=4", *QUIET, cwd=tmp_path)
     assert result.returncode == 0, result.stderr
+    both = result.stdout + result.stderr  # the second process writes to the same terminal
+    assert "Traceback" not in both and "Error" not in both, both
     summaries = list(tmp_path.rglob("summary.json"))
     assert len(summaries) == 1
     run_dir = summaries[0].parent
@@ -25,6 +37,7 @@ def test_ddp_cpu_trains_in_two_processes_into_one_run_directory(tmp_path):
     assert summary["steps"] == 4 * 5
     assert summary["metrics"]["test/acc"] > 0.8
     assert (run_dir / "checkpoints" / "best.ckpt").is_file()
+    assert hparams_sessions(run_dir) == 1
 
 
 def test_compile_leaves_recurrent_layers_alone_and_compiles_the_rest():

@@ -15,13 +15,13 @@ def run(argv: list[str]) -> int:
         return 0
     cfg, checkpoint = given
 
-    from nnfw.pipeline.export import SUFFIXES, TOLERANCE, export
+    from nnfw.pipeline.export import SUFFIXES, export
     from nnfw.pipeline.restore import restore
 
     output = Path(cfg.output).expanduser() if cfg.output else options.run_dir_of(checkpoint) / SUFFIXES[cfg.format]
-    difference = export(restore(checkpoint), cfg.format, output)
-    checked = ("not checked: onnxruntime is not installed" if difference is None
-               else f"largest difference from the checkpoint's outputs: {difference:.2g} (allowed {TOLERANCE:g})")
+    compared = export(restore(checkpoint), cfg.format, output)
+    checked = ("not checked: onnxruntime is not installed" if compared is None
+               else "largest difference from the checkpoint's outputs: {:.2g} (allowed {:.2g})".format(*compared))
     print(f"{cfg.format}: {checked}")
     print(output)
     return 0

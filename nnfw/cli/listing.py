@@ -6,7 +6,7 @@ from __future__ import annotations
 import argparse
 
 from nnfw.config import locate
-from nnfw.config.checks import SEARCHPATH, given_searchpath, parse, searchpath_with
+from nnfw.config.overrides import SEARCHPATH, given_searchpath, parse, searchpath_with
 from nnfw.errors import UserError, suggestion
 
 

@@ -7,9 +7,12 @@ import os
 import sys
 from collections.abc import Callable
 
-from nnfw.errors import UserError, suggestion
+from nnfw.config.paths import expand_paths
+from nnfw.errors import UserError, report, suggestion
 
-USAGE = "usage: nnfw [--help] [--version] SUBCOMMAND [ARGS...]"
+USAGE = "usage: nnfw [--help] [--version] [--shell-completion install=bash|zsh] SUBCOMMAND [ARGS...]"
+#: the flags of shell completion, as Hydra spells them
+COMPLETION_FLAGS = {"-sc", "--shell-completion"}
 
 
 def _lazy(module: str) -> Callable[[list[str]], int]:
@@ -27,9 +30,10 @@ SUBCOMMANDS: dict[str, tuple[Callable[[list[str]], int], str]] = {
     "eval": (_lazy("eval"), "evaluate a checkpoint on its test split: nnfw eval run=RUN_DIR [split=val]"),
     "predict": (_lazy("predict"), "predict for new inputs: nnfw predict run=RUN_DIR input=FILE output=FILE.csv"),
     "export": (_lazy("export"), "export a model: nnfw export run=RUN_DIR format=onnx|torchscript [output=FILE]"),
-    "sample": (_lazy("sample"), "generate text from a language model: nnfw sample ckpt=PATH prompt=TEXT length=500"),
+    "sample": (_lazy("sample"), "generate text from a language model: nnfw sample run=RUN_DIR prompt=TEXT length=500"),
     "runs": (_lazy("runs"), "a table of finished runs: nnfw runs [DIR] [--sort val/acc] [--format csv|markdown]"),
     "tensorboard": (_lazy("tensorboard"), "start TensorBoard on the runs: nnfw tensorboard [DIR] [tensorboard options]"),
+    "report": (_lazy("report"), "an HTML report of a run or a sweep, with its diagnosis: nnfw report DIR [output=FILE]"),
     "list": (_lazy("listing"), "list config groups and their options: nnfw list [GROUP]"),
 }
 
@@ -52,15 +56,10 @@ def print_help() -> None:
         "  nnfw eval run=outputs/DATE/RUN               # every subcommand answers --help",
         "  nnfw eval run=outputs/DATE/RUN               # any subcommand: nnfw SUBCOMMAND --help",
         "",
+        "Tab completion: eval \"$(nnfw --shell-completion install=bash)\" in ~/.bashrc (install=zsh: ~/.zshrc)",
         "Set NNFW_DEBUG=1 to see the traceback behind an error message.",
     ]
     print("\n".join(lines))
-
-
-def report(err: UserError) -> int:
-    """Print a user error the way every nnfw command does, and return its exit status."""
-    print(f"nnfw: error: {err}", file=sys.stderr)
-    return err.exit_code
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -68,6 +67,8 @@ def main(argv: list[str] | None = None) -> None:
     if not argv or argv[0] in ("-h", "--help", "help"):
         print_help()
         sys.exit(0 if argv else 2)
+    if argv[0] in COMPLETION_FLAGS or (argv[0] == "train" and COMPLETION_FLAGS & set(argv)):
+        sys.exit(run_reported(_lazy("completion"), argv))  # `nnfw -sc ...`, and Hydra's `nnfw train -sc ...`
     if argv[0] == "--version":
         from nnfw import __version__
 
@@ -75,17 +76,20 @@ def main(argv: list[str] | None = None) -> None:
         sys.exit(0)
     if argv[0] not in SUBCOMMANDS and os.environ.get("LOCAL_RANK", "0") != "0":
         argv = ["train", *argv]  # a DDP process started by Lightning: the overrides of `nnfw train`
-    name, rest = argv[0], argv[1:]
+    name, rest = argv[0], expand_paths(argv[1:])
     if name not in SUBCOMMANDS:
         sys.exit(report(UserError(f"unknown subcommand '{name}'", suggestion(name, SUBCOMMANDS, "subcommands"))))
-    handler = SUBCOMMANDS[name][0]
+    sys.exit(run_reported(SUBCOMMANDS[name][0], rest))
+
+
+def run_reported(handler: Callable[[list[str]], int], argv: list[str]) -> int:
+    """A command's exit status, with a UserError reported as one message (NNFW_DEBUG=1: raised)."""
     try:
-        status = handler(rest)
+        return handler(argv)
     except UserError as err:
         if os.environ.get("NNFW_DEBUG"):
             raise
-        status = report(err)
+        return report(err)
     except KeyboardInterrupt:
         print("nnfw: interrupted", file=sys.stderr)
-        status = 130
-    sys.exit(status)
+        return 130

@@ -7,7 +7,11 @@ from pathlib import Path
 
 from omegaconf import DictConfig
 
-from nnfw.config import checks, locate
+from nnfw.config import locate
+from nnfw.config.keys import check_keys
+from nnfw.config.overrides import compose as compose_options
+from nnfw.config.overrides import parse
+from nnfw.config.values import check_rules
 from nnfw.errors import UserError, suggestion
 
 
@@ -16,19 +20,19 @@ def compose(command: str, argv: list[str]) -> DictConfig:
     from hydra.errors import HydraException
     from omegaconf.errors import OmegaConfBaseException
 
-    parsed = checks.parse(argv)
-    base = checks.compose([], command)
+    parsed = parse(argv)
+    base = compose_options([], command)
     known = [str(k) for k in base if k != "hydra"]
     for override in parsed:
         key = override.get_key_element()
         if key not in known:
             raise UserError(f"unknown option '{key}' for nnfw {command}", suggestion(key, known, "options"))
-    checks.check_keys(parsed, base)
+    check_keys(parsed, base)
     try:
-        cfg = checks.compose(argv, command)
+        cfg = compose_options(argv, command)
     except (HydraException, OmegaConfBaseException) as err:
         raise UserError(f"cannot read the options {' '.join(argv)}", str(err).strip().splitlines()[0]) from err
-    checks.check_rules(cfg)
+    check_rules(cfg)
     return cfg
 
 
@@ -58,10 +62,17 @@ def print_help(command: str, about: str) -> None:
     print(f"usage: nnfw {command} key=value ...", "", about, "", "options (conf/" + command + ".yaml):", text, sep="\n")
 
 
-def read(command: str, about: str, argv: list[str]) -> tuple[DictConfig, Path] | None:
-    """A checkpoint command's options and checkpoint, checked; None once `--help` has been answered."""
+def read(command: str, about: str, argv: list[str],
+         verbatim: tuple[str, ...] = ()) -> tuple[DictConfig, Path] | None:
+    """A checkpoint command's options and checkpoint, checked; None once `--help` has been answered.
+
+    The `verbatim` options take any text as typed (a prompt may hold commas, quotes or brackets,
+    which the override grammar would read as a sweep, a string or a list)."""
     if any(word in ("-h", "--help") for word in argv):
         print_help(command, about)
         return None
-    cfg = compose(command, argv)
+    texts = {key: text for key, sep, text in (word.partition("=") for word in argv) if sep and key in verbatim}
+    cfg = compose(command, [word for word in argv if word.partition("=")[0] not in texts])
+    for key, text in texts.items():
+        cfg[key] = text
     return cfg, checkpoint(cfg, command)

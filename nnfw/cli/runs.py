@@ -1,4 +1,4 @@
-"""`nnfw runs [DIR] [--sort METRIC] [--format table|csv|markdown]`: a table of the runs under DIR."""
+"""`nnfw runs [DIR] [--sort METRIC] [--format table|csv|markdown] [--wide]`: a table of the runs under DIR."""
 
 from __future__ import annotations
 
@@ -23,6 +23,8 @@ def parser() -> Parser:
     found.add_argument("dir", nargs="?", default="outputs", help="a folder of runs or a multirun directory")
     found.add_argument("--sort", metavar="METRIC", help="best first by this metric, e.g. val/acc or val/loss")
     found.add_argument("--format", choices=FORMATS, default="table", help="csv and markdown print text to paste")
+    found.add_argument("--wide", action="store_true", help="a column per override, epochs and time (csv and "
+                       "markdown always have them)")
     return found
 
 
@@ -40,7 +42,7 @@ def run(argv: list[str]) -> int:
         if args.sort not in known:
             raise UserError(f"no run under {root} has the metric '{args.sort}'", suggestion(args.sort, known, "metrics"))
         runs = sort_runs(runs, args.sort)
-    shown = render(runs, args.format, [args.sort] if args.sort else [], title=f"runs under {root}")
+    shown = render(runs, args.format, [args.sort] if args.sort else [], title=f"runs under {root}", wide=args.wide)
     if isinstance(shown, str):
         sys.stdout.write(shown)
     else:

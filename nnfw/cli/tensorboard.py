@@ -6,6 +6,7 @@ runs (or one multirun) shows them side by side, the hparams tab included.
 
 from __future__ import annotations
 
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -25,10 +26,33 @@ def command(argv: list[str]) -> list[str]:
     return [sys.executable, "-m", "tensorboard.main", "--logdir", str(Path(logdir).expanduser()), *rest]
 
 
+def serve(line: list[str]) -> int:
+    """Run TensorBoard until it ends, or until this command is stopped (SIGTERM or Ctrl-C),
+    which stops it too: a server left behind would keep the port."""
+    server = subprocess.Popen(line)
+
+    def stop(signum: int, frame: object) -> None:
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGTERM, stop)
+    try:
+        return server.wait()
+    except KeyboardInterrupt:
+        server.terminate()
+        try:
+            server.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            server.wait()
+        return 0
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
 def run(argv: list[str]) -> int:
     if argv[:1] in (["-h"], ["--help"]):
         print(USAGE, "", __doc__.split("\n", 1)[1].strip(), sep="\n")
         return 0
     line = command(argv)
     print(" ".join(line), flush=True)
-    return subprocess.call(line)
+    return serve(line)

@@ -4,25 +4,27 @@ from __future__ import annotations
 
 import argparse
 import sys
+from pathlib import Path
 from typing import Any
 
 import hydra
-from hydra._internal.utils import get_args_parser
 from hydra.core.global_hydra import GlobalHydra
 from hydra.types import HydraContext, RunMode
 from omegaconf import DictConfig
 
 from nnfw.config import locate, resolvers, resume
-from nnfw.config.checks import SEARCHPATH, check, given_searchpath, parse, searchpath_with
+from nnfw.config.checks import check
+from nnfw.config.overrides import SEARCHPATH, given_searchpath, parse, searchpath_with
 from nnfw.errors import UserError
 from nnfw.pipeline.runs import job_summaries
 from nnfw.pipeline.sweep import FINISHED, exit_status
+from nnfw.privates import hydra_args_parser, hydra_callbacks, hydra_run_and_report
 
 resolvers.register()
 
 
 def job(cfg: DictConfig) -> float:
-    """One training job: Hydra's task function."""
+    """One training job of a sweep (or of Hydra's own entry point): Hydra's task function."""
     from nnfw.pipeline.run import run_job  # torch and Lightning load only from here on
 
     return run_job(cfg)
@@ -31,12 +33,13 @@ def job(cfg: DictConfig) -> float:
 _hydra_entry = hydra.main(version_base="1.3", config_path=locate.config_path_for_hydra(), config_name="train")(job)
 
 
-def flags_first(argv: list[str], overrides: list[str]) -> list[str]:
-    """Move overrides after the flags, so `nnfw train model=mlp -m a=1,2` works as users expect."""
+def flags_of(argv: list[str], overrides: list[str]) -> list[str]:
+    """The flags of `argv`, without its overrides: these go after them, so that
+    `nnfw train model=mlp -m a=1,2` works as users expect."""
     flags = list(argv)
     for override in overrides:
         flags.remove(override)
-    return [*flags, *overrides]
+    return flags
 
 
 def program(informational: bool) -> str:
@@ -62,26 +65,29 @@ def run_composed(cfg: DictConfig, config_name: str) -> None:
     `hydra.main` would compose the command line twice more (to read its mode, then to run it),
     each about 0.13 s: as long as a small full-batch model's whole training.
     """
-    from hydra._internal.callbacks import Callbacks
-    from hydra._internal.utils import run_and_report
     from hydra.core.utils import configure_log, run_job
+
+    from nnfw.pipeline.run import Prepared, create_run_dir, prepare_run  # torch and Lightning load from here on
+    from nnfw.pipeline.run import run_job as run_prepared
 
     if cfg.hydra.mode is None:  # what Hydra's entry point adds to the command line it runs
         cfg.hydra.mode = RunMode.RUN
         cfg.hydra.overrides.hydra.append("hydra.mode=RUN")
     configure_log(cfg.hydra.hydra_logging, cfg.hydra.verbose)
-    callbacks = Callbacks(cfg)
+    callbacks = hydra_callbacks(cfg)
     context = HydraContext(config_loader=GlobalHydra.instance().config_loader(), callbacks=callbacks)
 
-    def run_once() -> Any:
+    def run_once(prepared: Prepared) -> Any:
         callbacks.on_run_start(config=cfg, config_name=config_name)
-        ran = run_job(task_function=job, config=cfg, job_dir_key="hydra.run.dir", job_subdir_key=None,
-                      hydra_context=context)
+        ran = run_job(task_function=lambda job_cfg: run_prepared(job_cfg, prepared), config=cfg,
+                      job_dir_key="hydra.run.dir", job_subdir_key=None, hydra_context=context)
         callbacks.on_run_end(config=cfg, config_name=config_name, job_return=ran)
         return ran.return_value  # raises the job's error, for run_and_report to print
 
     try:
-        run_and_report(run_once)
+        prepared = prepare_run(cfg)  # what the libraries refuse is reported before anything is written
+        create_run_dir(Path(cfg.hydra.runtime.output_dir))
+        hydra_run_and_report(lambda: run_once(prepared))
     finally:
         GlobalHydra.instance().clear()
 
@@ -99,18 +105,20 @@ def with_config_dir(overrides: list[str], config_dir: str | None) -> list[str]:
 
 def run(argv: list[str]) -> int:
     """Check `argv` (exit 2 on bad input), then run the checked config, or let Hydra run or sweep it."""
-    args = get_args_parser().parse_intermixed_args(argv)
+    args = hydra_args_parser().parse_intermixed_args(argv)
     informational = args.help or args.hydra_help or args.info or args.shell_completion
     if args.multirun and (args.cfg or args.info):  # Hydra would answer with a traceback
         raise UserError("-m cannot be combined with --cfg or --info",
                         "show one job's config without -m, e.g. nnfw train --cfg job optimizer.lr=0.01")
     config_name = args.config_name or "train"
-    checked = None
+    checked, overrides = None, args.overrides
     if not informational:
         resolved = resume.resolve(args.overrides, args.multirun)
-        argv, args.overrides = [*argv, *resolved[len(args.overrides):]], resolved
-        checked = check(with_config_dir(args.overrides, args.config_dir), config_name, multirun=args.multirun)
-    sys.argv = [program(informational), *flags_first(argv, args.overrides)]
+        checked_from = with_config_dir(resolved, args.config_dir)
+        checked, composed_from = check(checked_from, config_name, multirun=args.multirun)
+        as_composed = dict(zip(checked_from, composed_from, strict=True))  # trainer.NAME=... as +trainer.NAME=...
+        overrides = [as_composed.get(o, o) for o in resolved]
+    sys.argv = [program(informational), *flags_of(argv, args.overrides), *overrides]
     if checked is not None and runs_checked_config(args, checked):
         run_composed(checked, config_name)
         return 0

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import netrc
+import os
+
 from omegaconf import OmegaConf
 
 
@@ -23,6 +26,21 @@ def config_groups() -> str:
     return "\n".join(f"{group}: {', '.join(options)}" for group, options in locate.groups().items())
 
 
+def wandb_offline() -> bool:
+    """Whether Weights & Biases runs offline: unless WANDB_MODE says otherwise, it does until the
+    user has logged in (`wandb login` keeps the key in ~/.netrc) or set WANDB_API_KEY."""
+    mode = os.environ.get("WANDB_MODE")
+    if mode:
+        return mode in ("offline", "dryrun", "disabled")
+    if os.environ.get("WANDB_API_KEY"):
+        return False
+    try:
+        return netrc.netrc().authenticators("api.wandb.ai") is None
+    except (OSError, netrc.NetrcParseError):
+        return True
+
+
 def register() -> None:
     OmegaConf.register_new_resolver("nnfw.every", every, replace=True)
     OmegaConf.register_new_resolver("nnfw.config_groups", config_groups, replace=True)
+    OmegaConf.register_new_resolver("nnfw.wandb_offline", wandb_offline, replace=True)

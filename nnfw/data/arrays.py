@@ -16,6 +16,7 @@ from nnfw.data.loader import TensorLoader, process_share
 from nnfw.data.splits import feature_statistics, split_rows
 from nnfw.data.spec import DataSpec, TaskKind
 from nnfw.data.table import Table
+from nnfw.errors import UserError, suggestion
 
 
 class ArrayDataModule(pl.LightningDataModule):
@@ -24,7 +25,9 @@ class ArrayDataModule(pl.LightningDataModule):
     `source` is the import path of a function returning a `Table`; the remaining keyword
     arguments are that function's parameters (and `seed`, when it takes one). A split
     fraction of 0 evaluates on the training data, as the tutorials do for 4-row truth tables.
-    Standardization statistics come from the training split only and travel in checkpoints.
+    Standardization statistics come from the training split only and travel in checkpoints;
+    a regression's targets are standardized too (`standardize_target`), so that the network
+    fits values near 0 whatever their units; metrics and predictions map them back.
 
     `corruption` (gaussian | masking, of strength `corruption_level`) turns the data into pairs
     (corrupted row, clean row) for a denoising autoencoder; each split's corruption is drawn
@@ -33,17 +36,19 @@ class ArrayDataModule(pl.LightningDataModule):
 
     def __init__(self, source: str, batch_size: int | str = 32, val_fraction: float = 0.2,
                  test_fraction: float = 0.2, standardize: bool = True, seed: int = 0,
-                 task: TaskKind | None = None, shuffle: bool = True, corruption: str = "none",
-                 corruption_level: float = 0.0, **params: Any) -> None:
+                 task: TaskKind | None = None, shuffle: bool = True, standardize_target: bool = True,
+                 corruption: str = "none", corruption_level: float = 0.0, **params: Any) -> None:
         super().__init__()
         self.source, self.params = source, params
         self.corruption = None if corruption == "none" else corruption
         self.corruption_level = corruption_level
         self.batch_size, self.seed, self.task = batch_size, seed, task
         self.val_fraction, self.test_fraction = val_fraction, test_fraction
-        self.standardize, self.shuffle = standardize, shuffle
+        self.standardize, self.shuffle, self.standardize_target = standardize, shuffle, standardize_target
         self.mean: np.ndarray | None = None
         self.std: np.ndarray | None = None
+        self.target_mean: np.ndarray | None = None
+        self.target_std: np.ndarray | None = None
         self.tensors: dict[str, tuple[torch.Tensor, torch.Tensor]] = {}
         self.spec: DataSpec | None = None
 
@@ -52,9 +57,15 @@ class ArrayDataModule(pl.LightningDataModule):
     def load(self) -> Table:
         function = get_method(self.source)
         params = dict(self.params)
-        if "seed" in inspect.signature(function).parameters:
+        accepted = inspect.signature(function).parameters
+        unknown = [key for key in params if key not in accepted]
+        if unknown:
+            options = [name for name in accepted if name not in ("seed", "task")]
+            raise UserError(f"data.{unknown[0]} is not an option of this dataset ({self.source})",
+                            suggestion(unknown[0], options, "its options") or "it takes no options")
+        if "seed" in accepted:
             params["seed"] = self.seed
-        if self.task is not None and "task" in inspect.signature(function).parameters:
+        if self.task is not None and "task" in accepted:
             params["task"] = self.task
         return function(**params)
 
@@ -74,11 +85,18 @@ class ArrayDataModule(pl.LightningDataModule):
         parts = self._split(table)
         if self.standardize and self.mean is None:
             self.mean, self.std = self.statistics(parts["train"][0])
+        if self.standardize_target and table.task == "regression" and self.target_mean is None:
+            targets = parts["train"][1].reshape(len(parts["train"][1]), -1)
+            self.target_mean, self.target_std = feature_statistics(targets)
         if self.corruption:
             parts = self._corrupted(parts)
         for name, (X, y) in parts.items():
             X = self.transform(X)
-            targets = torch.as_tensor(self.transform(y) if self.corruption else y)
+            if self.corruption:  # the targets are the clean rows
+                y = self.transform(y)
+            elif self.target_mean is not None:
+                y = ((y.reshape(len(y), -1) - self.target_mean) / self.target_std).reshape(y.shape).astype(np.float32)
+            targets = torch.as_tensor(y)
             if table.task == "binary" and not self.corruption:
                 targets = targets.float()
             self.tensors[name] = (torch.as_tensor(X, dtype=torch.float32), targets.float() if self.corruption
@@ -108,6 +126,8 @@ class ArrayDataModule(pl.LightningDataModule):
             num_targets=1 if table.y.ndim == 1 else table.y.shape[1],
             feature_names=table.feature_names,
             class_names=table.class_names,
+            target_mean=() if self.target_mean is None else tuple(self.target_mean.tolist()),
+            target_std=() if self.target_std is None else tuple(self.target_std.tolist()),
         )
 
     def transform(self, X: np.ndarray) -> np.ndarray:
@@ -150,8 +170,11 @@ class ArrayDataModule(pl.LightningDataModule):
     def state_dict(self) -> dict[str, Any]:
         """Preprocessing that inference must reuse, saved in every checkpoint."""
         as_list = (lambda a: None if a is None else a.tolist())  # plain types load with weights_only
-        return {"mean": as_list(self.mean), "std": as_list(self.std)}
+        return {"mean": as_list(self.mean), "std": as_list(self.std),
+                "target_mean": as_list(self.target_mean), "target_std": as_list(self.target_std)}
 
     def load_state_dict(self, state: dict[str, Any]) -> None:
         as_array = (lambda v: None if v is None else np.asarray(v, dtype=np.float32))
         self.mean, self.std = as_array(state["mean"]), as_array(state["std"])
+        # checkpoints written before targets were standardized hold none
+        self.target_mean, self.target_std = as_array(state.get("target_mean")), as_array(state.get("target_std"))

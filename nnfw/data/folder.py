@@ -39,12 +39,12 @@ def class_files(root: str) -> dict[str, list[Path]]:
     return files
 
 
-def image_folder(root: str, size: int = 32, channels: int = 3) -> Table:
-    """Every image under `root`/CLASS/, resized to `size` x `size`, grey (`channels=1`) or RGB (3).
+def image_folder(path: str, size: int = 32, channels: int = 3) -> Table:
+    """Every image under `path`/CLASS/, resized to `size` x `size`, grey (`channels=1`) or RGB (3).
 
     Classes are the subfolders' names in sorted order; two make a binary task, more a multiclass one.
     """
-    files = class_files(root)
+    files = class_files(path)
     mode = "L" if channels == 1 else "RGB"
     images = np.stack([read_image(path, size, size, mode) for found in files.values() for path in found])
     labels = np.concatenate([np.full(len(found), index) for index, found in enumerate(files.values())])

@@ -34,18 +34,18 @@ class ImageFileDataset(Dataset):
 
 
 class ImageFiles(AugmentsTrainingBatches, pl.LightningDataModule):
-    """`root`/CLASS/ images, split like every dataset, but kept on disk: DataLoader workers
+    """`path`/CLASS/ images, split like every dataset, but kept on disk: DataLoader workers
     (`num_workers`, `pin_memory`, `persistent_workers`) read and decode each batch while the
     model trains on the one before. Per-channel statistics come from up to `statistics_from`
     training images and travel in checkpoints; `augment` works on batches on the device.
     """
 
-    def __init__(self, root: str, size: int = 32, channels: int = 3, batch_size: int = 64,
+    def __init__(self, path: str, size: int = 32, channels: int = 3, batch_size: int = 64,
                  val_fraction: float = 0.2, test_fraction: float = 0.2, standardize: bool = True,
                  seed: int = 0, num_workers: int = 2, pin_memory: bool = True, persistent_workers: bool = True,
                  statistics_from: int = 512, augment: Augment | None = None) -> None:
         super().__init__()
-        self.root, self.size, self.mode = root, size, "L" if channels == 1 else "RGB"
+        self.path, self.size, self.mode = path, size, "L" if channels == 1 else "RGB"
         self.batch_size, self.seed, self.standardize = batch_size, seed, standardize
         self.val_fraction, self.test_fraction = val_fraction, test_fraction
         self.workers = {"num_workers": num_workers, "pin_memory": pin_memory and torch.cuda.is_available(),
@@ -59,7 +59,7 @@ class ImageFiles(AugmentsTrainingBatches, pl.LightningDataModule):
     def setup(self, stage: str | None = None) -> None:
         if self.splits:
             return
-        by_class = class_files(self.root)
+        by_class = class_files(self.path)
         files = [path for found in by_class.values() for path in found]
         labels = np.concatenate([np.full(len(found), index) for index, found in enumerate(by_class.values())])
         labels = labels.astype(np.float32 if len(by_class) == 2 else np.int64)  # as the binary and multiclass losses take them

@@ -58,16 +58,14 @@ def files_error(root: str | Path, dataset: str) -> UserError:
 
 
 def check_image_files(data: Any) -> None:
-    """The files an image dataset reads exist (a data config with a `root`; others pass).
+    """The files an image dataset reads exist; other data configs pass.
 
-    A standard dataset (`dataset` set) needs its files unless `download` will fetch them;
-    a folder of the user's own images needs the folder.
+    A standard dataset (`dataset` under `root`) needs its files unless `download` will fetch
+    them; a folder of the user's own images (`path`, with the `channels` it is read in) needs the folder.
     """
-    root, dataset = data.get("root"), data.get("dataset")
-    if root is None:
-        return
-    if dataset is None and not Path(root).expanduser().is_dir():
-        raise UserError(f"image folder not found: {root}",
-                        "set data.root to a folder with one subfolder of images per class, e.g. ROOT/cat/1.png, ROOT/dog/2.jpg")
-    if dataset in LAYOUTS and not data.get("download") and LAYOUTS[dataset].missing(root):
+    folder, root, dataset = data.get("path"), data.get("root"), data.get("dataset")
+    if folder is not None and "channels" in data and not Path(folder).expanduser().is_dir():
+        raise UserError(f"image folder not found: {folder}",
+                        "set data.path to a folder with one subfolder of images per class, e.g. DIR/cat/1.png, DIR/dog/2.jpg")
+    if root is not None and dataset in LAYOUTS and not data.get("download") and LAYOUTS[dataset].missing(root):
         raise files_error(root, dataset)

@@ -5,8 +5,11 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
+import numpy as np
+
 #: unsupervised: rows without targets; denoising: corrupted rows whose targets are the clean ones
-TaskKind = Literal["binary", "multiclass", "regression", "language_model", "forecast", "unsupervised", "denoising"]
+TaskKind = Literal["binary", "multiclass", "regression", "language_model", "forecast", "rating", "ranking",
+                   "unsupervised", "denoising"]
 
 
 @dataclass(frozen=True)
@@ -21,9 +24,22 @@ class DataSpec:
     class_names: tuple[str, ...] = field(default_factory=tuple)  # a language model's vocabulary
     image_shape: tuple[int, ...] = ()  # (channels, height, width) of image data; () for other data
     unit_range: bool = False  # every value lies in [0, 1] (pixels, binary data): a Bernoulli decoder fits
+    # a regression's targets are trained standardized: value = standardized * std + mean (() : as given)
+    target_mean: tuple[float, ...] = ()
+    target_std: tuple[float, ...] = ()
+    sizes: dict[str, float] = field(default_factory=dict)  # further sizes, by the argument name models take them as
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "image_shape", tuple(self.image_shape))  # a list after a JSON round trip
+        for name in ("image_shape", "target_mean", "target_std"):  # lists after a JSON round trip
+            object.__setattr__(self, name, tuple(getattr(self, name)))
+
+    def unscale_targets(self, values: Any) -> Any:
+        """Targets or predictions (numpy or torch, one column per target) back in the data's own units."""
+        if not self.target_mean:
+            return values
+        if hasattr(values, "new_tensor"):  # a torch tensor, on its own device
+            return values * values.new_tensor(self.target_std) + values.new_tensor(self.target_mean)
+        return values * np.asarray(self.target_std, dtype=np.float32) + np.asarray(self.target_mean, dtype=np.float32)
 
     @property
     def output_size(self) -> int:
@@ -37,12 +53,13 @@ class DataSpec:
     def model_sizes(self) -> dict[str, Any]:
         """The sizes a model is built with (the rest of its arguments come from its config).
 
-        Image data adds `image_shape`, which only models that read images take.
+        Image data adds `image_shape`, which only models that read images take, and `sizes`
+        whatever else its models are built from (a recommender's `num_users` and `num_items`).
         """
         sizes: dict[str, Any] = {"in_features": self.num_features, "out_features": self.output_size}
         if self.image_shape:
             sizes["image_shape"] = self.image_shape
-        return sizes
+        return {**sizes, **self.sizes}
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

@@ -23,7 +23,7 @@ def per_block(name: str, value: int | str | Sequence[int | str], blocks: int) ->
         return [value] * blocks
     if len(value) != blocks:
         raise UserError(f"model.{name} has {len(value)} values for {blocks} conv blocks",
-                        f"give one value for all blocks, or one per entry of model.channels")
+                        "give one value for all blocks, or one per entry of model.channels")
     return list(value)
 
 

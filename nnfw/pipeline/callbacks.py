@@ -15,7 +15,7 @@ from torch import nn
 from torchmetrics.classification import MulticlassConfusionMatrix
 
 from nnfw.errors import UserError
-from nnfw.pipeline import pictures
+from nnfw.pipeline import figures, pictures
 from nnfw.pipeline.checkpoints import saved_checkpoints
 from nnfw.pipeline.plots import line_chart
 from nnfw.tasks.classification import BinaryClassification, MulticlassClassification
@@ -237,7 +237,7 @@ class ImagePictures(Callback):
             "predictions": pictures.predictions(datamodule.denormalize(torch.cat(first)[shown]).cpu().numpy(),
                                                 predicted[shown].tolist(), targets[shown].tolist(), spec.class_names,
                                                 self.columns),
-            "confusion_matrix": pictures.confusion(matrix.cpu().numpy()),
+            "confusion_matrix": figures.confusion_matrix(matrix.cpu().numpy(), spec.class_names),
         }
         conv = next((m for m in pl_module.model.modules() if isinstance(m, nn.Conv2d)), None)
         if conv is not None:
@@ -247,3 +247,57 @@ class ImagePictures(Callback):
             for logger in trainer.loggers:
                 if isinstance(logger, TensorBoardLogger):
                     logger.experiment.add_image(f"images/{name}", picture, trainer.global_step, dataformats="HWC")
+
+
+class RecommenderPictures(Callback):
+    """After testing a recommender, in the run directory and TensorBoard: ratings.png (the first
+    `users` users x the `items` most rated items: the training ratings, and the model's predictions
+    where there are none), recommendations.txt (the first `users` users' top `k` unrated items),
+    and the item embeddings in TensorBoard's projector, named by title where the data has titles.
+    Does nothing for other data."""
+
+    def __init__(self, users: int = 10, items: int = 20, k: int = 5) -> None:
+        self.users, self.items, self.k = users, items, k
+
+    def on_test_end(self, trainer: pl.Trainer, pl_module: pl.LightningModule) -> None:
+        import numpy as np
+        import pandas as pd
+
+        from nnfw.pipeline.recommend import scores, top_items
+
+        data = trainer.datamodule
+        if pl_module.spec.task not in ("rating", "ranking") or not trainer.is_global_zero:
+            return
+        run_dir = Path(trainer.default_root_dir)
+        users = torch.arange(1, min(self.users, len(data.users)) + 1)
+        items = data.popularity[1:].topk(min(self.items, len(data.items))).indices + 1
+        pairs = torch.stack([users.repeat_interleave(len(items)), items.repeat(len(users))], 1)
+        predicted = scores(pl_module, pairs, 4096).view(len(users), len(items)).numpy()
+        given = np.full(predicted.shape, np.nan)
+        trained, values = (t.cpu() for t in data.tensors["train"])
+        rows, columns = {int(u): r for r, u in enumerate(users)}, {int(i): c for c, i in enumerate(items)}
+        for (user, item), value in zip(trained.tolist(), values.tolist()):
+            if user in rows and item in columns:
+                given[rows[user], columns[item]] = value
+        picture = pictures.ratings(given, predicted, [data.users[u - 1] for u in users.tolist()],
+                                   [data.items[i - 1] for i in items.tolist()])
+        pictures.save_png(picture, run_dir / "ratings.png")
+        table = top_items(pl_module, data, pd.Series([data.users[u - 1] for u in users.tolist()]), self.k, 4096)
+        (run_dir / "recommendations.txt").write_text(table.to_string(index=False) + "\n")
+        for logger in trainer.loggers:
+            if isinstance(logger, TensorBoardLogger):
+                logger.experiment.add_image("images/ratings", picture, trainer.global_step, dataformats="HWC")
+                block = "\n".join(f"    {line}" for line in table.to_string(index=False).splitlines())
+                logger.experiment.add_text("recommendations", block, trainer.global_step)
+                self._projector(logger, pl_module, data)
+
+    @staticmethod
+    def _projector(logger: TensorBoardLogger, pl_module: pl.LightningModule, data: Any) -> None:
+        """The first item embedding table of the model (one row per known item) in the projector."""
+        count = len(data.items) + 1
+        table = next((m for m in pl_module.model.modules()
+                      if isinstance(m, nn.Embedding) and m.num_embeddings == count and m.embedding_dim > 1), None)
+        if table is None:
+            return
+        names = [data.titles.get(item, item) for item in data.items]
+        logger.experiment.add_embedding(table.weight[1:].detach().cpu(), metadata=names, tag="items")

@@ -2,29 +2,28 @@
 
 A checkpoint may come from anywhere, so loading one never runs code: tensors and plain data
 are read with `torch.load(weights_only=True)`, and the parts of the stored config that are
-rebuilt from it may only name nnfw's own building blocks (and torch's optimizers and
-schedulers) as `_target_`s, or what the running command's own config names.
+rebuilt from it may only name the building blocks `nnfw.pipeline.trust` allows.
 """
 
 from __future__ import annotations
 
 import os
 import pickle
+import re
 import shutil
 import zipfile
-from collections.abc import Collection, Iterator
+from collections.abc import Collection
 from pathlib import Path
 from typing import Any
 
 import torch
 from lightning.fabric.plugins.io.torch_io import TorchCheckpointIO
+from packaging.version import InvalidVersion, Version
 
+from nnfw import __version__
 from nnfw.errors import UserError
-
-#: What a `_target_` stored in a checkpoint may name.
-TRUSTED_TARGETS = ("nnfw.", "torch.optim.", "lightning.pytorch.")
-#: The sections of a stored config that are instantiated again from a checkpoint.
-REBUILT_SECTIONS = ("data", "model", "optimizer", "scheduler")
+from nnfw.pipeline.files import written_whole
+from nnfw.pipeline.trust import stored_config_problem
 
 
 class AtomicCheckpointIO(TorchCheckpointIO):
@@ -43,25 +42,32 @@ class AtomicCheckpointIO(TorchCheckpointIO):
     def __init__(self) -> None:
         super().__init__()
         self._written: tuple[tuple[Any, ...], Path] | None = None  # (what was saved, where) last time
+        self._preloaded: tuple[Path, dict[str, Any]] | None = None
+
+    def preload(self, path: Path) -> None:
+        """Read (and so check) the checkpoint a run continues from before the run starts; the
+        Trainer's own read of it then gets this copy."""
+        self._preloaded = (path, self.load_checkpoint(path))
 
     def save_checkpoint(self, checkpoint: dict[str, Any], path: str | os.PathLike, storage_options: Any = None) -> None:
         target = Path(path)
-        target.parent.mkdir(parents=True, exist_ok=True)
-        temporary = target.with_name(f".{target.name}.tmp")
         saved = (checkpoint.get("epoch"), checkpoint.get("global_step"), tuple(checkpoint))
         source = self._written[1] if self._written and self._written[0] == saved else None
-        if source is not None and source != target and source.parent == target.parent and source.is_file():
-            temporary.unlink(missing_ok=True)
-            try:
-                os.link(source, temporary)
-            except OSError:  # a file system without hard links
-                shutil.copyfile(source, temporary)
-        else:
-            torch.save(checkpoint, temporary)
-        os.replace(temporary, target)
+        with written_whole(target, "the checkpoint", "free some disk space, or choose a hydra.run.dir on another disk") as temporary:
+            if source is not None and source != target and source.parent == target.parent and source.is_file():
+                try:
+                    os.link(source, temporary)
+                except OSError:  # a file system without hard links
+                    shutil.copyfile(source, temporary)
+            else:
+                with temporary.open("wb") as file:  # through Python's file: a full disk is an OSError naming it
+                    torch.save(checkpoint, file)
         self._written = (saved, target)
 
     def load_checkpoint(self, path: str | os.PathLike, map_location: Any = None, weights_only: bool | None = None) -> dict[str, Any]:
+        if self._preloaded is not None and self._preloaded[0] == Path(path):
+            checkpoint, self._preloaded = self._preloaded[1], None
+            return checkpoint
         return load_checkpoint(Path(path), map_location=map_location, trusted=self.trusted)
 
 
@@ -72,37 +78,49 @@ def load_checkpoint(path: Path, map_location: Any = "cpu", trusted: Collection[s
     try:
         checkpoint = torch.load(path, map_location=map_location, weights_only=True)
     except pickle.UnpicklingError as err:
-        if "Unsupported global" not in str(err):  # not a refused object, just bytes that are not a checkpoint
-            raise UserError(f"checkpoint {path} is corrupt or truncated (it does not unpickle)",
-                            "use another checkpoint, e.g. last.ckpt or best.ckpt of the same run") from err
+        refused = re.search(r"Unsupported global: GLOBAL (\S+)", str(err))
+        if refused is None:
+            raise unreadable(path, err) from err
         raise UserError(
-            f"refusing to load {path}: it holds Python objects other than tensors and plain data",
-            "nnfw checkpoints never do; the file was not written by nnfw or has been tampered with",
+            f"refusing to load {path}: it holds pickled Python objects (the first: {refused.group(1)}), "
+            "which would run code; none was run",
+            "nnfw checkpoints hold tensors and plain data only: this file was not written by nnfw, or was changed since",
         ) from err
-    except (RuntimeError, EOFError, zipfile.BadZipFile, OSError) as err:
-        reason = (str(err).splitlines() or [type(err).__name__])[0]
-        raise UserError(f"checkpoint {path} is corrupt or truncated ({reason})",
-                        "use another checkpoint, e.g. last.ckpt or best.ckpt of the same run") from err
-    if not isinstance(checkpoint, dict) or "state_dict" not in checkpoint or "nnfw" not in checkpoint:
+    except PermissionError as err:
+        raise UserError(f"cannot read the checkpoint {path}: {err.strerror}",
+                        "check the file's permissions, or use another checkpoint") from err
+    except (RuntimeError, EOFError, zipfile.BadZipFile, OSError) as err:  # OSError: torch maps a cut-short file
+        raise unreadable(path, err) from err
+    if not (isinstance(checkpoint, dict) and "state_dict" in checkpoint and isinstance(checkpoint.get("nnfw"), dict)):
         raise UserError(f"{path} is not an nnfw checkpoint", "it lacks the model weights or nnfw's run record")
-    config = checkpoint["nnfw"].get("config") or {}
-    for where, target in targets({k: v for k, v in config.items() if k in REBUILT_SECTIONS}, "config"):
-        if not (isinstance(target, str) and (target.startswith(TRUSTED_TARGETS) or target in trusted)):
-            raise UserError(f"refusing to load {path}: its stored {where} names a foreign _target_ '{target}'",
-                            f"checkpoints may only name {', '.join(t + '*' for t in TRUSTED_TARGETS)}")
+    written_by = str(checkpoint["nnfw"].get("version", "0"))
+    if newer(written_by, __version__):
+        raise UserError(f"{path} was written by nnfw {written_by}, newer than this nnfw {__version__}",
+                        "upgrade nnfw (pip install -U nnfw) to read it")
+    problem = stored_config_problem(checkpoint["nnfw"].get("config") or {}, trusted)
+    if problem is not None:
+        raise UserError(f"refusing to load {path}: {problem[0]}", problem[1])
     return checkpoint
 
 
-def targets(node: Any, where: str = "config") -> Iterator[tuple[str, Any]]:
-    """(where, value) of every `_target_` in a config tree."""
-    if isinstance(node, dict):
-        if "_target_" in node:
-            yield where, node["_target_"]
-        for key, value in node.items():
-            yield from targets(value, f"{where}.{key}")
-    elif isinstance(node, list):
-        for index, value in enumerate(node):
-            yield from targets(value, f"{where}[{index}]")
+def newer(written_by: str, running: str) -> bool:
+    """Whether a checkpoint's nnfw version is newer than the running one (an unreadable version is not)."""
+    try:
+        return Version(written_by) > Version(running)
+    except InvalidVersion:
+        return False
+
+
+def unreadable(path: Path, err: Exception) -> UserError:
+    """Why torch cannot read `path`: a checkpoint cut short or damaged (torch's zip format), or no checkpoint at all."""
+    with path.open("rb") as file:
+        zipped = file.read(4) == b"PK\x03\x04"
+    if not zipped:
+        return UserError(f"{path} is not a checkpoint (torch.save did not write it)",
+                         "pass a .ckpt file of an nnfw run, e.g. RUN_DIR/checkpoints/last.ckpt")
+    reason = (str(err).splitlines() or [type(err).__name__])[0]
+    return UserError(f"checkpoint {path} is truncated or damaged ({reason})",
+                     "use another checkpoint, e.g. last.ckpt or best.ckpt of the same run")
 
 
 def saved_checkpoints(trainer: Any) -> dict[str, str]:

@@ -65,12 +65,13 @@ def show_config(cfg: DictConfig, save_to: Path, show: bool) -> None:
 
 
 @rank_zero_only
-def show_results(metrics: dict[str, Any], title: str) -> None:
-    console.print(results_table(metrics, title))
+def show_results(metrics: dict[str, Any], baselines: dict[str, dict[str, float]], title: str) -> None:
+    console.print(results_table(metrics, title, baselines))
 
 
-def results_table(metrics: dict[str, Any], title: str) -> Table:
-    """One row per stage (train / val / test), one column per metric."""
+def results_table(metrics: dict[str, Any], title: str, baselines: dict[str, dict[str, float]] | None = None) -> Table:
+    """One row per stage (train / val / test), one column per metric; below them the baselines'
+    test (else val) values in the same columns, so the network's numbers have something to beat."""
     stages: dict[str, dict[str, Any]] = {}
     for name, value in metrics.items():
         stage, _, metric = name.partition("/")
@@ -84,6 +85,12 @@ def results_table(metrics: dict[str, Any], title: str) -> Table:
         if stage in stages:
             row = stages[stage]
             table.add_row(stage, *(_format(row.get(c)) for c in columns))
+    if baselines:
+        table.add_section()
+    for name, scores in (baselines or {}).items():
+        split = "test" if any(k.startswith("test/") for k in scores) else "val"
+        row = {k.partition("/")[2]: v for k, v in scores.items() if k.startswith(f"{split}/")}
+        table.add_row(f"[dim]{name} ({split})[/dim]", *(f"[dim]{_format(row.get(c))}[/dim]" for c in columns))
     return table
 
 

@@ -7,6 +7,7 @@ from typing import Any
 
 import lightning.pytorch as pl
 
+from nnfw.pipeline.building import check_accelerator
 from nnfw.pipeline.callbacks import DataOnDevice
 from nnfw.pipeline.restore import Restored
 from nnfw.pipeline.train import quiet
@@ -15,6 +16,7 @@ from nnfw.pipeline.train import quiet
 def inference_trainer(restored: Restored, accelerator: str | None) -> pl.Trainer:
     """One device, no logger or checkpoints; precision and (by default) accelerator as trained."""
     trained = restored.config.trainer
+    check_accelerator(accelerator or trained.accelerator, key="accelerator")  # trained on a GPU, evaluated here?
     return pl.Trainer(accelerator=accelerator or trained.accelerator, devices=1, precision=trained.precision,
                       logger=False, enable_checkpointing=False, enable_progress_bar=False,
                       enable_model_summary=False, callbacks=[DataOnDevice()])

@@ -1,4 +1,4 @@
-"""Pictures of an image classifier drawn with Pillow, as RGB arrays (height, width, 3) of uint8.
+"""Grids of images drawn with Pillow, as RGB arrays (height, width, 3) of uint8.
 
 The same arrays go to PNG files and to TensorBoard's image tab; no plotting library is needed.
 """
@@ -13,7 +13,7 @@ from PIL import Image, ImageDraw
 
 CELL = 32      # pixels per side of one image, scaled up (nearest) from its own size
 BORDER = 3     # the frame around an image: green when predicted right, red when wrong
-LABEL = 12     # the strip under an image that names the prediction
+LABEL = 12     # a line of the strip under an image: the prediction, and the true class when wrong
 GAP = 2
 RIGHT, WRONG, NEUTRAL = (46, 160, 67), (207, 34, 46), (200, 200, 200)
 
@@ -26,34 +26,39 @@ def _tile(image: np.ndarray) -> Image.Image:
 
 
 def grid_size(count: int, columns: int, label: bool) -> tuple[int, int]:
-    """(width, height) in pixels of a grid of `count` tiles, `columns` to a row."""
+    """(width, height) in pixels of a grid of `count` tiles, `columns` to a row, labelled in two lines."""
     rows = -(-count // columns)
-    tile_w, tile_h = CELL + 2 * BORDER, CELL + 2 * BORDER + (LABEL if label else 0)
+    tile_w, tile_h = CELL + 2 * BORDER, CELL + 2 * BORDER + (2 * LABEL if label else 0)
     return columns * tile_w + (columns + 1) * GAP, rows * tile_h + (rows + 1) * GAP
 
 
-def grid(images: np.ndarray, frames: Sequence[tuple[int, int, int]], labels: Sequence[str] | None = None,
+def grid(images: np.ndarray, frames: Sequence[tuple[int, int, int]], labels: Sequence[tuple[str, str]] | None = None,
          columns: int = 8) -> np.ndarray:
-    """Images (n, C, H, W) in [0, 1] in rows of `columns`, each framed in its colour, optionally labelled."""
+    """Images (n, C, H, W) in [0, 1] in rows of `columns`, each framed in its colour, optionally
+    labelled with two lines (the second in the frame's colour)."""
     columns = min(columns, len(images))
     canvas = Image.new("RGB", grid_size(len(images), columns, labels is not None), "white")
     draw = ImageDraw.Draw(canvas)
-    tile_h = CELL + 2 * BORDER + (LABEL if labels is not None else 0)
+    tile_h = CELL + 2 * BORDER + (2 * LABEL if labels is not None else 0)
     for index, image in enumerate(images):
         row, column = divmod(index, columns)
         x, y = GAP + column * (CELL + 2 * BORDER + GAP), GAP + row * (tile_h + GAP)
         draw.rectangle([x, y, x + CELL + 2 * BORDER - 1, y + CELL + 2 * BORDER - 1], fill=frames[index])
         canvas.paste(_tile(image), (x + BORDER, y + BORDER))
         if labels is not None:
-            draw.text((x + 1, y + CELL + 2 * BORDER), labels[index][:6], fill=(0, 0, 0))
+            first, second = labels[index]
+            draw.text((x + 1, y + CELL + 2 * BORDER), first[:6], fill=(0, 0, 0))
+            draw.text((x + 1, y + CELL + 2 * BORDER + LABEL), second[:6], fill=frames[index])
     return np.asarray(canvas)
 
 
 def predictions(images: np.ndarray, predicted: np.ndarray, targets: np.ndarray,
                 class_names: Sequence[str], columns: int = 8) -> np.ndarray:
-    """A grid of images framed green (right) or red (wrong), each named by its predicted class."""
+    """A grid of images framed green (right) or red (wrong), each named by its predicted class and,
+    when wrong, the true class under it in red."""
     frames = [RIGHT if p == t else WRONG for p, t in zip(predicted, targets)]
-    return grid(images, frames, [class_names[int(p)] for p in predicted], columns)
+    labels = [(class_names[int(p)], "" if p == t else class_names[int(t)]) for p, t in zip(predicted, targets)]
+    return grid(images, frames, labels, columns)
 
 
 def filters(weights: np.ndarray, columns: int = 8) -> np.ndarray:
@@ -65,32 +70,31 @@ def filters(weights: np.ndarray, columns: int = 8) -> np.ndarray:
     return grid((shown - low) / np.where(span > 0, span, 1), [NEUTRAL] * len(shown), columns=columns)
 
 
-def confusion_size(classes: int) -> tuple[int, int]:
-    side = LABEL * 2 + classes * CELL
-    return side, side
-
-
-def confusion(matrix: np.ndarray) -> np.ndarray:
-    """Counts of true class (rows) against predicted class (columns), shaded by each row's share."""
-    classes = len(matrix)
-    canvas = Image.new("RGB", confusion_size(classes), "white")
-    draw = ImageDraw.Draw(canvas)
-    margin = LABEL * 2
-    shares = matrix / np.maximum(matrix.sum(axis=1, keepdims=True), 1)
-    for index in range(classes):
-        draw.text((margin + index * CELL + CELL // 3, 4), str(index), fill=(0, 0, 0))
-        draw.text((4, margin + index * CELL + CELL // 3), str(index), fill=(0, 0, 0))
-    for (row, column), count in np.ndenumerate(matrix):
-        shade = int(255 * (1 - shares[row, column]))
-        x, y = margin + column * CELL, margin + row * CELL
-        draw.rectangle([x, y, x + CELL - 1, y + CELL - 1], fill=(shade, shade, 255), outline=NEUTRAL)
-        draw.text((x + 4, y + CELL // 3), str(int(count)), fill=(255, 255, 255) if shade < 128 else (0, 0, 0))
-    return np.asarray(canvas)
-
-
 def save_png(picture: np.ndarray, path: Path) -> Path:
     Image.fromarray(picture).save(path)
     return path
+
+
+def ratings(given: np.ndarray, predicted: np.ndarray, users: Sequence[str], items: Sequence[str]) -> np.ndarray:
+    """A ratings matrix (users x items): given ratings in bold colour, the model's predictions for
+    the pairs nobody rated (NaN in `given`) in grey on white, each cell with its value."""
+    low, high = np.nanmin(predicted), np.nanmax(predicted)
+    margin_left, margin_top = 6 * 7, 6 * 7
+    canvas = Image.new("RGB", (margin_left + len(items) * CELL, margin_top + len(users) * CELL), "white")
+    draw = ImageDraw.Draw(canvas)
+    for column, name in enumerate(items):
+        draw.text((margin_left + column * CELL + 2, 4 + (column % 3) * LABEL), str(name)[:8], fill=(0, 0, 0))
+    for row, name in enumerate(users):
+        draw.text((2, margin_top + row * CELL + CELL // 3), str(name)[:8], fill=(0, 0, 0))
+    for (row, column), value in np.ndenumerate(predicted):
+        x, y = margin_left + column * CELL, margin_top + row * CELL
+        known = not np.isnan(given[row, column])
+        share = ((given[row, column] if known else value) - low) / ((high - low) or 1)
+        fill = (255, int(230 - 180 * share), int(160 - 140 * share)) if known else (250, 250, 250)
+        draw.rectangle([x, y, x + CELL - 1, y + CELL - 1], fill=fill, outline=NEUTRAL)
+        text = f"{given[row, column]:g}" if known else f"{value:.1f}"
+        draw.text((x + 6, y + CELL // 3), text, fill=(0, 0, 0) if known else (120, 120, 120))
+    return np.asarray(canvas)
 
 
 PANEL = 240    # pixels per side of one scatter panel

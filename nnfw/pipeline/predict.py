@@ -9,6 +9,7 @@ import torch
 
 from nnfw.data.spec import DataSpec
 from nnfw.errors import UserError
+from nnfw.pipeline.files import written_whole
 from nnfw.pipeline.restore import Restored
 from nnfw.tasks.gan import AdversarialTraining
 from nnfw.tasks.reconstruction import Reconstruction
@@ -63,8 +64,6 @@ def refuse_generators(restored: Restored) -> None:
 
 
 def write_csv(frame: pd.DataFrame, path: Path) -> None:
-    """Through a temporary file and a rename: a failed write leaves no half file."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    temporary = path.with_name(f".{path.name}.tmp")
-    frame.to_csv(temporary, index=False)
-    temporary.replace(path)
+    """Written whole: a failed write leaves no half file."""
+    with written_whole(path) as temporary:
+        frame.to_csv(temporary, index=False)

@@ -9,8 +9,9 @@ import lightning.pytorch as pl
 from omegaconf import DictConfig, OmegaConf
 
 from nnfw.data.spec import DataSpec
+from nnfw.pipeline.building import build
 from nnfw.pipeline.checkpoints import load_checkpoint
-from nnfw.pipeline.train import build, build_task
+from nnfw.pipeline.train import build_task
 from nnfw.tasks import SupervisedTask
 
 
@@ -32,7 +33,7 @@ def restore(path: Path) -> Restored:
     config = OmegaConf.create(stored["config"])
     config.model.compile = config.model.channels_last = False  # eval, predict and export run the plain model
     spec = DataSpec(**stored["spec"])
-    datamodule = build(config.data)
+    datamodule = build("data", config.data)
     state = checkpoint.get(type(datamodule).__qualname__)
     if state is not None:
         datamodule.load_state_dict(state)

@@ -1,56 +1,99 @@
-"""A Hydra job around `train`: run directory, summary.json on success and on failure, exit codes."""
+"""A Hydra job around `train`: its parts built before its run directory exists, the run directory,
+summary.json on success and on failure, exit codes."""
 
 from __future__ import annotations
 
+import contextlib
+import copy
+import logging
 import math
 import os
+import shlex
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 from hydra.core.hydra_config import HydraConfig
 from hydra.types import RunMode
 from lightning.fabric.utilities.rank_zero import rank_zero_only
-from omegaconf import DictConfig
+from omegaconf import DictConfig, OmegaConf, open_dict, read_write
 
-from nnfw.errors import Interrupted, UserError
-from nnfw.pipeline.summary import clean_metrics, failed_summary, write_summary
+from nnfw.errors import Interrupted, UserError, report
+from nnfw.pipeline.diagnosis import diagnose
+from nnfw.pipeline.history import read_history
+from nnfw.pipeline.summary import completed_summary, failed_summary, write_summary
 from nnfw.pipeline.sweep import minimizing
+from nnfw.pipeline.train import Prepared, prepare, train
+
+log = logging.getLogger("nnfw.run")
 
 
-def run_job(cfg: DictConfig) -> float:
-    """Train one config; returns its objective's value read back from its summary (for sweepers).
+def prepare_run(cfg: DictConfig) -> Prepared:
+    """The parts of the single run `cfg` (Hydra's composition, `hydra` node included) describes,
+    built before its run directory exists: what Hydra's `run_job` sets up for a job's config
+    (its output directory's name, HydraConfig) is set up here the same way first."""
+    HydraConfig.instance().set_config(cfg)  # the run directory's name reads the choices from it
+    with read_write(cfg.hydra.runtime), open_dict(cfg.hydra.runtime):
+        cfg.hydra.runtime.output_dir = os.path.abspath(str(OmegaConf.select(cfg, "hydra.run.dir")))
+    HydraConfig.instance().set_config(cfg)
+    job_cfg = copy.deepcopy(cfg)
+    with read_write(job_cfg), open_dict(job_cfg):
+        del job_cfg["hydra"]
+    return prepare(job_cfg)
+
+
+def create_run_dir(path: Path) -> None:
+    """Create the run directory and check a file can be written in it; if not, a UserError
+    naming it, and the directories this made removed again."""
+    missing = [p for p in (path, *path.parents) if not p.exists()]
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+        probe = path / ".nnfw-write-check"
+        probe.write_bytes(b"")
+        probe.unlink()
+    except OSError as err:
+        for created in missing:
+            if created.is_dir():
+                created.rmdir()
+        raise UserError(f"cannot write the run directory {path}: {err.strerror or err}",
+                        "choose another hydra.run.dir (or paths.output_root), on a writable disk with free space") from err
+
+
+def run_job(cfg: DictConfig, prepared: Prepared | None = None) -> float:
+    """Train one config (its parts already `prepared`, for a single run); returns its objective's
+    value read back from its summary (for sweepers).
 
     A job that failed, or has no value for its objective, returns the worst value there is
     (inf when the sweeper minimizes): the search goes on and steers away from it, whatever the
     sampler (Optuna refuses NaN, and ends a grid search on a None).
     """
-    from nnfw.pipeline.train import train
-
     hydra_cfg = HydraConfig.get()
     run_dir = Path(hydra_cfg.runtime.output_dir)
     multirun = hydra_cfg.mode == RunMode.MULTIRUN
     if rank_zero_only.rank != 0:  # another DDP process: it trains beside the first, which reports
-        train(cfg, run_dir)
+        train(prepared or prepare(cfg), run_dir)
         return None
-    started = time.perf_counter()
+    started = prepared.started if prepared else time.perf_counter()
+    overrides = list(hydra_cfg.overrides.task)
     try:
-        summary = train(cfg, run_dir)
+        fitted = train(prepared or prepare(cfg), run_dir)
+        summary = completed_summary(fitted, time.perf_counter() - started, overrides=overrides, objective=objective(cfg))
+        write_summary(run_dir, summary)
     except Interrupted as stop:
         resumable = run_dir / "checkpoints" / "interrupted.ckpt"
-        write_summary(run_dir, failed_summary(stop, time.perf_counter() - started, status="interrupted",
-                                              resume_from=str(resumable) if resumable.exists() else None,
-                                              overrides=list(hydra_cfg.overrides.task)))
-        hint = f"; resume with ckpt_path={resumable}" if resumable.exists() else ""
+        record_failure(run_dir, failed_summary(stop, time.perf_counter() - started, status="interrupted",
+                                               resume_from=str(resumable) if resumable.exists() else None,
+                                               overrides=overrides))
+        hint = f"; continue it with:\n  {continue_command(overrides, resumable, run_dir)}" if resumable.exists() else ""
         print(f"nnfw: {stop}{hint}", file=sys.stderr)
         sys.exit(stop.exit_code)
     except Exception as error:
         exit_code = error.exit_code if isinstance(error, UserError) else 1
-        write_summary(run_dir, failed_summary(error, time.perf_counter() - started, exit_code=exit_code,
-                                              overrides=list(hydra_cfg.overrides.task), objective=objective(cfg)))
+        log.error("failed: %s", error)
+        record_failure(run_dir, failed_summary(error, time.perf_counter() - started, exit_code=exit_code,
+                                               overrides=overrides, objective=objective(cfg)))
         if isinstance(error, UserError) and not os.environ.get("NNFW_DEBUG"):
-            from nnfw.cli.main import report
-
             report(error)
             if not multirun:
                 sys.exit(error.exit_code)
@@ -58,14 +101,34 @@ def run_job(cfg: DictConfig) -> float:
             raise
         print(run_dir)
         return worst(hydra_cfg)  # a failed job does not stop the sweep; the sweep report lists it
-    summary["metrics"] = clean_metrics(summary["metrics"])
-    summary["wall_time_s"] = round(time.perf_counter() - started, 3)
-    summary["overrides"] = list(hydra_cfg.overrides.task)
-    summary["objective"] = objective(cfg)
-    write_summary(run_dir, summary)
+    tell_outcome(run_dir, summary)
     print(run_dir)
     value = summary["metrics"].get(summary["objective"])
     return value if isinstance(value, float) and math.isfinite(value) else worst(hydra_cfg)
+
+
+def tell_outcome(run_dir: Path, summary: dict[str, Any]) -> None:
+    """The metrics and baselines to train.log; the diagnosis there and on the terminal."""
+    log.info("completed: %s", "  ".join(f"{k} {v:.4g}" for k, v in summary["metrics"].items() if isinstance(v, float)))
+    for name, scores in summary.get("baselines", {}).items():
+        log.info("baseline %s: %s", name, "  ".join(f"{k} {v:.4g}" for k, v in scores.items()))
+    for finding in diagnose(read_history(run_dir), summary):
+        print(f"diagnosis: {finding.kind}: {finding.evidence}\n  {finding.advice}")
+        log.info("diagnosis: %s: %s; %s", finding.kind, finding.evidence, finding.advice)
+
+
+def record_failure(run_dir: Path, summary: dict[str, Any]) -> None:
+    """summary.json of a run that did not complete, if it can be written: the error that ended
+    the run (a full disk, say) is what the user is told either way."""
+    with contextlib.suppress(UserError):
+        write_summary(run_dir, summary)
+
+
+def continue_command(overrides: list[str], checkpoint: Path, run_dir: Path) -> str:
+    """The command line that continues an interrupted run where it stopped, in its own directory."""
+    replaced = ("ckpt_path=", "resume=", "hydra.run.dir=")
+    kept = [o for o in overrides if not o.startswith(replaced)]
+    return shlex.join(["nnfw", "train", *kept, f"ckpt_path={checkpoint}", f"hydra.run.dir={run_dir}"])
 
 
 def worst(hydra_cfg: DictConfig) -> float:

@@ -53,9 +53,10 @@ def job_summaries(sweep_dir: Path) -> Runs:
 
 
 def overrides_of(summary: dict[str, Any]) -> dict[str, str]:
-    """key -> value of the overrides a run was started with (hydra's own left out)."""
+    """key -> value of the overrides a run was started with (hydra's own left out), keys named
+    without the + that adds them (`trainer.max_steps=7` runs as `+trainer.max_steps=7`)."""
     pairs = (o.split("=", 1) for o in summary.get("overrides", []) if "=" in o)
-    return {k: v for k, v in pairs if not k.startswith("hydra.")}
+    return {k.lstrip("+"): v for k, v in pairs if not k.startswith("hydra.")}
 
 
 def differing_keys(runs: Runs) -> list[str]:
@@ -118,8 +119,22 @@ def rows(runs: Runs, metrics: Iterable[str] = ()) -> tuple[list[str], list[list[
     return columns, table
 
 
-def render(runs: Runs, format: str = "table", metrics: Iterable[str] = (), title: str = "runs") -> Table | str:
-    """A rich table, or CSV / markdown text to paste elsewhere."""
+def compact_rows(runs: Runs, metrics: Iterable[str] = ()) -> tuple[list[str], list[list[str]]]:
+    """Columns and rows that fit a terminal: run, the differing overrides in one column, status, metrics."""
+    keys = differing_keys(runs)
+    shown = list(dict.fromkeys([*(objective(s) for _, s in runs), *metrics]))
+    table = []
+    for name, summary in runs:
+        given = overrides_of(summary)
+        overrides = " ".join(f"{k}={_short(given[k])}" for k in keys if k in given)
+        table.append([name, overrides, summary.get("status", ""),
+                      *("" if (n := value(summary, m)) is None else f"{n:.4g}" for m in shown)])
+    return ["run", "overrides", "status", *shown], table
+
+
+def render(runs: Runs, format: str = "table", metrics: Iterable[str] = (), title: str = "runs",
+           wide: bool = False) -> Table | str:
+    """A rich table (compact enough for 80 columns unless `wide`), or CSV / markdown text to paste elsewhere."""
     columns, body = rows(runs, metrics)
     if format == "csv":
         out = io.StringIO()
@@ -128,6 +143,8 @@ def render(runs: Runs, format: str = "table", metrics: Iterable[str] = (), title
     if format == "markdown":
         lines = [columns, ["---"] * len(columns), *body]
         return "\n".join("| " + " | ".join(cell.replace("|", "\\|") for cell in line) + " |" for line in lines) + "\n"
+    if not wide:
+        columns, body = compact_rows(runs, metrics)
     table = Table(title=title, title_justify="left")
     numeric = set(columns[columns.index("status") + 1:])
     for column in columns:

@@ -45,14 +45,16 @@ def epochs_per_step(cfg: DictConfig, datamodule: Any, task: Any) -> int:
     An epoch of full-batch data is one optimizer step of a fraction of a millisecond, and
     Lightning spends more than that around every step and epoch. Up to `fuse_epochs` of them
     run in one step when nothing needs Lightning in between: one process, no gradient
-    accumulation or batch limits, and validation only at block ends (the count divides
+    accumulation, batch or step limits, and validation only at block ends (the count divides
     `max_epochs` and `check_val_every_n_epoch`, so the run validates when it would have).
     """
     trainer = cfg.trainer
     if (getattr(datamodule, "batch_size", None) != "full" or not task.automatic_optimization
             or trainer.strategy != "auto" or trainer.devices not in (1, "auto") or trainer.num_nodes != 1
             or trainer.accumulate_grad_batches != 1 or trainer.fast_dev_run or trainer.overfit_batches
-            or trainer.limit_train_batches is not None or not trainer.max_epochs or trainer.max_epochs < 0):
+            or trainer.limit_train_batches is not None or not trainer.max_epochs or trainer.max_epochs < 0
+            or trainer.get("max_steps", -1) != -1 or trainer.get("min_steps") is not None
+            or trainer.get("val_check_interval") is not None):
         return 1
     return math.gcd(int(cfg.get("fuse_epochs") or 1), int(trainer.check_val_every_n_epoch or 1), int(trainer.max_epochs))
 

@@ -7,13 +7,14 @@ import logging
 import signal
 import time
 import warnings
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import lightning.pytorch as pl
 from hydra.core.hydra_config import HydraConfig
-from hydra.errors import InstantiationException
-from hydra.utils import get_class, instantiate
+from hydra.types import RunMode
+from hydra.utils import get_class
 from lightning.pytorch.loggers import TensorBoardLogger
 from lightning.pytorch.utilities.exceptions import SIGTERMException
 from omegaconf import DictConfig, OmegaConf
@@ -22,9 +23,13 @@ from torch import nn
 from nnfw.config import declarations
 from nnfw.data.spec import DataSpec
 from nnfw.errors import Interrupted, UserError, suggestion
-from nnfw.pipeline.checkpoints import AtomicCheckpointIO, load_checkpoint, saved_checkpoints, targets
+from nnfw.pipeline import baselines
+from nnfw.pipeline.building import build, check_accelerator
+from nnfw.pipeline.checkpoints import AtomicCheckpointIO, load_checkpoint, saved_checkpoints
 from nnfw.pipeline.console import show_config, show_results
 from nnfw.pipeline.speed import compile_model, epochs_per_step, fused_trainer_arguments, use_channels_last
+from nnfw.pipeline.trust import targets
+from nnfw.privates import tensorboard_file_writer
 from nnfw.tasks import TASKS, SupervisedTask
 from nnfw.tasks.base import weights_mismatch
 
@@ -64,17 +69,6 @@ def choice(group: str, cfg: DictConfig) -> str:
     return str(cfg[group].get("_target_", group)).rpartition(".")[2]
 
 
-def build(node: Any, **kwargs: Any) -> Any:
-    """`instantiate` of a component's config without its declarations (`nnfw.config.declarations`),
-    except that a UserError raised while building reaches the user as itself."""
-    try:
-        return instantiate(declarations.buildable(node), **kwargs)
-    except InstantiationException as err:
-        if isinstance(err.__cause__, UserError):
-            raise err.__cause__ from None
-        raise
-
-
 def build_model(node: Any, spec: DataSpec) -> nn.Module:
     """The model of config `node`, given the data's sizes it takes.
 
@@ -83,7 +77,7 @@ def build_model(node: Any, spec: DataSpec) -> nn.Module:
     """
     accepted = inspect.signature(get_class(node["_target_"])).parameters
     options = {key: value for key, value in node.items() if key not in (*PIPELINE_OPTIONS, TASK_OPTIONS)}
-    return build(options, **{k: v for k, v in spec.model_sizes().items() if k in accepted})
+    return build("model", options, **{k: v for k, v in spec.model_sizes().items() if k in accepted})
 
 
 def task_name(cfg: DictConfig, spec: DataSpec) -> str:
@@ -120,8 +114,8 @@ def build_task(cfg: DictConfig, datamodule: pl.LightningDataModule) -> Supervise
     return task_class(
         model=model,
         spec=spec,
-        optimizer=build(cfg.optimizer),
-        scheduler=instantiate(cfg.scheduler) or None,
+        optimizer=build("optimizer", cfg.optimizer),
+        scheduler=build("scheduler", cfg.scheduler) or None,
         l1=cfg.regularization.l1,
         config=OmegaConf.to_container(cfg, resolve=True),
         **instantiate(cfg.model.get(TASK_OPTIONS) or {}, _convert_="all"),
@@ -140,12 +134,16 @@ def initialize(task: SupervisedTask, path: Path) -> None:
 
 def build_trainer(cfg: DictConfig, **arguments: Any) -> pl.Trainer:
     """Lightning's Trainer from `cfg.trainer`, with `arguments` replacing some of it."""
-    callbacks = [instantiate(c) for c in (cfg.callbacks or {}).values() if c]
-    loggers = [instantiate(c) for c in (cfg.logger or {}).values() if c]
-    trainer = instantiate(cfg.trainer, callbacks=[c for c in callbacks if c is not None], logger=loggers or False,
-                          **arguments)
-    if isinstance(trainer.strategy.checkpoint_io, AtomicCheckpointIO):  # resuming and evaluating this run
-        trainer.strategy.checkpoint_io.trusted = {t for _, t in targets(OmegaConf.to_container(cfg, resolve=True))}
+    callbacks = [build(f"callbacks.{name}", c) for name, c in (cfg.callbacks or {}).items() if c]
+    loggers = [build(f"logger.{name}", c) for name, c in (cfg.logger or {}).items() if c]
+    trainer = build("trainer", cfg.trainer, callbacks=[c for c in callbacks if c is not None], logger=loggers or False,
+                    **arguments)
+    io = trainer.strategy.checkpoint_io
+    if isinstance(io, AtomicCheckpointIO):  # resuming and evaluating this run
+        chosen_tasks = {str(cfg.task), str(declarations.task(cfg.model))}
+        io.trusted = {t for _, t in targets(OmegaConf.to_container(cfg, resolve=True))} | chosen_tasks
+        if cfg.get("ckpt_path"):
+            io.preload(Path(cfg.ckpt_path))
     return trainer
 
 
@@ -163,21 +161,36 @@ def log_hparams(trainer: pl.Trainer, cfg: DictConfig, metrics: dict[str, float])
     experiment in the logdir, TensorBoard builds the tab from every run's session, so all the
     runs of a sweep appear in one table even when their options or metrics differ.
     """
-    from lightning.fabric.utilities.logger import _flatten_dict
     from torch.utils.tensorboard.summary import hparams
 
     params = {"seed": cfg.seed, **{f"choice/{k}": v for k, v in HydraConfig.get().runtime.choices.items()
                                    if not k.startswith("hydra")}}
     for section in ("model", "data", "optimizer", "regularization"):
         params[section] = declarations.buildable(OmegaConf.to_container(cfg[section], resolve=True))
+    flat = flat_params(params)
     final = {k: v for k, v in metrics.items() if isinstance(v, float)}
+    if not trainer.is_global_zero:  # the other DDP processes have no event file to write to
+        return
     for logger in trainer.loggers:
+        logger.log_metrics(final, step=trainer.global_step)  # the values a run's table shows: the last ones
         if isinstance(logger, TensorBoardLogger):
-            flat = logger._sanitize_params(_flatten_dict(params))
-            logger.log_metrics(final, step=trainer.global_step)  # the values the tab shows: the last ones
             _, session_start, session_end = hparams(flat, final)
             for summary in (session_start, session_end):
-                logger.experiment._get_file_writer().add_summary(summary, trainer.global_step)
+                tensorboard_file_writer(logger).add_summary(summary, trainer.global_step)
+        else:
+            logger.log_hyperparams(flat)
+
+
+def flat_params(params: dict[str, Any], prefix: str = "") -> dict[str, Any]:
+    """`{"model": {"hidden_sizes": [8]}}` as `{"model/hidden_sizes": "[8]"}`: one level of names,
+    and values every tracker shows (numbers, strings and booleans; the rest as their text)."""
+    flat: dict[str, Any] = {}
+    for key, value in params.items():
+        if isinstance(value, dict):
+            flat.update(flat_params(value, f"{prefix}{key}/"))
+        else:
+            flat[f"{prefix}{key}"] = value if isinstance(value, (int, float, str, bool)) else str(value)
+    return flat
 
 
 def fit(trainer: pl.Trainer, task: SupervisedTask, datamodule: pl.LightningDataModule, ckpt_path: str | None) -> None:
@@ -192,19 +205,31 @@ def fit(trainer: pl.Trainer, task: SupervisedTask, datamodule: pl.LightningDataM
         raise Interrupted("Ctrl-C", 128 + signal.SIGINT)
 
 
-def train(cfg: DictConfig, run_dir: Path) -> dict[str, Any]:
-    """Fit the configured model and return the summary (metrics, checkpoint, timings).
+@dataclass
+class Prepared:
+    """A run's parts, built from its resolved config before its run directory exists."""
+
+    cfg: DictConfig
+    datamodule: pl.LightningDataModule
+    task: SupervisedTask
+    trainer: pl.Trainer
+    fused: int
+    started: float  # time.perf_counter() when building began: a run's wall time counts it
+
+
+def prepare(cfg: DictConfig) -> Prepared:
+    """Build the data, the model and the Trainer: any value they refuse is reported before the run starts.
 
     The job's config is resolved once, in place, first: every later read would otherwise parse
     its interpolations again (about 50, a fraction of a millisecond each, read a dozen times).
     .hydra/config.yaml keeps them as written.
     """
+    started = time.perf_counter()
     quiet()
     OmegaConf.resolve(cfg)
-    show_config(cfg, run_dir / "config_tree.txt", show=cfg.print_config)
+    check_accelerator(str(cfg.trainer.accelerator), chosen=choice("trainer", cfg))
     pl.seed_everything(cfg.seed, workers=True, verbose=False)
-
-    datamodule = build(cfg.data)
+    datamodule = build("data", cfg.data)
     datamodule.setup("fit")
     task = build_task(cfg, datamodule)
     if cfg.get("init_from"):
@@ -215,7 +240,16 @@ def train(cfg: DictConfig, run_dir: Path) -> dict[str, Any]:
     if not task.automatic_optimization:  # Lightning refuses to clip then: the task clips (`fuse_epochs`)
         arguments.update(gradient_clip_val=None, gradient_clip_algorithm=None)
     trainer = build_trainer(cfg, **arguments)
+    return Prepared(cfg, datamodule, task, trainer, fused, started)
 
+
+def train(prepared: Prepared, run_dir: Path) -> dict[str, Any]:
+    """Fit the prepared model and return what summary.json reports of the fit (metrics, checkpoints,
+    counts, timings, data; `nnfw.pipeline.summary.completed_summary` completes it)."""
+    cfg, datamodule, task, trainer, fused = (prepared.cfg, prepared.datamodule, prepared.task, prepared.trainer,
+                                             prepared.fused)
+    multirun = HydraConfig.get().mode == RunMode.MULTIRUN  # a sweep's jobs keep their trees in their directories
+    show_config(cfg, run_dir / "config_tree.txt", show=cfg.print_config and not multirun)
     started = time.perf_counter()
     fit(trainer, task, datamodule, cfg.get("ckpt_path"))
     fit_time = time.perf_counter() - started
@@ -229,13 +263,13 @@ def train(cfg: DictConfig, run_dir: Path) -> dict[str, Any]:
             for result in run(task, datamodule=datamodule, ckpt_path=checkpoint, verbose=False):
                 evaluated.update({k: float(v) for k, v in result.items()})
     metrics = {**train_metrics, **evaluated}
+    compared = baselines.compute(datamodule, task.spec) if trainer.is_global_zero else {}
     log_hparams(trainer, cfg, metrics)
     for logger in trainer.loggers:  # flushed and closed before summary.json says the run is done
         logger.finalize("success")
 
     best = saved_checkpoints(trainer).get("best")
-    summary = {
-        "status": "completed",
+    fitted = {
         "task": task_name(cfg, task.spec),
         "metrics": metrics,
         "best_checkpoint": str(Path(best).relative_to(run_dir)) if best else None,
@@ -247,6 +281,7 @@ def train(cfg: DictConfig, run_dir: Path) -> dict[str, Any]:
         "parameters": sum(p.numel() for p in task.model.parameters()),
         "processes": trainer.world_size,
         "data": {"splits": datamodule.split_sizes(), **task.spec.to_dict()},
+        "baselines": compared,
     }
-    show_results(metrics, title=f"{choice('model', cfg)} on {choice('data', cfg)}")
-    return summary
+    show_results(metrics, compared, title=f"{choice('model', cfg)} on {choice('data', cfg)}")
+    return fitted

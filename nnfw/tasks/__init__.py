@@ -8,6 +8,7 @@ from nnfw.tasks.forecast import Forecast
 from nnfw.tasks.gan import AdversarialTraining
 from nnfw.tasks.language_model import LanguageModel
 from nnfw.tasks.perceptron import PerceptronRule
+from nnfw.tasks.recommendation import Ranking, Rating
 from nnfw.tasks.reconstruction import Reconstruction
 from nnfw.tasks.regression import Regression
 from nnfw.tasks.vae import VariationalAutoencoder
@@ -20,6 +21,8 @@ TASKS: dict[str, type[SupervisedTask]] = {
     "perceptron": PerceptronRule,
     "language_model": LanguageModel,
     "forecast": Forecast,
+    "rating": Rating,
+    "ranking": Ranking,
     "reconstruction": Reconstruction,
     "vae": VariationalAutoencoder,
     "gan": AdversarialTraining,

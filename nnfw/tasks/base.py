@@ -15,6 +15,7 @@ from torchmetrics import MetricCollection
 
 from nnfw.data.spec import DataSpec, TaskKind
 from nnfw.errors import UserError
+from nnfw.privates import count_stepped_batches, step_counted
 
 STAGES = ("train", "val", "test")
 OptimizerFactory = Callable[..., torch.optim.Optimizer]
@@ -114,6 +115,14 @@ class SupervisedTask(pl.LightningModule):
         """What metrics compare with the targets: probabilities, class scores or values."""
         raise NotImplementedError
 
+    def targets_in_units(self, targets: torch.Tensor) -> torch.Tensor:
+        """Targets as the metrics compare them with `predictions`: in the data's own units."""
+        return targets
+
+    def exportable(self) -> nn.Module:
+        """The model as exported files run it: inputs as the model reads them, outputs as `predictions` reads them."""
+        return self.model
+
     # ------------------------------------------------------------------ steps
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
@@ -145,7 +154,7 @@ class SupervisedTask(pl.LightningModule):
         """The loss and every metric of one stage's epoch, from what it kept."""
         outputs, targets, loss = kept.collect()
         metrics = self.metrics[f"{stage}_"]
-        metrics.update(self.predictions(outputs), targets)
+        metrics.update(self.predictions(outputs), self.targets_in_units(targets))
         values = {f"{stage}/loss": loss, **metrics.compute()}
         metrics.reset()
         return values
@@ -191,7 +200,7 @@ class SupervisedTask(pl.LightningModule):
             self._step_schedulers(plateau=False)
         # Loggers place values at Lightning's count of stepped batches (one per block, counted
         # after this step): count the block's optimizer steps, so curves read in real steps.
-        self.trainer.fit_loop.epoch_loop._batches_that_stepped += self.epochs_per_step - 1
+        count_stepped_batches(self.trainer, self.epochs_per_step - 1)
         return loss.detach()
 
     def _plain_step(self, optimizer: LightningOptimizer, loss: torch.Tensor) -> None:
@@ -206,9 +215,7 @@ class SupervisedTask(pl.LightningModule):
         loss.backward()
         if self.gradient_clip[0]:  # Lightning's checks of the clipping options cost 10 µs a step
             self.configure_gradient_clipping(optimizer, *self.gradient_clip)
-        optimizer._on_before_step()  # the step counters of Lightning's manual optimization
-        optimizer.optimizer.step()
-        optimizer._on_after_step()
+        step_counted(optimizer)
 
     def _step_schedulers(self, plateau: bool) -> None:
         """Step the schedulers (plateau ones, or the others) due after the epoch just trained."""

@@ -9,7 +9,22 @@ from torchmetrics import MeanAbsoluteError, MeanSquaredError, MetricCollection
 from nnfw.tasks.base import SupervisedTask
 
 
+class Unscale(nn.Module):
+    """Standardized predictions back in the data's units: an exported model's last layer."""
+
+    def __init__(self, mean: tuple[float, ...], std: tuple[float, ...]) -> None:
+        super().__init__()
+        self.register_buffer("mean", torch.tensor(mean))
+        self.register_buffer("std", torch.tensor(std))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return x * self.std + self.mean
+
+
 class Regression(SupervisedTask):
+    """Trains on the standardized targets the data gives (when it standardizes them): the loss is
+    in those units, metrics and predictions in the data's own."""
+
     accepts = ("regression",)
 
     def build_metrics(self) -> MetricCollection:
@@ -26,4 +41,12 @@ class Regression(SupervisedTask):
         return nn.functional.mse_loss(self._shaped(outputs), targets)
 
     def predictions(self, outputs: torch.Tensor) -> torch.Tensor:
-        return self._shaped(outputs)
+        return self.spec.unscale_targets(self._shaped(outputs))
+
+    def targets_in_units(self, targets: torch.Tensor) -> torch.Tensor:
+        return self.spec.unscale_targets(targets)
+
+    def exportable(self) -> nn.Module:
+        if not self.spec.target_mean:
+            return self.model
+        return nn.Sequential(self.model, Unscale(self.spec.target_mean, self.spec.target_std))

@@ -1,0 +1,106 @@
+"""The values of a composed config: required ones set, and every rule holding (torch-free).
+
+The run's own keys have rules here (RUN_RULES); a component's keys have the rules its config
+names under `_checks_` (see nnfw.config.rules), so that a rule never leaks onto another
+component's key of the same name.
+"""
+
+from __future__ import annotations
+
+from omegaconf import DictConfig, ListConfig, OmegaConf
+
+from nnfw.config import declarations, rules
+from nnfw.data.header import check_columns
+from nnfw.data.layout import check_image_files
+from nnfw.errors import UserError
+
+
+#: Rules for the run's own keys (train.yaml's, the regularization knobs, and the checkpoint
+#: commands' options); a component's keys have rules in its own config, under `_checks_`.
+RUN_RULES: dict[str, rules.Rule] = {
+    "seed": rules.number(0, integer=True),
+    "regularization.dropout": rules.NAMED["fraction"],
+    "regularization.weight_decay": rules.NAMED["nonnegative"],
+    "regularization.l1": rules.NAMED["nonnegative"],
+    "regularization.batchnorm": rules.flag,
+    "regularization.early_stopping.patience": rules.NAMED["positive_int"],
+    "regularization.early_stopping.min_delta": rules.NAMED["nonnegative"],
+    "regularization.gradient_clip.value": rules.optional(rules.NAMED["positive"]),
+    "regularization.gradient_clip.algorithm": rules.one_of(("norm", "value")),
+    "ckpt_path": rules.existing_path,
+    "init_from": rules.existing_path,
+    "model.compile": rules.flag,
+    "model.channels_last": rules.flag,
+    "fuse_epochs": rules.NAMED["positive_int"],
+    "resume": rules.optional(rules.one_of(("auto",))),
+    "trainer.max_epochs": rules.max_epochs,
+    # the checkpoint commands' options (conf/eval.yaml, predict.yaml, export.yaml)
+    "split": rules.one_of(("test", "val")),
+    "format": rules.one_of(("onnx", "torchscript")),
+    "batch_size": rules.NAMED["positive_int"],
+    "accelerator": rules.optional(rules.one_of(("cpu", "gpu", "mps", "auto"))),
+    "input": rules.existing_path,
+    "length": rules.NAMED["positive_int"],  # nnfw sample's options (conf/sample.yaml)
+    "temperature": rules.NAMED["nonnegative"],
+    "top_k": rules.optional(rules.NAMED["positive_int"]),
+}
+
+
+
+#: The sections built from components that may name rules for their keys.
+COMPONENTS = ("model", "data", "optimizer")
+
+
+
+def component_rules(cfg: DictConfig) -> dict[str, rules.Rule]:
+    """`section.key` -> rule, for the keys each chosen component names under `_checks_`."""
+    found = {}
+    for section in COMPONENTS:
+        node = cfg.get(section)
+        named = node.get(declarations.CHECKS) if isinstance(node, DictConfig) else None
+        for key, spec in (named or {}).items():
+            found[f"{section}.{key}"] = rules.named(spec)
+    return found
+
+
+
+def missing_values(node: DictConfig, prefix: str = "") -> list[str]:
+    """Keys left at `???` (required), found without resolving interpolations."""
+    found = []
+    for key in node.keys():
+        if key == "hydra":
+            continue
+        path = f"{prefix}{key}"
+        if OmegaConf.is_missing(node, key):
+            found.append(path)
+        elif not OmegaConf.is_interpolation(node, key) and isinstance(node._get_node(key), DictConfig):
+            found.extend(missing_values(node._get_node(key), f"{path}."))
+    return found
+
+
+
+def check_rules(cfg: DictConfig) -> None:
+    """Every required value is set, and every rule holds: the run's own (RUN_RULES) and those the
+    chosen components name for their keys (`_checks_`, see nnfw.config.rules)."""
+    for key in missing_values(cfg):
+        raise UserError(f"{key} must be set", f"add {key}=... to the command line")
+    check_image_files(cfg.get("data") or {})  # before data.path's rule, which would call a folder a file
+    for key, rule in {**RUN_RULES, **component_rules(cfg)}.items():
+        parent_key, _, leaf = key.rpartition(".")
+        parent = OmegaConf.select(cfg, parent_key) if parent_key else cfg
+        if not isinstance(parent, DictConfig) or leaf not in parent.keys() or OmegaConf.is_interpolation(parent, leaf):
+            continue  # absent here, or a copy of a value checked where it is set
+        value = OmegaConf.select(cfg, key)
+        if isinstance(value, (DictConfig, ListConfig)):
+            value = OmegaConf.to_object(value)
+        problem = rule(value)
+        if problem:
+            raise UserError(f"{key} {problem} (got {value!r})")
+    fractions = (cfg.get("data") or {})
+    if fractions.get("val_fraction", 0) + fractions.get("test_fraction", 0) >= 1:
+        raise UserError(
+            "data.val_fraction + data.test_fraction must leave some training data, "
+            f"got {fractions.val_fraction} + {fractions.test_fraction}"
+        )
+    check_columns(cfg.get("data") or {})
+

@@ -1,0 +1,68 @@
+"""The private APIs nnfw relies on (nnfw/privates.py) still do what nnfw needs of them.
+
+A failure here means an installed Hydra, Lightning or torch changed one: adapt nnfw/privates.py
+and the version bounds in pyproject.toml, rather than let nnfw run slower or count wrong.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from nnfw import privates
+
+
+def test_hydra_reads_its_command_line_and_runs_callbacks_and_jobs() -> None:
+    from omegaconf import OmegaConf
+
+    args = privates.hydra_args_parser().parse_intermixed_args(["-m", "--cfg", "job", "-sc", "query=bash", "a=1"])
+    assert (args.multirun, args.cfg, args.shell_completion, args.overrides) == (True, "job", True, ["query=bash", "a=1"])
+    callbacks = privates.hydra_callbacks(OmegaConf.create({"hydra": {"callbacks": {}}}))
+    assert callable(callbacks.on_run_start) and callable(callbacks.on_run_end)
+    assert privates.hydra_run_and_report(lambda: 42) == 42
+
+
+def test_lightning_counts_the_steps_nnfw_takes_itself(tmp_path: Path) -> None:
+    """Manual optimization steps taken through `step_counted` are counted in `global_step`, and
+    `count_stepped_batches` moves the step at which loggers place values."""
+    import lightning.pytorch as pl
+    import torch
+
+    class PlainSteps(pl.LightningModule):
+        def __init__(self) -> None:
+            super().__init__()
+            self.layer = torch.nn.Linear(2, 1)
+            self.automatic_optimization = False
+
+        def training_step(self, batch: list[torch.Tensor], batch_idx: int) -> None:
+            optimizer = self.optimizers()
+            for _ in range(3):
+                optimizer.optimizer.zero_grad()
+                self.layer(batch[0]).pow(2).mean().backward()
+                privates.step_counted(optimizer)
+            privates.count_stepped_batches(self.trainer, 2)
+
+        def configure_optimizers(self) -> torch.optim.Optimizer:
+            return torch.optim.SGD(self.parameters(), lr=0.1)
+
+    data = torch.utils.data.DataLoader(torch.utils.data.TensorDataset(torch.ones(4, 2)), batch_size=4)
+    trainer = pl.Trainer(max_epochs=2, logger=False, enable_checkpointing=False, enable_progress_bar=False,
+                         enable_model_summary=False, default_root_dir=tmp_path)
+    trainer.fit(PlainSteps(), data)
+    assert trainer.global_step == 6
+    assert trainer.fit_loop.epoch_loop._batches_that_stepped == 6
+
+
+def test_tensorboard_writes_an_hparams_session(tmp_path: Path) -> None:
+    pytest.importorskip("tensorboard")
+    from lightning.pytorch.loggers import TensorBoardLogger
+    from torch.utils.tensorboard.summary import hparams
+
+    logger = TensorBoardLogger(tmp_path, name="tb", version="")
+    _, start, end = hparams({"lr": 0.1}, {"val/acc": 1.0})
+    writer = privates.tensorboard_file_writer(logger)
+    writer.add_summary(start, 0)
+    writer.add_summary(end, 0)
+    logger.finalize("success")
+    assert any((tmp_path / "tb").glob("events.out.tfevents.*"))
