@@ -23,7 +23,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from steps import print_cases, run_nnfw  # noqa: E402  (it puts the checkout on the path)
 
-from nnfw.pipeline.train import build, build_model  # noqa: E402
+from nnfw.pipeline.building import build  # noqa: E402
+from nnfw.pipeline.train import build_model  # noqa: E402
 
 CASES = {
     "gan_ring": ["experiment=gan_ring", "trainer.max_steps=2000", "trainer.check_val_every_n_epoch=50"],
@@ -33,7 +34,7 @@ CASES = {
 
 def setup(config: dict) -> tuple[torch.Tensor, torch.nn.Module, int]:
     torch.manual_seed(config["seed"])
-    datamodule = build(config["data"])
+    datamodule = build("data", config["data"])
     datamodule.setup()
     model = build_model(config["model"], datamodule.spec)
     return datamodule.tensors["train"][0], model, int(config["data"]["batch_size"])
@@ -49,8 +50,8 @@ def plain_gan(config: dict, steps: int) -> tuple[float, float]:
     set_up = time.perf_counter()
     rows, model, size = setup(config)
     penalty = config["model"]["task"]["gradient_penalty"]
-    g_opt = build(config["optimizer"])(model.generator.parameters())
-    d_opt = build(config["optimizer"])(model.discriminator.parameters())
+    g_opt = build("optimizer", config["optimizer"])(model.generator.parameters())
+    d_opt = build("optimizer", config["optimizer"])(model.discriminator.parameters())
     started, done = time.perf_counter(), 0
     while done < steps:
         for real in batches(rows, size):
@@ -80,7 +81,7 @@ def plain_vae(config: dict, epochs: int) -> tuple[float, float]:
     """The loop's time for `epochs` epochs, and its time with the data and model set-up."""
     set_up = time.perf_counter()
     rows, model, size = setup(config)
-    optimizer = build(config["optimizer"])(model.parameters())
+    optimizer = build("optimizer", config["optimizer"])(model.parameters())
     warmup = config["model"]["task"]["kl_warmup_epochs"]
     started = time.perf_counter()
     for epoch in range(epochs):

@@ -118,7 +118,7 @@ def build_task(cfg: DictConfig, datamodule: pl.LightningDataModule) -> Supervise
         scheduler=build("scheduler", cfg.scheduler) or None,
         l1=cfg.regularization.l1,
         config=OmegaConf.to_container(cfg, resolve=True),
-        **instantiate(cfg.model.get(TASK_OPTIONS) or {}, _convert_="all"),
+        **build("model.task", cfg.model.get(TASK_OPTIONS) or {}, _convert_="all"),
     )
 
 

@@ -44,6 +44,7 @@ class AdversarialTraining(SupervisedTask):
     """
 
     accepts = UNSUPERVISED_INPUTS
+    predicts_targets = False
     keeps_outputs = False
 
     def __init__(self, *args: Any, d_steps: int = 1, label_smoothing: float = 0.0, gradient_penalty: float = 0.0,

@@ -36,6 +36,7 @@ class Reconstruction(SupervisedTask):
     the corrupted rows themselves, which a useful denoiser beats."""
 
     accepts = UNSUPERVISED_INPUTS
+    predicts_targets = False
 
     def __init__(self, *args: Any, loss: str = "auto", **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

@@ -40,6 +40,7 @@ class VariationalAutoencoder(SupervisedTask):
     """
 
     accepts = UNSUPERVISED_INPUTS
+    predicts_targets = False
     keeps_outputs = False
     PARTS = ("nelbo", "reconstruction", "kl", "nll")
 
