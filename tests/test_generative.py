@@ -13,11 +13,12 @@ from test_reliability import resumed_in_place, stopped_by_sigterm
 #: rows without targets, or 2-D mixtures whose labels only name their modes
 VECTORS = ("lowrank", "csv_rows", "ring", "grid", "gaussians", "circle")
 #: model -> the task it declares
-TASKS = {"autoencoder": "reconstruction", "vae": "vae", "gan": "gan"}
-#: model x data pairs that train together: every model on every vectors dataset, and the
-#: autoencoders on a table of features and on images
-PAIRS = [(model, data) for model in TASKS for data in VECTORS] + [
-    (model, data) for model in ("autoencoder", "vae") for data in ("classification", "patterns", "digits")]
+TASKS = {"autoencoder": "reconstruction", "vae": "vae", "gan": "gan", "conv_autoencoder": "reconstruction"}
+#: model x data pairs that train together: every row model on every vectors dataset, the
+#: autoencoders on a table of features and on images, the convolutional one on images
+PAIRS = [(model, data) for model in ("autoencoder", "vae", "gan") for data in VECTORS] + [
+    (model, data) for model in ("autoencoder", "vae") for data in ("classification", "patterns", "digits")] + [
+    ("conv_autoencoder", "patterns"), ("conv_autoencoder", "digits")]
 
 
 @pytest.fixture
@@ -178,6 +179,8 @@ def test_nnfw_predict_scores_each_row_by_its_reconstruction_error(train, tmp_pat
     (["model=gan", "data=csv", "data.path=CSV"], "model=gan reads vectors, but data=csv gives features", "models for features: autoencoder,"),
     (["model=mlp", "data=lowrank"], "model=mlp reads", "autoencoder, gan, vae"),
     (["model=cnn", "data=ring"], "model=cnn reads images", "autoencoder, gan, vae"),
+    (["model=conv_autoencoder", "data=classification"], "model=conv_autoencoder reads images",
+     "models for features: autoencoder,"),
 ])
 def test_a_wrong_pairing_exits_2_naming_the_models_that_fit(tmp_path, args, culprit, fitting):
     from conftest import run_cli
