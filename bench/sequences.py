@@ -40,11 +40,11 @@ BATCHES_PER_EPOCH = 64
 def run_plain(config: dict, steps: int) -> float:
     """The loop a user would write: random windows, forward, cross-entropy, backward, clip, step."""
     torch.manual_seed(config["seed"])
-    datamodule = build(config["data"])
+    datamodule = build("data", config["data"])
     datamodule.setup()
     spec = datamodule.spec
     model = build_model(config["model"], spec)
-    optimizer = build(config["optimizer"])(model.parameters())
+    optimizer = build("optimizer", config["optimizer"])(model.parameters())
     batches = iter(datamodule.train_dataloader())
     started = time.perf_counter()
     for _ in range(steps):

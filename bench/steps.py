@@ -52,12 +52,12 @@ def run_plain(config: dict, epochs: int) -> tuple[float, float]:
     Returns the loop's time, and its time with the data and model set-up before it."""
     set_up = time.perf_counter()
     torch.manual_seed(config["seed"])
-    datamodule = build(config["data"])
+    datamodule = build("data", config["data"])
     datamodule.setup()
     features, targets = datamodule.tensors["train"]
     spec = datamodule.spec
     model = build_model(config["model"], spec)  # sized from the data as nnfw sizes it
-    optimizer = build(config["optimizer"])(model.parameters())
+    optimizer = build("optimizer", config["optimizer"])(model.parameters())
     loss_fn = (torch.nn.functional.binary_cross_entropy_with_logits if spec.task == "binary"
                else torch.nn.functional.cross_entropy)
     batch = len(features) if config["data"]["batch_size"] == "full" else int(config["data"]["batch_size"])

@@ -48,7 +48,8 @@ def test_a_subprocess_run_writes_the_run_directory_contract(tmp_path):
 
 def test_checkpoint_rebuilds_model_and_data_and_reproduces_the_reported_test_accuracy(train):
     from nnfw.data.spec import DataSpec
-    from nnfw.pipeline.train import build, build_model
+    from nnfw.pipeline.building import build
+    from nnfw.pipeline.train import build_model
 
     result = train("data=iris", "trainer.max_epochs=5")
     assert result.code == 0, result.err
@@ -57,7 +58,7 @@ def test_checkpoint_rebuilds_model_and_data_and_reproduces_the_reported_test_acc
     spec = stored["spec"]
     assert (spec["task"], spec["num_features"], spec["num_classes"]) == ("multiclass", 4, 3)
 
-    datamodule = build(stored["config"]["data"])
+    datamodule = build("data", stored["config"]["data"])
     datamodule.setup("test")
     model = build_model(stored["config"]["model"], DataSpec(**spec))
     model.load_state_dict({k.removeprefix("model."): v for k, v in checkpoint["state_dict"].items()

@@ -107,10 +107,24 @@ def test_tied_weights_need_equal_embedding_and_hidden_sizes(train):
     assert "Traceback" not in mismatched.err
 
 
-def test_language_models_clip_gradients_at_5_unless_told_otherwise():
+@pytest.mark.parametrize(("given", "norm_after"), [(None, 5.0), (0.5, 0.5)], ids=["default", "told otherwise"])
+def test_language_models_clip_gradients_at_5_unless_told_otherwise(given, norm_after):
+    import lightning.pytorch as pl
+    from functools import partial
+
+    from nnfw.data.spec import DataSpec
+    from nnfw.models.recurrent import RecurrentLM
     from nnfw.tasks.language_model import LanguageModel
 
-    assert LanguageModel.default_gradient_clip == 5.0
+    spec = DataSpec(task="language_model", num_features=12, num_classes=12)
+    task = LanguageModel(RecurrentLM(in_features=12, out_features=12, cell="lstm", embedding_size=8, hidden_size=8),
+                         spec, partial(torch.optim.SGD, lr=0.1))
+    task.trainer = pl.Trainer(accelerator="cpu", logger=False, enable_checkpointing=False, enable_progress_bar=False)
+    for parameter in task.parameters():
+        parameter.grad = torch.full_like(parameter, 100.0)  # a total norm in the thousands
+    task.configure_gradient_clipping(torch.optim.SGD(task.parameters(), lr=0.1), given, None if given is None else "norm")
+    total = torch.linalg.vector_norm(torch.stack([torch.linalg.vector_norm(p.grad) for p in task.parameters()]))
+    assert total.item() == pytest.approx(norm_after, rel=1e-4)
 
 
 @pytest.mark.slow
