@@ -3,11 +3,17 @@
     python bench/run.py [--json FILE]
 
 - spirals: the tutorial's MLP, full batch, 1000 epochs (bench/steps.py), fit and end to end;
+- mini-batches: `experiment=spirals` (300 epochs of 10 batches of 32) and a 20k x 20 table with
+  a 256-256 MLP at batch 32 (bench/steps.py), fit;
 - digits CNN: one training epoch (bench/images.py);
 - char-LSTM: a fixed number of steps on ../shared/data/tinyshakespeare.txt (bench/sequences.py);
-- start-up: `nnfw --help`, and `nnfw train` to its first training step (bench/startup.py);
+- start-up: `nnfw --help`, `nnfw train` to its first training step, and `import lightning.pytorch`
+  alone (bench/startup.py);
 - the default diagnostics and the pictures drawn while fitting: fit time with and without them
   on the spirals and classification cases (bench/diagnostics.py).
+
+The in-memory cases also run a plain Lightning script (bench/peer.py), whose fit time is the
+"lightning" column: nnfw's ratio to it should be at most 1.
 
 Each nnfw run and its plain loop run in this process, one after the other, on the same
 device and thread count; each pair runs `--repeat` times (5). "ratio" divides the fastest time
@@ -39,11 +45,13 @@ import startup  # noqa: E402
 import steps  # noqa: E402
 
 
-def compared(runs: list[dict], nnfw_key: str, plain_key: str) -> tuple[float, float, float]:
-    """The fastest nnfw time, the fastest plain time, and the median ratio within a run's pair
-    (which a slow stretch of the machine affects on both sides alike)."""
+def compared(runs: list[dict], nnfw_key: str, plain_key: str) -> tuple[float, float, float, float | None]:
+    """The fastest nnfw time, the fastest plain time, the median ratio within a run's pair
+    (which a slow stretch of the machine affects on both sides alike), and the fastest time of
+    the plain Lightning script where the case has one."""
+    peer = min(run["peer_fit_s"] for run in runs) if "peer_fit_s" in runs[0] and "fit" in nnfw_key else None
     return (min(run[nnfw_key] for run in runs), min(run[plain_key] for run in runs),
-            statistics.median(run[nnfw_key] / run[plain_key] for run in runs))
+            statistics.median(run[nnfw_key] / run[plain_key] for run in runs), peer)
 
 
 def main() -> None:
@@ -59,30 +67,37 @@ def main() -> None:
         return [bench() for _ in range(args.repeat)]
 
     spirals = repeated(lambda: steps.bench_case("spirals_full_batch"))
+    minibatch = repeated(lambda: steps.bench_case("spirals_minibatch"))
+    table = repeated(lambda: steps.bench_case("classification_minibatch"))
     cnn = repeated(images.bench_cnn_digits)
     lstm = repeated(lambda: sequences.bench_steps(args.text))
     rows = [
         ("spirals MLP, 1000 full-batch epochs: fit", *compared(spirals, "nnfw_fit_s", "plain_fit_s")),
         ("spirals MLP, 1000 full-batch epochs: end to end", *compared(spirals, "nnfw_total_s", "plain_total_s")),
+        ("spirals MLP, 300 epochs x 10 batches of 32: fit", *compared(minibatch, "nnfw_fit_s", "plain_fit_s")),
+        ("20k x 20 table, 256-256 MLP, batch 32, 5 epochs: fit", *compared(table, "nnfw_fit_s", "plain_fit_s")),
         ("digits CNN, one epoch", *compared(cnn, "nnfw_s", "plain_s")),
         (f"{lstm[0]['case']}, {lstm[0]['steps']} steps", *compared(lstm, "nnfw_s", "plain_s")),
     ]
-    help_s, first_step_s = startup.help_seconds(), startup.first_step_seconds()
+    help_s, first_step_s, import_s = startup.help_seconds(), startup.first_step_seconds(), startup.import_seconds()
     costs = {case: diagnostics.bench_diagnostics(case, args.repeat)
              for case in ("spirals_full_batch", "spirals_minibatch", "classification_minibatch")}
 
     device = torch.cuda.get_device_name() if torch.cuda.is_available() else platform.processor() or "CPU"
     print(f"\ntorch {torch.__version__}, {device}, {torch.get_num_threads()} threads")
-    print(f"{'case':<52} {'nnfw s':>8} {'plain s':>8} {'ratio':>6} {'pairs':>6}")
-    for name, nnfw, plain, pairs in rows:
-        print(f"{name:<52} {nnfw:>8.2f} {plain:>8.2f} {nnfw / plain:>6.2f} {pairs:>6.2f}")
+    print(f"{'case':<52} {'nnfw s':>8} {'plain s':>8} {'ratio':>6} {'pairs':>6} {'lightning s':>11} {'ratio':>6}")
+    for name, nnfw, plain, pairs, peer in rows:
+        against_peer = f" {peer:>11.2f} {nnfw / peer:>6.2f}" if peer else ""
+        print(f"{name:<52} {nnfw:>8.2f} {plain:>8.2f} {nnfw / plain:>6.2f} {pairs:>6.2f}{against_peer}")
     print(f"{'nnfw --help':<52} {help_s:>8.2f}")
     print(f"{'nnfw train to its first training step':<52} {first_step_s:>8.2f}")
+    print(f"{'import lightning.pytorch alone':<52} {import_s:>8.2f}")
     diagnostics.print_costs(costs)
     if args.json:
-        figures = {"rows": [{"case": n, "nnfw_s": a, "plain_s": b, "ratio": a / b, "median_pair_ratio": m}
-                            for n, a, b, m in rows],
-                   "help_s": help_s, "first_step_s": first_step_s, "diagnostics": costs,
+        figures = {"rows": [{"case": n, "nnfw_s": a, "plain_s": b, "ratio": a / b, "median_pair_ratio": m,
+                             "lightning_s": p} for n, a, b, m, p in rows],
+                   "help_s": help_s, "first_step_s": first_step_s, "import_lightning_s": import_s,
+                   "diagnostics": costs,
                    "torch": torch.__version__, "device": device}
         args.json.write_text(json.dumps(figures, indent=2) + "\n")
 

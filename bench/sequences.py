@@ -2,6 +2,7 @@
 
     python bench/sequences.py steps  [PATH]   # nnfw's LSTM step time against a plain loop
     python bench/sequences.py budget [PATH] [MINUTES]  # val loss / bpc of LSTM and transformer in a budget
+    python bench/sequences.py recipe [PATH]            # experiment=charseq_lstm_budget as it ships (5 min)
 
 PATH defaults to ../shared/data/tinyshakespeare.txt beside the checkout.
 
@@ -13,6 +14,10 @@ clipping. Both include their first, slower steps. The ratio is nnfw's time over 
 `budget`: experiment=charseq_lstm and experiment=charseq_transformer each train for a fixed
 wall-clock time (trainer.max_time), validating on the whole val split every epoch of 64
 batches; the val loss and bits per character of the best checkpoint are printed.
+
+`recipe`: experiment=charseq_lstm_budget, the time-budget recipe (stateful windows, a schedule
+over the time), as it ships; its target is a best val loss of at most 1.50 nats in 300 s on
+tinyshakespeare with a 2-core CPU. Run it on an otherwise idle machine.
 """
 
 from __future__ import annotations
@@ -29,7 +34,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from steps import run_nnfw  # noqa: E402  (bench/steps.py: nnfw train in this process, quiet)
 
-from nnfw.pipeline.train import build, build_model  # noqa: E402
+from rebuild import rebuild  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[1]
 DEFAULT_TEXT = REPO.parent / "shared" / "data" / "tinyshakespeare.txt"
@@ -39,12 +44,8 @@ BATCHES_PER_EPOCH = 64
 
 def run_plain(config: dict, steps: int) -> float:
     """The loop a user would write: random windows, forward, cross-entropy, backward, clip, step."""
-    torch.manual_seed(config["seed"])
-    datamodule = build("data", config["data"])
-    datamodule.setup()
-    spec = datamodule.spec
-    model = build_model(config["model"], spec)
-    optimizer = build("optimizer", config["optimizer"])(model.parameters())
+    datamodule, model, optimizer = rebuild(config)
+    optimizer = optimizer(model.parameters())
     batches = iter(datamodule.train_dataloader())
     started = time.perf_counter()
     for _ in range(steps):
@@ -71,13 +72,18 @@ def bench_steps(text: Path) -> dict:
             "ratio": summary["fit_time_s"] / plain}
 
 
-def bench_budget(text: Path, minutes: float) -> None:
-    budget = time.strftime("00:%H:%M:%S", time.gmtime(minutes * 60))
+def bench_budget(text: Path, minutes: float | None) -> None:
+    """Each experiment for `minutes` (None: the time-budget recipe as it ships)."""
+    if minutes is None:
+        runs = {"charseq_lstm_budget": [f"data.path={text}", "logger=none"]}
+    else:
+        budget = time.strftime("00:%H:%M:%S", time.gmtime(minutes * 60))
+        runs = {experiment: [f"data.path={text}", f"trainer.max_time={budget}", "trainer.max_epochs=10000",
+                             "trainer.check_val_every_n_epoch=1", f"data.windows_per_epoch={BATCHES_PER_EPOCH * 32}",
+                             "logger=none"] for experiment in ("charseq_lstm", "charseq_transformer")}
     rows = []
-    for experiment in ("charseq_lstm", "charseq_transformer"):
-        overrides = [f"experiment={experiment}", f"data.path={text}", f"trainer.max_time={budget}",
-                     "trainer.max_epochs=10000", "trainer.check_val_every_n_epoch=1",
-                     f"data.windows_per_epoch={BATCHES_PER_EPOCH * 32}", "logger=none"]
+    for experiment, options in runs.items():
+        overrides = [f"experiment={experiment}", *options]
         with tempfile.TemporaryDirectory() as tmp:
             summary = run_nnfw(overrides, Path(tmp) / "run")
         metrics = summary["metrics"]
@@ -96,5 +102,7 @@ if __name__ == "__main__":
         row = bench_steps(path)
         print(f"\n{row['case']}, {row['steps']} steps, {torch.get_num_threads()} threads: nnfw {row['nnfw_s']:.2f} s, "
               f"plain {row['plain_s']:.2f} s, ratio {row['ratio']:.3f}")
+    elif what == "recipe":
+        bench_budget(path, None)
     else:
         bench_budget(path, float(sys.argv[3]) if len(sys.argv) > 3 else 5.0)

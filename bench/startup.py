@@ -5,6 +5,8 @@
 `nnfw --help`: the median wall time of five runs of `python -m nnfw --help`.
 First step: from starting `python -m nnfw train` (default config, progress bar off) to the start
 of its first training step, read from a callback this script adds to the run.
+`import lightning.pytorch`: the median wall time of three fresh interpreters that import it and
+nothing else, the floor under any Lightning program's start-up.
 """
 
 from __future__ import annotations
@@ -51,6 +53,16 @@ def help_seconds(runs: int = 5) -> float:
     return statistics.median(times)
 
 
+def import_seconds(runs: int = 3) -> float:
+    """Median wall time of a fresh interpreter that imports `lightning.pytorch` and exits."""
+    times = []
+    for _ in range(runs):
+        started = time.perf_counter()
+        subprocess.run([sys.executable, "-c", "import lightning.pytorch"], check=True)
+        times.append(time.perf_counter() - started)
+    return statistics.median(times)
+
+
 def first_step_seconds() -> float:
     """Seconds from starting `nnfw train` to its first training step."""
     with tempfile.TemporaryDirectory() as tmp:
@@ -65,3 +77,4 @@ def first_step_seconds() -> float:
 if __name__ == "__main__":
     print(f"nnfw --help      {help_seconds():.2f} s")
     print(f"nnfw train -> first step  {first_step_seconds():.2f} s")
+    print(f"import lightning.pytorch  {import_seconds():.2f} s")

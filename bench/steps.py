@@ -4,7 +4,8 @@
     python bench/steps.py xor        # one case
 
 For each case nnfw trains through its real command (in this process, progress bar off); the
-plain loop then trains the same architecture on the same tensors. Two ratios are printed:
+plain loop then trains the same architecture on the same tensors, and so does a plain Lightning
+script (bench/peer.py). Three ratios are printed: fit against the Lightning script, and
 fit (nnfw's fit time from summary.json over the loop's) and end to end (the whole `nnfw train`
 call, config to summary, over the loop with its data generation and model building). nnfw's
 time includes what the loop leaves out: about 100 validations, checkpoints, TensorBoard
@@ -23,8 +24,10 @@ import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from peer import run_peer  # noqa: E402
+
 from nnfw.cli.main import main  # noqa: E402
-from nnfw.pipeline.train import build, build_model  # noqa: E402
+from rebuild import rebuild  # noqa: E402
 
 CASES = {
     "xor": ["experiment=xor"],                            # 5000 full-batch epochs of 4 rows
@@ -51,13 +54,10 @@ def run_plain(config: dict, epochs: int) -> tuple[float, float]:
 
     Returns the loop's time, and its time with the data and model set-up before it."""
     set_up = time.perf_counter()
-    torch.manual_seed(config["seed"])
-    datamodule = build("data", config["data"])
-    datamodule.setup()
+    datamodule, model, optimizer = rebuild(config)  # the model sized from the data as nnfw sizes it
+    optimizer = optimizer(model.parameters())
     features, targets = datamodule.tensors["train"]
     spec = datamodule.spec
-    model = build_model(config["model"], spec)  # sized from the data as nnfw sizes it
-    optimizer = build("optimizer", config["optimizer"])(model.parameters())
     loss_fn = (torch.nn.functional.binary_cross_entropy_with_logits if spec.task == "binary"
                else torch.nn.functional.cross_entropy)
     batch = len(features) if config["data"]["batch_size"] == "full" else int(config["data"]["batch_size"])
@@ -85,18 +85,21 @@ def bench_case(name: str) -> dict:
         summary = run_nnfw(CASES[name], Path(tmp) / "run")
         config = torch.load(Path(tmp) / "run" / summary["best_checkpoint"], weights_only=True)["nnfw"]["config"]
     loop, end_to_end = run_plain(config, summary["epochs"])
+    peer = run_peer(config, summary["epochs"])
     return {"case": name, "epochs": summary["epochs"], "steps": summary["steps"],
             "nnfw_fit_s": summary["fit_time_s"], "plain_fit_s": loop, "fit_ratio": summary["fit_time_s"] / loop,
+            "peer_fit_s": peer, "peer_ratio": summary["fit_time_s"] / peer,
             "nnfw_total_s": summary["call_s"], "plain_total_s": end_to_end,
             "total_ratio": summary["call_s"] / end_to_end}
 
 
 def print_cases(rows: list[dict]) -> None:
     print(f"\n{'case':<26} {'epochs':>6} {'steps':>6} {'nnfw fit':>9} {'plain':>7} {'ratio':>6}"
-          f" {'nnfw total':>11} {'plain':>7} {'ratio':>6}")
+          f" {'lightning':>9} {'ratio':>6} {'nnfw total':>11} {'plain':>7} {'ratio':>6}")
     for row in rows:
         print(f"{row['case']:<26} {row['epochs']:>6} {row['steps']:>6} {row['nnfw_fit_s']:>9.2f} "
-              f"{row['plain_fit_s']:>7.2f} {row['fit_ratio']:>6.2f} {row['nnfw_total_s']:>11.2f} "
+              f"{row['plain_fit_s']:>7.2f} {row['fit_ratio']:>6.2f} {row['peer_fit_s']:>9.2f} "
+              f"{row['peer_ratio']:>6.2f} {row['nnfw_total_s']:>11.2f} "
               f"{row['plain_total_s']:>7.2f} {row['total_ratio']:>6.2f}")
 
 

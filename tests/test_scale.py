@@ -116,6 +116,44 @@ def test_fused_full_batch_epochs_train_exactly_as_one_epoch_per_step(train, setu
     assert runs[1]["val_steps"][:10] == [*range(19, 200, 20)]
 
 
+BLOCK_SETUPS = {
+    "cosine over epochs": [],
+    "one-cycle over steps and clipping": ["scheduler=onecycle", "regularization.gradient_clip.value=0.5"],
+    "plateau": ["scheduler=plateau", "scheduler.scheduler.patience=0", "scheduler.scheduler.factor=0.5"],
+}
+
+
+@pytest.mark.parametrize("setup", list(BLOCK_SETUPS))
+def test_fused_mini_batches_train_exactly_as_one_batch_per_step(train, setup):
+    """Blocks of 4 of an epoch's 10 batches (the last one shorter): the same optimizer steps,
+    validations, logged values at the same steps, metrics and checkpoints as Lightning's loop."""
+    import torch
+
+    runs = {}
+    for fuse in (1, 4):
+        result = train("experiment=spirals", "trainer.max_epochs=6", "trainer.check_val_every_n_epoch=2",
+                       "trainer.log_every_n_steps=3", f"fuse_steps={fuse}", *BLOCK_SETUPS[setup])
+        assert result.code == 0, result.err
+        stored = torch.load(result.run_dir / "checkpoints" / "last.ckpt", weights_only=True)
+        events = EventAccumulator(str(result.run_dir / "tensorboard")).Reload()
+        logged = {tag: [(e.step, round(e.value, 6)) for e in events.Scalars(tag)]
+                  for tag in events.Tags()["scalars"] if not tag.startswith("throughput/")}  # timings differ
+        runs[fuse] = {**result.summary, "stored": stored, "logged": logged}
+    fused, plain = runs[4], runs[1]
+    assert (fused["epochs"], fused["steps"]) == (plain["epochs"], plain["steps"]) == (6, 60)
+    assert fused["metrics"] == pytest.approx(plain["metrics"], abs=1e-6)
+    assert fused["logged"] == plain["logged"]
+    assert len(plain["logged"]["train/loss_step"]) >= 10 and "lr-Adam" in plain["logged"]
+    assert [step for step, _ in plain["logged"]["val/loss"][:3]] == [19, 39, 59]  # every 2 epochs of 10 steps
+    for key in ("global_step", "epoch"):
+        assert fused["stored"][key] == plain["stored"][key]
+    for name, weights in plain["stored"]["state_dict"].items():
+        assert torch.equal(fused["stored"]["state_dict"][name], weights), name
+    assert fused["stored"]["lr_schedulers"] == plain["stored"]["lr_schedulers"]
+    fused_state, plain_state = (run["stored"]["optimizer_states"][0]["state"] for run in (fused, plain))
+    assert all(torch.equal(fused_state[k]["exp_avg"], plain_state[k]["exp_avg"]) for k in plain_state)
+
+
 def test_resuming_with_another_number_of_fused_epochs_is_refused(train):
     first = train("experiment=spirals_tutorial", "trainer.max_epochs=40", "trainer.check_val_every_n_epoch=20",
                   "fuse_epochs=10")

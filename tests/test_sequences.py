@@ -257,3 +257,51 @@ def test_sequence_sizes_out_of_range_are_refused_before_training(train, override
     assert result.code == 2
     assert words in result.err
     assert not result.run_dir.exists()
+
+
+def remembering_text(path, segments: int = 800, letters: str = "abcd", seed: int = 0) -> None:
+    """Segments of 8 characters `x......x`: the last repeats the first, 7 characters back. In
+    windows of 4 that start with the segments, the first is always in the window before."""
+    import random
+
+    chosen = random.Random(seed).choices(letters, k=segments)
+    path.write_text("".join(f"{letter}......{letter}" for letter in chosen) + ".")
+
+
+@pytest.mark.slow
+def test_only_a_stateful_model_learns_what_lies_across_the_window_boundary(train, tmp_path):
+    """Per 8 characters, the first is a random letter of 4 (ln 4 nats) and the last repeats it:
+    a model that remembers it learns the segment at ln 4 / 8 nats a character, one that forgets
+    at each window's start pays ln 4 twice."""
+    text = tmp_path / "text.txt"
+    remembering_text(text)
+    floor = math.log(4) / 8
+    losses = {}
+    for stateful in (False, True):
+        result = train("model=lstm", "data=charseq", f"data.path={text}", "data.seq_len=4", "data.batch_size=8",
+                       "data.val_fraction=0", "data.windows_per_epoch=null", f"data.stateful={stateful}",
+                       "model.embedding_size=8", "model.hidden_size=32", "model.num_layers=1",
+                       "optimizer.lr=0.01", "trainer.max_epochs=12", "callbacks.text_sample=null")
+        assert result.code == 0, result.err
+        losses[stateful] = result.metrics["train/loss"]
+    assert losses[False] > 2 * floor  # it cannot know the repeated letter
+    assert losses[True] < 0.85 * 2 * floor, losses  # it remembers it
+
+
+def test_the_time_budget_schedule_warms_up_then_anneals_over_the_budget_and_resumes_where_it_stopped():
+    from nnfw.tasks.schedules import TimeBudgetCosine, seconds
+
+    assert seconds("00:00:05:00") == 300 and seconds({"minutes": 2}) == 120
+    optimizer = torch.optim.Adam([torch.nn.Parameter(torch.zeros(1))], lr=1.0)
+    schedule = TimeBudgetCosine(optimizer, "00:00:05:00", warmup=0.1, min_factor=0.1)
+    assert [round(schedule.factor(p), 3) for p in (0.0, 0.1, 0.55, 1.0)] == [0.01, 1.0, 0.55, 0.1]
+    schedule.elapsed_before = 150.0  # half the budget trained before
+    resumed = TimeBudgetCosine(torch.optim.Adam([torch.nn.Parameter(torch.zeros(1))], lr=1.0), "00:00:05:00")
+    resumed.load_state_dict(schedule.state_dict())
+    assert resumed.progress() == pytest.approx(0.5, abs=0.01)
+
+
+def test_a_time_budget_schedule_without_a_budget_is_refused(train):
+    result = train("model=lstm", "data=charseq", "scheduler=time_cosine", "debug=fast", "callbacks.text_sample=null")
+    assert result.code == 2
+    assert "trainer.max_time" in result.err

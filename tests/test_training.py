@@ -165,3 +165,27 @@ def test_a_joblib_sweep_runs_its_jobs_in_worker_processes_and_reports_them(tmp_p
     table = [line for line in result.stdout.splitlines() if "completed" in line]  # the sweep table
     assert len(table) == 2 and "xor" in table[0] and "and" in table[1]
     assert result.stdout.strip().splitlines()[-1] == str(sweep_dir)
+
+
+def test_the_progress_bar_shows_the_whole_runs_remaining_time_at_the_pace_so_far():
+    import time
+    from types import SimpleNamespace
+
+    from nnfw.pipeline.callbacks import EpochProgressBar, duration
+
+    bar = EpochProgressBar()
+    bar.run_started, bar.steps_done, bar.first_epoch = time.perf_counter() - 10.0, 10, 1  # resumed at epoch 1
+    trainer = SimpleNamespace(max_epochs=5, num_training_batches=10, callbacks=[])
+    assert bar.run_left(trainer) == pytest.approx(30.0, abs=0.5)  # 30 of 40 steps left at 1 s each
+    assert [duration(s) for s in (12.4, 245, 3723)] == ["12 s", "4:05", "1:02:03"]
+
+
+def test_the_headline_language_model_trains_twenty_batches_an_epoch_unless_told_otherwise():
+    from hydra import compose, initialize_config_module
+
+    with initialize_config_module("conf", version_base=None):
+        headline = compose("train", ["model=lstm", "data=charseq"])
+        recipe = compose("train", ["experiment=charseq_lstm"])
+    assert headline.data.windows_per_epoch // headline.data.batch_size == 20
+    assert headline.trainer.max_epochs == 100  # 2000 steps
+    assert recipe.data.windows_per_epoch is None  # an epoch is a pass over the text

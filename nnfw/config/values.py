@@ -32,6 +32,8 @@ RUN_RULES: dict[str, rules.Rule] = {
     "model.compile": rules.flag,
     "model.channels_last": rules.flag,
     "fuse_epochs": rules.NAMED["positive_int"],
+    "fuse_steps": rules.NAMED["positive_int"],
+    "threads": rules.optional(rules.NAMED["positive_int"]),
     "resume": rules.optional(rules.one_of(("auto",))),
     "trainer.max_epochs": rules.max_epochs,
     # the checkpoint commands' options (conf/eval.yaml, predict.yaml, export.yaml)

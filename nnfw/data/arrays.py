@@ -28,6 +28,7 @@ class ArrayDataModule(pl.LightningDataModule):
     Standardization statistics come from the training split only and travel in checkpoints;
     a regression's targets are standardized too (`standardize_target`), so that the network
     fits values near 0 whatever their units; metrics and predictions map them back.
+    `batches_per_item` > 1 serves training batches in lists of that many (see TensorLoader).
 
     `corruption` (gaussian | masking, of strength `corruption_level`) turns the data into pairs
     (corrupted row, clean row) for a denoising autoencoder; each split's corruption is drawn
@@ -51,6 +52,7 @@ class ArrayDataModule(pl.LightningDataModule):
         self.target_std: np.ndarray | None = None
         self.tensors: dict[str, tuple[torch.Tensor, torch.Tensor]] = {}
         self.spec: DataSpec | None = None
+        self.batches_per_item = 1
 
     # ------------------------------------------------------------------ building
 
@@ -139,8 +141,10 @@ class ArrayDataModule(pl.LightningDataModule):
     def _loader(self, split: str, shuffle: bool, share: tuple[int, int] = (0, 1)) -> TensorLoader:
         features, targets = self.tensors[split]
         size = len(features) if self.batch_size == "full" else int(self.batch_size)
-        epoch = (lambda: self.trainer.current_epoch) if split == "train" and self.trainer is not None else None
-        return TensorLoader(features, targets, size, shuffle=shuffle, seed=self.seed, epoch=epoch, share=share)
+        training = split == "train"
+        epoch = (lambda: self.trainer.current_epoch) if training and self.trainer is not None else None
+        return TensorLoader(features, targets, size, shuffle=shuffle, seed=self.seed, epoch=epoch, share=share,
+                            block=self.batches_per_item if training else 1)
 
     def train_dataloader(self) -> TensorLoader:
         """Under DDP each process trains on its share; every process evaluates whole splits."""
@@ -158,7 +162,8 @@ class ArrayDataModule(pl.LightningDataModule):
 
     def transfer_batch_to_device(self, batch: Any, device: torch.device, dataloader_idx: int) -> Any:
         """Batches sliced from tensors already on the device skip Lightning's transfer walk."""
-        if all(tensor.device == device for tensor in batch):
+        batches = batch if isinstance(batch, list) else [batch]  # a list: a block of batches
+        if all(tensor.device == device for one in batches for tensor in one):
             return batch
         return super().transfer_batch_to_device(batch, device, dataloader_idx)
 

@@ -9,7 +9,7 @@ from nnfw.data.loader import TensorLoader, process_share
 from nnfw.data.spec import DataSpec
 from nnfw.data.text import read_corpus
 from nnfw.data.vocab import Vocabulary
-from nnfw.data.windows import RandomWindows
+from nnfw.data.windows import ConsecutiveWindows, RandomWindows
 from nnfw.errors import UserError
 
 
@@ -20,17 +20,20 @@ class CharSeqDataModule(pl.LightningDataModule):
     of validation text was seen in training. An epoch is `windows_per_epoch` windows at random
     offsets (default `len(train) // seq_len`, a pass's worth of characters); validation and
     test read their text once in consecutive windows.
+    With `stateful`, training batches are consecutive windows of one stream per batch row
+    (`ConsecutiveWindows`) and an epoch `windows_per_epoch / batch_size` batches of them (null:
+    a pass): a recurrent model carries its state from one batch to the next.
     The vocabulary comes from the training text only; other characters map to the unknown id.
     A fraction of 0 reuses a split: val the training text, test the val text.
     """
 
     def __init__(self, path: str | None = None, text: str | None = None, seq_len: int = 64,
                  batch_size: int = 64, val_fraction: float = 0.1, test_fraction: float = 0.0,
-                 windows_per_epoch: int | None = None, seed: int = 0) -> None:
+                 windows_per_epoch: int | None = None, seed: int = 0, stateful: bool = False) -> None:
         super().__init__()
         self.path, self.text, self.seq_len = path, text, seq_len
         self.batch_size, self.windows_per_epoch, self.seed = batch_size, windows_per_epoch, seed
-        self.val_fraction, self.test_fraction = val_fraction, test_fraction
+        self.val_fraction, self.test_fraction, self.stateful = val_fraction, test_fraction, stateful
         self.tokens: dict[str, torch.Tensor] = {}
         self.vocabulary: Vocabulary | None = None
         self.spec: DataSpec | None = None
@@ -59,11 +62,16 @@ class CharSeqDataModule(pl.LightningDataModule):
         self.tokens = {name: torch.as_tensor(self.vocabulary.encode(part)) for name, part in parts.items()}
         size = len(self.vocabulary)
         self.spec = DataSpec(task="language_model", num_features=size, num_classes=size,
-                             class_names=self.vocabulary.chars)
+                             class_names=self.vocabulary.chars, stateful=self.stateful)
 
-    def train_dataloader(self) -> RandomWindows:
-        count = self.windows_per_epoch or max(1, len(self.tokens["train"]) // self.seq_len)
+    def train_dataloader(self) -> RandomWindows | ConsecutiveWindows:
         rank, world_size = process_share(self)  # under DDP each process draws its own windows
+        if self.stateful:  # each process its own part of the text
+            share = len(self.tokens["train"]) // world_size
+            batches = -(-self.windows_per_epoch // self.batch_size) if self.windows_per_epoch else None
+            return ConsecutiveWindows(self.tokens["train"][rank * share:(rank + 1) * share + 1], self.seq_len,
+                                      self.batch_size, batches)
+        count = self.windows_per_epoch or max(1, len(self.tokens["train"]) // self.seq_len)
         return RandomWindows(self.tokens["train"], self.seq_len, self.batch_size, -(-count // world_size),
                              seed=self.seed + rank)
 

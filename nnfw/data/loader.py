@@ -19,16 +19,19 @@ class TensorLoader:
     Under DDP each process passes its `share` = (rank, world size): every process draws the
     same permutation and serves every world-size-th row of it, padded like torch's
     DistributedSampler so that all processes take the same number of steps.
+
+    With `block` > 1 it serves lists of up to `block` consecutive batches of an epoch (an epoch's
+    last list may be shorter), for a task that takes several optimizer steps per Lightning step.
     """
 
     def __init__(self, features: torch.Tensor, targets: torch.Tensor, batch_size: int,
                  shuffle: bool = False, seed: int = 0, drop_last: bool = False,
-                 epoch: Callable[[], int] | None = None, share: tuple[int, int] = (0, 1)) -> None:
+                 epoch: Callable[[], int] | None = None, share: tuple[int, int] = (0, 1), block: int = 1) -> None:
         self.features, self.targets = features, targets
         self.rank, self.world_size = share
         self.rows = -(-len(features) // self.world_size)  # rows this process serves per epoch
         self.batch_size = min(batch_size, self.rows)
-        self.shuffle, self.drop_last = shuffle, drop_last
+        self.shuffle, self.drop_last, self.block = shuffle, drop_last, block
         self.generator = torch.Generator().manual_seed(seed)
         self.order: torch.Tensor | None = None  # this epoch's permutation
         self.position = 0  # batches of this epoch already served
@@ -47,9 +50,15 @@ class TensorLoader:
             torch.randperm(len(self.features), generator=self.generator)
             self.drawn += 1
 
-    def __len__(self) -> int:
+    @property
+    def batches(self) -> int:
+        """Batches per epoch."""
         full, rest = divmod(self.rows, self.batch_size)
         return full if self.drop_last or not rest else full + 1
+
+    def __len__(self) -> int:
+        """Items per epoch: batches, or lists of `block` of them."""
+        return -(-self.batches // self.block)
 
     @property
     def draws_permutations(self) -> bool:
@@ -66,7 +75,18 @@ class TensorLoader:
         padded = torch.cat([order, order[: self.rows * self.world_size - count]])
         return padded[self.rank::self.world_size]
 
-    def __iter__(self) -> Iterator[tuple[torch.Tensor, torch.Tensor]]:
+    def __iter__(self) -> Iterator[Any]:
+        if self.block == 1:
+            yield from self._batches()
+            return
+        block: list[tuple[torch.Tensor, torch.Tensor]] = []
+        for batch in self._batches():
+            block.append(batch)
+            if len(block) == self.block or self.position == self.batches:
+                yield block
+                block = []
+
+    def _batches(self) -> Iterator[tuple[torch.Tensor, torch.Tensor]]:
         count = len(self.features)
         if not self.resumed:
             if self.epoch is not None:
@@ -75,7 +95,7 @@ class TensorLoader:
             self.order = self._epoch_order()
             self.drawn += 1
         self.resumed = False
-        while self.position < len(self):
+        while self.position < self.batches:
             start = self.position * self.batch_size
             self.position += 1
             if self.batch_size == count:  # full batch in one process: no indexing at all
@@ -95,7 +115,7 @@ class TensorLoader:
         self.generator.set_state(state["generator"])
         self.order, self.position, self.drawn = state["order"], state["position"], state.get("drawn", 0)
         # an epoch saved halfway is continued; one saved at its end is followed by a fresh one
-        self.resumed = self.position < len(self)
+        self.resumed = self.position < self.batches
 
 
 def process_share(datamodule: Any) -> tuple[int, int]:

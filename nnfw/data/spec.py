@@ -28,6 +28,7 @@ class DataSpec:
     target_mean: tuple[float, ...] = ()
     target_std: tuple[float, ...] = ()
     sizes: dict[str, float] = field(default_factory=dict)  # further sizes, by the argument name models take them as
+    stateful: bool = False  # each training batch's rows continue the previous batch's (a model may carry state)
 
     def __post_init__(self) -> None:
         for name in ("image_shape", "target_mean", "target_std"):  # lists after a JSON round trip

@@ -8,7 +8,7 @@ from typing import Any
 
 import lightning.pytorch as pl
 import torch
-from lightning.pytorch.callbacks import Callback, EarlyStopping, RichProgressBar
+from lightning.pytorch.callbacks import Callback, EarlyStopping, RichProgressBar, Timer
 from lightning.pytorch.loggers import TensorBoardLogger
 from lightning.pytorch.utilities.exceptions import SIGTERMException
 from torch import nn
@@ -34,9 +34,44 @@ def early_stopping(enabled: bool, monitor: str, patience: int, min_delta: float 
                          check_on_train_epoch_end=False)
 
 
+def duration(seconds: float) -> str:
+    """12 s, 4:05, 1:02:03: as rich shows its own remaining times."""
+    minutes, secs = divmod(int(seconds), 60)
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}" if minutes else f"{secs} s"
+
+
 class EpochProgressBar(RichProgressBar):
     """Rich's progress bar, counting epochs as the user set them when a task trains several
-    full-batch epochs per Lightning epoch (`fuse_epochs`)."""
+    full-batch epochs per Lightning epoch (`fuse_epochs`), and showing beside the epoch's
+    remaining time the whole run's (`run left`): its Lightning steps still to come at the pace
+    of those done so far, or the time `trainer.max_time` leaves if that ends the run first."""
+
+    def on_train_start(self, trainer: pl.Trainer, pl_module: pl.LightningModule) -> None:
+        super().on_train_start(trainer, pl_module)
+        self.run_started, self.steps_done, self.first_epoch = time.perf_counter(), 0, trainer.current_epoch
+
+    def on_train_batch_end(self, trainer: pl.Trainer, pl_module: pl.LightningModule, outputs: Any,
+                           batch: Any, batch_idx: int) -> None:
+        self.steps_done += 1
+        super().on_train_batch_end(trainer, pl_module, outputs, batch, batch_idx)
+
+    def run_left(self, trainer: pl.Trainer) -> float | None:
+        """Seconds the run has left, or None before the first step or without an end in epochs."""
+        limits = []
+        if self.steps_done and trainer.max_epochs and trainer.max_epochs > 0:
+            total = (trainer.max_epochs - self.first_epoch) * trainer.num_training_batches
+            pace = (time.perf_counter() - self.run_started) / self.steps_done
+            limits.append(max(0, total - self.steps_done) * pace)
+        timer = next((c for c in trainer.callbacks if isinstance(c, Timer)), None)
+        if timer is not None and timer.time_remaining("train") is not None:
+            limits.append(timer.time_remaining("train"))
+        return min(limits) if limits else None
+
+    def get_metrics(self, trainer: pl.Trainer, pl_module: pl.LightningModule) -> dict[str, Any]:
+        metrics = super().get_metrics(trainer, pl_module)
+        left = self.run_left(trainer) if trainer.training else None
+        return {**metrics, "run left": duration(left)} if left is not None else metrics
 
     def _get_train_description(self, current_epoch: int) -> str:
         per_step = getattr(self.trainer.lightning_module, "epochs_per_step", 1)
@@ -87,7 +122,7 @@ class Throughput(Callback):
 
     def on_train_batch_end(self, trainer: pl.Trainer, pl_module: pl.LightningModule, outputs: Any,
                            batch: Any, batch_idx: int) -> None:
-        targets = batch[1]
+        targets = (batch[-1] if isinstance(batch, list) else batch)[1]  # a list: a block of batches
         self.tokens_per_sample = targets[0].numel() if targets.ndim > 1 else 1
 
     def on_validation_start(self, trainer: pl.Trainer, pl_module: pl.LightningModule) -> None:

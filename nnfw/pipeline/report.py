@@ -80,7 +80,7 @@ def _number(value: Any) -> str:
 
 def metrics_html(summary: Mapping[str, Any]) -> str:
     """Stages and baselines as rows, metrics as columns."""
-    table: dict[str, dict[str, Any]] = {}
+    table: dict[str, dict[str, Any]] = {stage: {} for stage in ("train", "val", "test")}
     for name, number in summary.get("metrics", {}).items():
         stage, _, metric = name.partition("/")
         table.setdefault(stage, {})[metric] = number
@@ -88,6 +88,7 @@ def metrics_html(summary: Mapping[str, Any]) -> str:
         for name, number in scores.items():
             stage, _, metric = name.partition("/")
             table.setdefault(f"{baseline} ({stage})", {})[metric] = number
+    table = {row: values for row, values in table.items() if values}
     columns = sorted({m for values in table.values() for m in values}, key=lambda m: (m != "loss", m))
     head = "".join(f"<th>{escape(c)}</th>" for c in ["", *columns])
     body = "".join(f'<tr{" class=baseline" if "(" in row else ""}><td>{escape(row)}</td>'

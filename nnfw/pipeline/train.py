@@ -27,7 +27,9 @@ from nnfw.pipeline import baselines
 from nnfw.pipeline.building import build, check_accelerator
 from nnfw.pipeline.checkpoints import AtomicCheckpointIO, load_checkpoint, saved_checkpoints
 from nnfw.pipeline.console import show_config, show_results
-from nnfw.pipeline.speed import compile_model, epochs_per_step, fused_trainer_arguments, use_channels_last
+from nnfw.pipeline.speed import (batches_per_step, compile_model, epochs_per_step, fused_trainer_arguments,
+                                 use_channels_last)
+from nnfw.pipeline.threads import set_threads
 from nnfw.pipeline.trust import targets
 from nnfw.privates import tensorboard_file_writer
 from nnfw.tasks import TASKS, SupervisedTask
@@ -214,6 +216,7 @@ class Prepared:
     task: SupervisedTask
     trainer: pl.Trainer
     fused: int
+    threads: int  # torch's CPU threads (nnfw.pipeline.threads)
     started: float  # time.perf_counter() when building began: a run's wall time counts it
 
 
@@ -229,18 +232,22 @@ def prepare(cfg: DictConfig) -> Prepared:
     OmegaConf.resolve(cfg)
     check_accelerator(str(cfg.trainer.accelerator), chosen=choice("trainer", cfg))
     pl.seed_everything(cfg.seed, workers=True, verbose=False)
+    threads = set_threads(cfg)
     datamodule = build("data", cfg.data)
     datamodule.setup("fit")
     task = build_task(cfg, datamodule)
     if cfg.get("init_from"):
         initialize(task, Path(cfg.init_from))
-    fused = epochs_per_step(cfg, datamodule, task)
-    task.fuse_epochs(fused, (cfg.trainer.gradient_clip_val, cfg.trainer.gradient_clip_algorithm))
-    arguments = fused_trainer_arguments(cfg, fused)
-    if not task.automatic_optimization:  # Lightning refuses to clip then: the task clips (`fuse_epochs`)
+    fused, batches = epochs_per_step(cfg, datamodule, task), batches_per_step(cfg, datamodule, task)
+    if batches > 1:
+        datamodule.batches_per_item = batches
+    task.fuse((cfg.trainer.gradient_clip_val, cfg.trainer.gradient_clip_algorithm), epochs=fused, batches=batches,
+              epoch_batches=datamodule.train_dataloader().batches if batches > 1 else 1)
+    arguments = fused_trainer_arguments(cfg, fused, batches)
+    if not task.automatic_optimization:  # Lightning refuses to clip then: the task clips (`fuse`)
         arguments.update(gradient_clip_val=None, gradient_clip_algorithm=None)
     trainer = build_trainer(cfg, **arguments)
-    return Prepared(cfg, datamodule, task, trainer, fused, started)
+    return Prepared(cfg, datamodule, task, trainer, fused, threads, started)
 
 
 def train(prepared: Prepared, run_dir: Path) -> dict[str, Any]:
@@ -280,6 +287,7 @@ def train(prepared: Prepared, run_dir: Path) -> dict[str, Any]:
         "samples_per_s": round(task.samples_seen * trainer.world_size / fit_time, 1) if fit_time > 0 else None,
         "parameters": sum(p.numel() for p in task.model.parameters()),
         "processes": trainer.world_size,
+        "threads": prepared.threads,
         "data": {"splits": datamodule.split_sizes(), **task.spec.to_dict()},
         "baselines": compared,
     }

@@ -9,13 +9,12 @@ from typing import Any
 
 import lightning.pytorch as pl
 import torch
-from lightning.pytorch.core.optimizer import LightningOptimizer
 from torch import nn
 from torchmetrics import MetricCollection
 
 from nnfw.data.spec import DataSpec, TaskKind
 from nnfw.errors import UserError
-from nnfw.privates import count_stepped_batches, step_counted
+from nnfw.tasks.fusion import FusedSteps
 
 STAGES = ("train", "val", "test")
 OptimizerFactory = Callable[..., torch.optim.Optimizer]
@@ -67,12 +66,13 @@ class EpochOutputs:
         return torch.cat(self.outputs), torch.cat(self.targets), self.mean_loss()
 
 
-class SupervisedTask(pl.LightningModule):
+class SupervisedTask(FusedSteps, pl.LightningModule):
     """Trains `model` on (features, targets) batches; subclasses give the loss and the metrics.
 
     `optimizer` is a partial that takes the parameters; `scheduler` is Lightning's scheduler
     dict with a partial under "scheduler" that takes the optimizer (None for a constant rate).
     `config` is the run's resolved config, stored in every checkpoint so that it can be rebuilt.
+    The pipeline may fuse its steps into blocks (`FusedSteps.fuse`).
     """
 
     #: the data kinds this task can train on
@@ -95,15 +95,7 @@ class SupervisedTask(pl.LightningModule):
         self.epoch_outputs = {stage: EpochOutputs(self.keeps_outputs) for stage in STAGES}
         self.samples_seen = 0
         self.tracking_train_metrics = True
-        self.epochs_per_step = 1
-        self.gradient_clip: tuple[float | None, str | None] = (None, None)
-
-    def fuse_epochs(self, count: int, gradient_clip: tuple[float | None, str | None]) -> None:
-        """Train `count` epochs of full-batch data in each Lightning step (see `_fused_step`),
-        clipping gradients to `gradient_clip` (value, algorithm) as the Trainer would have."""
-        self.epochs_per_step, self.gradient_clip = count, gradient_clip
-        if count > 1:
-            self.automatic_optimization = False  # the block takes its optimizer steps itself
+        self.fuse((None, None))
 
     # ------------------------------------------------------------------ per task kind
 
@@ -130,6 +122,10 @@ class SupervisedTask(pl.LightningModule):
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return self.model(x)
 
+    def outputs(self, features: torch.Tensor, stage: str) -> torch.Tensor:
+        """The model's outputs for a batch of `stage`; a task that carries state between batches overrides it."""
+        return self.model(features)
+
     def _evaluate(self, batch: tuple[torch.Tensor, torch.Tensor], stage: str) -> torch.Tensor:
         """Loss of a batch; its outputs are kept for the metrics computed when the epoch ends.
 
@@ -137,7 +133,7 @@ class SupervisedTask(pl.LightningModule):
         per epoch keep torchmetrics' and Lightning's per-call costs out of the step.
         """
         features, targets = batch
-        outputs = self.model(features)
+        outputs = self.outputs(features, stage)
         loss = self.loss(outputs, targets)
         if stage != "train" or self.tracking_train_metrics:
             self.epoch_outputs[stage].add(outputs, targets, loss)
@@ -170,71 +166,9 @@ class SupervisedTask(pl.LightningModule):
         self.log_dict(values, prog_bar=stage != "test", sync_dist=True)  # the loss is per process
 
     def training_step(self, batch: tuple[torch.Tensor, torch.Tensor], batch_idx: int) -> torch.Tensor:
-        if self.epochs_per_step > 1:
-            return self._fused_step(batch)
+        if self.fused:
+            return self.fused_step(batch, batch_idx)
         return self._training_loss(batch, log_step=self.trainer.global_step % self.trainer.log_every_n_steps == 0)
-
-    def _fused_step(self, batch: tuple[torch.Tensor, torch.Tensor]) -> torch.Tensor:
-        """`epochs_per_step` epochs of one full batch: an optimizer step each, as Lightning's
-        automatic optimization would take them (clipping, then the step, then the schedulers
-        that follow steps or epochs), without its per-step and per-epoch costs in between.
-
-        Plateau schedulers wait for the validation at the end of the block (`on_train_epoch_end`),
-        which is when they would have stepped; training metrics come from the block's last epoch.
-        The block's last step goes through Lightning (its backward and optimizer hooks run once
-        per block); the others are plain steps where the precision allows (`_plain_step`).
-        """
-        optimizer = self.optimizers()
-        tracking, self.tracking_train_metrics = self.tracking_train_metrics, False
-        plain = getattr(self.trainer.precision_plugin, "scaler", None) is None
-        for epoch in range(self.epochs_per_step):
-            final = epoch == self.epochs_per_step - 1
-            if final:
-                self.tracking_train_metrics = tracking
-            loss = self._training_loss(batch, log_step=final)  # a block is one step to Lightning's logs
-            if plain and not final:
-                self._plain_step(optimizer, loss)
-            else:
-                optimizer.zero_grad()
-                self.manual_backward(loss)
-                self.configure_gradient_clipping(optimizer, *self.gradient_clip)
-                optimizer.step()
-            self._step_schedulers(plateau=False)
-        # Loggers place values at Lightning's count of stepped batches (one per block, counted
-        # after this step): count the block's optimizer steps, so curves read in real steps.
-        count_stepped_batches(self.trainer, self.epochs_per_step - 1)
-        return loss.detach()
-
-    def _plain_step(self, optimizer: LightningOptimizer, loss: torch.Tensor) -> None:
-        """The optimizer step a hand-written loop takes, counted in `trainer.global_step` as
-        Lightning counts its own.
-
-        Lightning's manual backward and optimizer step cost about 0.3 ms in hooks and wrappers,
-        as much as a whole step of a small full-batch model. Without a gradient scaler they
-        compute exactly what these lines do (the forward already ran in the precision's autocast).
-        """
-        optimizer.optimizer.zero_grad()
-        loss.backward()
-        if self.gradient_clip[0]:  # Lightning's checks of the clipping options cost 10 µs a step
-            self.configure_gradient_clipping(optimizer, *self.gradient_clip)
-        step_counted(optimizer)
-
-    def _step_schedulers(self, plateau: bool) -> None:
-        """Step the schedulers (plateau ones, or the others) due after the epoch just trained."""
-        configs = self.trainer.lr_scheduler_configs
-        if not configs:
-            return
-        epoch = self.trainer.global_step  # one step per epoch of full-batch data
-        for config in configs:
-            on_plateau = isinstance(config.scheduler, torch.optim.lr_scheduler.ReduceLROnPlateau)
-            if on_plateau != plateau or epoch % config.frequency:
-                continue
-            if plateau:
-                metric = self.trainer.callback_metrics.get(self.scheduler_config.get("monitor", "val/loss"))
-                if metric is not None:
-                    config.scheduler.step(metric)
-            else:
-                config.scheduler.step()
 
     def _training_loss(self, batch: tuple[torch.Tensor, torch.Tensor], log_step: bool) -> torch.Tensor:
         """The loss to minimize on `batch`; `log_step` also logs it as train/loss_step."""
@@ -255,8 +189,7 @@ class SupervisedTask(pl.LightningModule):
     def on_train_epoch_end(self) -> None:
         if self.tracking_train_metrics:
             self._log_epoch("train")
-        if self.epochs_per_step > 1:
-            self._step_schedulers(plateau=True)
+        self.step_plateau_schedulers()
 
     def on_validation_epoch_end(self) -> None:
         self._log_epoch("val")
@@ -271,7 +204,7 @@ class SupervisedTask(pl.LightningModule):
         if not self.scheduler_config:
             return optimizer
         config = dict(self.scheduler_config)
-        if not self.automatic_optimization:  # fused epochs step schedulers themselves
+        if not self.automatic_optimization:  # fused steps step schedulers themselves
             config = {key: value for key, value in config.items() if key not in ("monitor", "strict")}
         factory = config.pop("scheduler")
         config["scheduler"] = factory(optimizer, **self._run_length(factory))
@@ -280,7 +213,7 @@ class SupervisedTask(pl.LightningModule):
     def _run_length(self, factory: partial) -> dict[str, int]:
         """Schedules that span the whole run (one-cycle) get its length in steps."""
         if "total_steps" in inspect.signature(factory.func).parameters and "total_steps" not in factory.keywords:
-            return {"total_steps": int(self.trainer.estimated_stepping_batches) * self.epochs_per_step}
+            return {"total_steps": self.optimizer_steps(int(self.trainer.estimated_stepping_batches))}
         return {}
 
     # ------------------------------------------------------------------ checkpoints

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import math
+from typing import Any
 
 import torch
 from torch import nn
 from torchmetrics import MetricCollection
 
 from nnfw.data.vocab import Vocabulary
+from nnfw.errors import UserError
 from nnfw.models.generate import generate
 from nnfw.tasks.base import EpochOutputs, SupervisedTask
 
@@ -38,6 +40,22 @@ class LanguageModel(SupervisedTask):
 
     def build_metrics(self) -> MetricCollection:
         return MetricCollection({})
+
+    def on_train_start(self) -> None:
+        """Stateful data (`data.stateful=true`) needs a model that takes and returns its state."""
+        self.carried: Any = None
+        if self.spec.stateful and not any(isinstance(layer, nn.RNNBase) for layer in self.model.modules()):
+            raise UserError(f"data.stateful=true carries a recurrent model's state, and {type(self.model).__name__} "
+                            "has none", "use model=rnn, lstm or gru, or data.stateful=false")
+
+    def outputs(self, features: torch.Tensor, stage: str) -> torch.Tensor:
+        """With stateful data, training starts each batch from the state the previous one ended
+        in, detached: truncated back-propagation through time, as char-rnn trains."""
+        if stage != "train" or not self.spec.stateful:
+            return self.model(features)
+        outputs, state = self.model.step(features, self.carried)
+        self.carried = tuple(s.detach() for s in state) if isinstance(state, tuple) else state.detach()
+        return outputs
 
     def loss(self, outputs: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:
         return nn.functional.cross_entropy(outputs.flatten(0, 1), targets.flatten())
