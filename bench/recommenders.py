@@ -17,23 +17,21 @@ import time
 from pathlib import Path
 
 import torch
-from hydra.utils import instantiate
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench.steps import run_nnfw  # noqa: E402
-from nnfw.config.declarations import buildable  # noqa: E402
-from nnfw.pipeline.train import build_model  # noqa: E402
+from nnfw.pipeline.train import build, build_model  # noqa: E402
 
 
 def plain_loop(config: dict, epochs: int) -> float:
     """Seconds of the loop a user would write: shuffle, slice, forward, MSE + L2, backward, step."""
     torch.manual_seed(config["seed"])
-    datamodule = instantiate(buildable(config["data"]))
+    datamodule = build("data", config["data"])
     datamodule.setup()
     pairs, ratings = datamodule.tensors["train"]
     model = build_model(config["model"], datamodule.spec)
-    optimizer = instantiate(buildable(config["optimizer"]))(model.parameters())
+    optimizer = build("optimizer", config["optimizer"])(model.parameters())
     batch = int(config["data"]["batch_size"])
     started = time.perf_counter()
     for _ in range(epochs):

@@ -62,6 +62,7 @@ def check_options(command: str, words: list[str]) -> None:
     compose(command, words)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("where, words", shown_commands(), ids=[w for w, _ in shown_commands()])
 def test_every_documented_command_passes_the_config_check(where, words, tmp_path, monkeypatch):
     from nnfw.cli.main import SUBCOMMANDS

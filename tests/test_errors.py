@@ -143,6 +143,7 @@ def test_debug_switch_shows_the_traceback(train, monkeypatch):
         train("model=mlq")
 
 
+@pytest.mark.slow
 def test_an_explicit_run_dir_holding_a_finished_run_is_not_overwritten(train, tmp_path):
     first = train("data=xor", "trainer.max_epochs=1")
     assert first.code == 0
@@ -373,6 +374,7 @@ def test_a_disk_that_fills_while_a_checkpoint_is_written_exits_2_naming_it(train
     assert result.summary["status"] == "failed"
 
 
+@pytest.mark.slow
 def test_a_disk_that_fills_while_summary_json_is_written_exits_2_naming_it(train, monkeypatch):
     real_write_text = Path.write_text
 

@@ -64,6 +64,7 @@ def test_models_that_fit_a_dataset_include_the_users_own(user_config):
     assert "tiny" in result.stderr.split("models for features:", 1)[1]
 
 
+@pytest.mark.slow
 def test_a_users_model_trains_from_its_config_folder(train, user_config):
     result = train(f"hydra.searchpath=[file://{user_config}]", "model=tiny", "data=moons", "trainer.max_epochs=30")
     assert result.code == 0, result.err

@@ -29,6 +29,7 @@ def test_windows_split_by_position_and_targets_follow_their_inputs():
     assert np.array_equal(inputs[0].numpy(), series[120:150])  # history reaches back before the split
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("model", ["lstm_forecast", "gru_forecast", "mlp"])
 def test_forecasters_complete_a_fast_dev_run(train, model):
     result = train(f"model={model}", "data=timeseries", "debug=fast", *QUICK)

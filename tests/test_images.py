@@ -32,6 +32,7 @@ def data_args(data: str, tmp_path) -> list[str]:
     return [f"data={data}", f"data.{'path' if data.startswith('image_') else 'root'}={root}"]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("model", ["cnn", "mlp"])
 @pytest.mark.parametrize("data", [*BUILT_IN, *FROM_FILES])
 def test_every_image_dataset_trains_with_cnn_and_mlp(train, tmp_path, model, data):
@@ -43,6 +44,7 @@ def test_every_image_dataset_trains_with_cnn_and_mlp(train, tmp_path, model, dat
     assert summary["data"]["image_shape"] == SHAPES[data]
 
 
+@pytest.mark.slow
 def test_shapes_cnn_is_the_tutorials_473_parameter_network(train):
     result = train("experiment=shapes_cnn", "debug=fast")
     assert result.code == 0, result.err
@@ -65,6 +67,7 @@ def test_the_tutorials_cnn_reaches_98_percent_on_shapes(train):
     assert result.metrics["test/acc"] >= 0.98
 
 
+@pytest.mark.slow
 def test_a_run_draws_its_predictions_confusion_matrix_and_filters(train):
     from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
 
@@ -89,6 +92,7 @@ def test_the_confusion_matrix_is_drawn_at_its_size_for_any_number_of_classes():
         assert drawn.dtype == np.uint8
 
 
+@pytest.mark.slow
 def test_per_channel_statistics_travel_in_the_checkpoint_and_restore_the_model(train, tmp_path):
     from nnfw.pipeline.restore import restore
 
@@ -104,6 +108,7 @@ def test_per_channel_statistics_travel_in_the_checkpoint_and_restore_the_model(t
     assert model(torch.zeros(2, 3, 32, 32)).shape == (2, 10)
 
 
+@pytest.mark.slow
 def test_the_official_test_files_are_the_test_split(train, tmp_path):
     root = write_mnist(tmp_path / "files", train=100, test=20)
     result = train("model=mlp", "data=mnist", f"data.root={root}", "debug=fast")
@@ -148,6 +153,7 @@ def test_an_image_folder_needs_two_classes_of_images(train, tmp_path):
     assert "1 class subfolder(s)" in result.err and "ROOT/cat/1.png" in result.err
 
 
+@pytest.mark.slow
 def test_two_class_folders_are_a_binary_task_in_greyscale(train, tmp_path):
     root = write_image_folder(tmp_path / "pets", classes=("cat", "dog"))
     result = train("model=cnn", "data=image_folder", f"data.path={root}", "data.channels=1", "data.size=16",
@@ -187,6 +193,7 @@ def test_freezing_the_features_trains_only_the_head():
     assert not model.features.training  # batch-norm statistics stay as they were
 
 
+@pytest.mark.slow
 def test_a_folder_read_by_dataloader_workers_trains_as_the_folder_held_in_memory(train, tmp_path):
     from nnfw.pipeline.restore import restore
 

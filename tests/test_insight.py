@@ -83,6 +83,7 @@ def test_a_healthy_spirals_run_is_diagnosed_healthy(spirals):
     assert diagnosis(spirals) == ["healthy"]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("args", [
     ["data=moons"], ["data=iris"], ["data=regression"], ["experiment=perceptron_xor"],
     ["experiment=charseq_hello"], ["data=timeseries", "model=lstm_forecast"], ["data=digits", "model=cnn"],
@@ -96,6 +97,7 @@ def test_every_task_kind_draws_its_learning_curves(train, args):
     assert all("val/loss" in row for row in rows)
 
 
+@pytest.mark.slow
 def test_a_regression_on_one_input_draws_its_fitted_curve(train):
     result = train("experiment=hours_score", "trainer.max_epochs=100", *QUICK)
     assert result.code == 0, result.err
@@ -103,6 +105,7 @@ def test_a_regression_on_one_input_draws_its_fitted_curve(train):
     assert not (result.run_dir / "decision_boundary.png").exists()
 
 
+@pytest.mark.slow
 def test_a_deep_sigmoid_network_shows_vanishing_gradients_in_its_layer_norms(train):
     result = train("data=moons", "model.hidden_sizes=[32,32,32,32,32,32,32,32,32,32]", "model.activation=sigmoid",
                    "trainer.max_epochs=2", *QUICK)
@@ -128,6 +131,7 @@ def test_a_relu_network_initialised_to_die_reports_its_dead_units():
     assert max(healthy.values()) < 0.5
 
 
+@pytest.mark.slow
 def test_histograms_of_weights_and_activations_are_opt_in(train):
     from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
 
@@ -140,6 +144,7 @@ def test_histograms_of_weights_and_activations_are_opt_in(train):
     assert {"weights/net.1", "activations/net.2"} <= set(tags[1])
 
 
+@pytest.mark.slow
 def test_a_recurrent_model_draws_its_gradients_through_time(train):
     result = train("experiment=charseq_hello", "trainer.max_epochs=2", *QUICK)
     assert result.code == 0, result.err
@@ -221,6 +226,7 @@ def write_table(path: Path, X: np.ndarray, y: np.ndarray, names: list[str]) -> P
     return path
 
 
+@pytest.mark.slow
 def test_a_regression_on_large_targets_matches_ridge_and_predicts_in_the_data_units(train, tmp_path):
     rng = np.random.default_rng(0)
     X = rng.normal(size=(400, 5))
@@ -274,6 +280,7 @@ def test_the_runs_table_of_a_wide_sweep_fits_80_columns(tmp_path, capsys):
     assert capsys.readouterr().out.splitlines()[0].count("model.option_") == 12
 
 
+@pytest.mark.slow
 def test_a_transformer_draws_its_attention_heads_and_positions(train):
     result = train("data=charseq", "data.text='hello world hello there world is beautiful'", "data.seq_len=10",
                    "data.batch_size=4", "data.val_fraction=0.3", "model=transformer", "model.d_model=16", "model.num_heads=2",

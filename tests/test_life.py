@@ -83,6 +83,7 @@ def test_predict_scales_new_rows_with_the_training_statistics_and_writes_class_p
     assert list(predicted["prediction"]) == [restored.spec.class_names[i] for i in expected.argmax(-1)]
 
 
+@pytest.mark.slow
 def test_predict_on_text_lines_and_on_a_regression(train, tmp_path):
     text = train("model=bag_of_embeddings", "data=text_classification", "trainer.max_epochs=2", *QUICK)
     assert text.code == 0, text.err
@@ -103,6 +104,7 @@ def test_predict_on_text_lines_and_on_a_regression(train, tmp_path):
     assert list(predicted.columns) == ["prediction"] and len(predicted) == 2
 
 
+@pytest.mark.slow
 def test_predict_on_a_folder_of_images_names_each_file_and_matches_the_trained_model(train, tmp_path):
     from PIL import Image
 
@@ -132,6 +134,7 @@ def test_predict_on_a_folder_of_images_names_each_file_and_matches_the_trained_m
     np.testing.assert_allclose(by_file[f"p_{restored.spec.class_names[1]}"], expected.numpy(), atol=1e-5)
 
 
+@pytest.mark.slow
 def test_predict_refuses_wrong_columns_and_a_language_model_writing_nothing(iris, train, tmp_path, capsys):
     source, output = tmp_path / "wrong.csv", tmp_path / "out.csv"
     source.write_text("sepal length (cm),petal width (cm)\n5.1,0.2\n")
@@ -171,6 +174,7 @@ def run_exported(path: Path, format: str, inputs: torch.Tensor) -> np.ndarray:
     return torch.jit.load(str(path))(inputs).detach().numpy()
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("format", ["onnx", "torchscript"])
 @pytest.mark.parametrize("model", list(EXPORTED))
 def test_an_exported_model_reproduces_the_checkpoint_within_1e_5(train, tmp_path, model, format):
@@ -258,6 +262,7 @@ def test_an_export_that_does_not_match_exits_2_with_the_difference_and_writes_no
 # ----------------------------------------------------------------------------- resume and init_from
 
 
+@pytest.mark.slow
 def test_resume_auto_continues_a_killed_run_to_the_metrics_of_an_uninterrupted_one(train, tmp_path):
     run = ["data=moons", "trainer.max_epochs=4", "seed=2", *QUICK]
     uninterrupted = train(*run)

@@ -25,6 +25,7 @@ def test_the_matrix_covers_every_dataset():
     assert sorted(BINARY) == sorted(d for d, k in KINDS.items() if k == "binary")
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("data", DATASETS)
 @pytest.mark.parametrize("model", ["linear", "logistic", "mlp"])
 def test_gradient_models_complete_a_fast_dev_run(train, model, data):
@@ -38,6 +39,7 @@ def test_gradient_models_complete_a_fast_dev_run(train, model, data):
     assert result.out.strip().splitlines()[-1] == str(result.run_dir)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("data", BINARY)
 def test_perceptron_completes_a_fast_dev_run_on_binary_data(train, data):
     result = train("model=perceptron", f"data={data}", "debug=fast")

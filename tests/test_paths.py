@@ -23,6 +23,7 @@ def test_path_keys_expand_and_other_keys_stay_as_typed(monkeypatch: pytest.Monke
         "data.root=/srv/data,/home/ada/b", "optimizer.lr=0.1", "tag=~/x", "data.path='~/quoted'"]
 
 
+@pytest.mark.slow
 def test_an_image_folder_under_home_and_a_run_dir_in_a_variable(train, tmp_path: Path,
                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
     """As typed in a shell, which leaves `~` after `=` alone: data.path=~/pets hydra.run.dir=$RUNS/pets."""

@@ -107,6 +107,7 @@ def test_a_recommender_on_a_table_and_a_table_model_on_ratings_exit_2(train):
 # ----------------------------------------------------------------------------- training and predict
 
 
+@pytest.mark.slow
 def test_the_tutorial_matrix_is_learned_and_pictured(train):
     result = train("experiment=recommender_tutorial", "callbacks.text_sample=null")
     assert result.code == 0, result.err
@@ -120,6 +121,7 @@ def test_the_tutorial_matrix_is_learned_and_pictured(train):
     assert "items" in (result.run_dir / "tensorboard" / "projector_config.pbtxt").read_text()
 
 
+@pytest.mark.slow
 def test_string_ids_round_trip_and_top_k_never_repeats_a_rated_item(train, tmp_path):
     path = ratings_file(tmp_path / "r.csv")
     frame = pd.read_csv(path)
@@ -144,6 +146,7 @@ def test_string_ids_round_trip_and_top_k_never_repeats_a_rated_item(train, tmp_p
     assert popular[stranger.item.iloc[0]] == popular.max()
 
 
+@pytest.mark.slow
 def test_pairs_are_scored_and_an_unknown_user_or_item_is_no_crash(train, tmp_path):
     path = ratings_file(tmp_path / "r.csv")
     test_path = tmp_path / "test.csv"
@@ -227,6 +230,7 @@ def test_ranking_metrics_on_a_hand_made_ranking():
     assert metrics["test/full_ndcg@10"].item() == pytest.approx(0.5)
 
 
+@pytest.mark.slow
 def test_ncf_ranks_implicit_ratings_and_reports_sampled_and_full_metrics(train, tmp_path):
     path = ratings_file(tmp_path / "r.csv", users=20, items=40)
     result = train("model=ncf", "data=ratings", f"data.path={path}", "data.implicit=true", "data.split=last",

@@ -143,6 +143,7 @@ def trained(train):
     return result.run_dir / "checkpoints" / "last.ckpt"
 
 
+@pytest.mark.slow
 def test_a_checkpoint_naming_a_foreign_target_is_refused(train, trained, tmp_path):
     checkpoint = torch.load(trained, weights_only=True)
     checkpoint["nnfw"]["config"]["model"]["_target_"] = "os.system"
@@ -171,6 +172,7 @@ def test_a_users_own_model_trains_and_its_run_evaluates_its_checkpoints(train, t
     assert "foreign _target_ 'usernet.Net'" in foreign.err
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("damage", ["truncated", "garbage", "empty"])
 def test_a_corrupt_checkpoint_exits_2_and_stays_as_it_was(train, trained, tmp_path, damage):
     data = trained.read_bytes()
@@ -184,6 +186,7 @@ def test_a_corrupt_checkpoint_exits_2_and_stays_as_it_was(train, trained, tmp_pa
     assert broken.read_bytes() == before
 
 
+@pytest.mark.slow
 def test_a_checkpoint_of_another_model_does_not_fit(train, trained):
     result = train("data=xor", "model=mlp", f"ckpt_path={trained}")
     assert result.code == 2
@@ -235,6 +238,7 @@ def test_a_checkpoint_of_the_step_just_saved_beside_it_is_that_file_not_a_second
     assert torch.load(tmp_path / "last.ckpt", weights_only=True)["global_step"] == 4
 
 
+@pytest.mark.slow
 def test_last_ckpt_is_the_best_file_when_the_final_validation_improved_and_resumes(train):
     first = train("data=xor", "trainer.max_epochs=20", "trainer.check_val_every_n_epoch=10")
     best, last = (first.run_dir / "checkpoints" / name for name in ("best.ckpt", "last.ckpt"))

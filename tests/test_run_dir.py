@@ -11,6 +11,7 @@ from tensorboard.backend.event_processing.event_accumulator import EventAccumula
 from tensorboard.backend.event_processing.event_file_loader import EventFileLoader
 
 
+@pytest.mark.slow
 def test_a_subprocess_run_writes_the_run_directory_contract(tmp_path):
     run_dir = tmp_path / "run"
     result = run_cli("train", "data=moons", "trainer.max_epochs=3", "trainer.enable_progress_bar=false",
@@ -46,6 +47,7 @@ def test_a_subprocess_run_writes_the_run_directory_contract(tmp_path):
     assert "_hparams_/experiment" not in tags  # TensorBoard builds it from all runs' sessions
 
 
+@pytest.mark.slow
 def test_checkpoint_rebuilds_model_and_data_and_reproduces_the_reported_test_accuracy(train):
     from nnfw.data.spec import DataSpec
     from nnfw.pipeline.building import build
@@ -74,6 +76,7 @@ DEFAULT_CALLBACKS = [line.split(":")[0] for line in (REPO / "conf" / "callbacks"
                      if line and not line.startswith((" ", "#"))]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("callback", DEFAULT_CALLBACKS)
 def test_any_default_callback_can_be_dropped(train, callback):
     result = train("data=moons", "trainer.max_epochs=2", f"callbacks.{callback}=null")

@@ -73,6 +73,7 @@ def test_a_compiled_model_trains_and_its_checkpoint_loads_into_a_plain_model(tra
     assert accuracy == pytest.approx(result.metrics["test/acc"], abs=1e-6)
 
 
+@pytest.mark.slow
 def test_channels_last_trains_a_cnn_whose_checkpoint_loads_into_a_plain_model(train):
     import torch
 
@@ -95,6 +96,7 @@ FUSED_SETUPS = {
 }
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("setup", list(FUSED_SETUPS))
 def test_fused_full_batch_epochs_train_exactly_as_one_epoch_per_step(train, setup):
     import torch
@@ -123,6 +125,7 @@ BLOCK_SETUPS = {
 }
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("setup", list(BLOCK_SETUPS))
 def test_fused_mini_batches_train_exactly_as_one_batch_per_step(train, setup):
     """Blocks of 4 of an epoch's 10 batches (the last one shorter): the same optimizer steps,
@@ -165,6 +168,7 @@ def test_resuming_with_another_number_of_fused_epochs_is_refused(train):
     assert "fuse_epochs=10" in resumed.err
 
 
+@pytest.mark.slow
 def test_a_single_run_composes_its_config_once_and_runs_hydras_composition(train, monkeypatch):
     """The check's composition is the one that runs (Hydra's entry point would compose the command
     line twice more), and what the run records of it is what Hydra's own run records."""

@@ -17,6 +17,7 @@ SMALL = ["model.hidden_size=32", "model.embedding_size=8", "model.num_layers=1"]
 QUICK = ["callbacks.text_sample=null", "logger=none"]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("model", LANGUAGE_MODELS)
 def test_each_sequence_model_completes_a_fast_dev_run_on_the_built_in_corpus(train, model):
     result = train(f"model={model}", "data=charseq", "debug=fast")
@@ -58,6 +59,7 @@ def test_charseq_splits_by_position_and_builds_its_vocabulary_from_training_text
     assert val_inputs.shape == (2, 4)  # consecutive windows: (10 - 1) // 4
 
 
+@pytest.mark.slow
 def test_a_sample_during_training_goes_to_the_run_directory_and_tensorboard(train, tmp_path):
     corpus = tmp_path / "corpus.txt"
     corpus.write_text(REPEATED)
@@ -75,6 +77,7 @@ def test_a_sample_during_training_goes_to_the_run_directory_and_tensorboard(trai
     assert tokens == pytest.approx(8 * samples)  # windows of seq_len=8 characters
 
 
+@pytest.mark.slow
 def test_sampling_from_a_checkpoint_in_a_fresh_process_needs_no_data_file(train, tmp_path):
     corpus = tmp_path / "corpus.txt"
     corpus.write_text(REPEATED)

@@ -21,6 +21,7 @@ def test_texts_become_left_padded_word_ids_from_the_training_vocabulary():
     assert module.spec.task == "binary" and module.spec.class_names == ("negative", "positive")
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("model", ["bag_of_embeddings", "lstm_classifier"])
 def test_text_classifiers_complete_a_fast_dev_run(train, model):
     result = train(f"model={model}", "data=text_classification", "debug=fast", *QUICK)

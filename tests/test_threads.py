@@ -38,6 +38,7 @@ def test_each_parallel_job_gets_its_share_of_the_cpus_less_its_loader_workers(cp
     assert thread_budget(cpus, jobs, workers) == threads
 
 
+@pytest.mark.slow
 def test_each_job_of_a_parallel_joblib_sweep_gets_its_share_of_the_cpus(tmp_path, monkeypatch):
     monkeypatch.delenv("OMP_NUM_THREADS", raising=False)
     sweep_dir = tmp_path / "sweep"

@@ -34,6 +34,7 @@ def trainers(monkeypatch: pytest.MonkeyPatch) -> list:
     return built
 
 
+@pytest.mark.slow
 def test_trainer_arguments_absent_from_the_config_are_obeyed(train, trainers) -> None:
     from lightning.pytorch.profilers import SimpleProfiler
 
@@ -58,6 +59,7 @@ def test_trainer_arguments_absent_from_the_config_are_obeyed(train, trainers) ->
     assert "+trainer.max_steps=7" in (result.run_dir / ".hydra" / "overrides.yaml").read_text()
 
 
+@pytest.mark.slow
 def test_max_steps_stops_full_batch_training_after_exactly_that_many_steps(train) -> None:
     """Full-batch data trains several epochs per Lightning step (fuse_epochs): not past max_steps."""
     result = train("experiment=xor", "trainer.max_steps=7")

@@ -21,6 +21,7 @@ def write_csv(path, kind: str, rows: int = 120) -> None:
     path.write_text("\n".join(lines) + "\n")
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(("kind", "metric", "bound"), [
     ("binary", "test/acc", 0.85), ("multiclass", "test/acc", 0.75), ("regression", "test/rmse", 0.5)])
 def test_a_csv_file_trains_end_to_end_with_its_task_inferred(train, tmp_path, kind, metric, bound):
@@ -46,6 +47,7 @@ def test_csv_standardization_is_fitted_on_the_training_split_only(tmp_path):
     assert not np.allclose(module.tensors["test"][0].numpy().mean(0), 0, atol=1e-5)
 
 
+@pytest.mark.slow
 def test_the_same_seed_twice_gives_identical_metrics(train):
     args = ("data=moons", "trainer.max_epochs=4", "regularization=standard", "seed=7")
     first, second = train(*args), train(*args)
@@ -55,6 +57,7 @@ def test_the_same_seed_twice_gives_identical_metrics(train):
     assert other.metrics != first.metrics
 
 
+@pytest.mark.slow
 def test_full_batch_runs_one_step_per_epoch(train):
     result = train("data=moons", "data.batch_size=full", "trainer.max_epochs=7")
     assert result.code == 0, result.err
@@ -86,6 +89,7 @@ def logged(run_dir, column: str) -> list[float]:
     return frame[column].dropna().tolist()
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(("scheduler", "extra"), [
     ("step", "scheduler.scheduler.step_size=1"),
     ("exponential", "scheduler.scheduler.gamma=0.5"),
@@ -102,6 +106,7 @@ def test_every_scheduler_moves_the_learning_rate(train, scheduler, extra):
     assert len(set(rates)) > 1, rates
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("optimizer", ["sgd", "adam", "adamw", "rmsprop", "adagrad"])
 def test_every_optimizer_lowers_the_training_loss(train, optimizer):
     result = train("data=moons", f"optimizer={optimizer}", "optimizer.lr=0.05", "trainer.max_epochs=5",
@@ -111,6 +116,7 @@ def test_every_optimizer_lowers_the_training_loss(train, optimizer):
     assert losses[-1] < losses[0], losses
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("overrides", [
     ["regularization=standard"],
     ["regularization.dropout=0.3", "regularization.batchnorm=true"],
@@ -130,6 +136,7 @@ def test_regularization_init_and_logger_options_train(train, overrides):
     assert result.summary["status"] == "completed"
 
 
+@pytest.mark.slow
 def test_early_stopping_stops_before_max_epochs(train):
     result = train("data=xor", "model=linear", "regularization=early_stopping",
                    "regularization.early_stopping.patience=2", "trainer.max_epochs=500",
@@ -153,6 +160,7 @@ def test_a_failing_job_does_not_stop_the_sweep_and_the_sweep_reports_it(tmp_path
     assert out.strip().splitlines()[-1] == str(sweep_dir)
 
 
+@pytest.mark.slow
 def test_a_joblib_sweep_runs_its_jobs_in_worker_processes_and_reports_them(tmp_path):
     from conftest import run_cli
 

@@ -182,7 +182,8 @@ class RatingsDataModule(ArrayDataModule):
         pairs, _ = self.tensors["train"]
         size = len(pairs) * (1 + self.negatives) if self.batch_size == "full" else int(self.batch_size)
         epoch = (lambda: self.trainer.current_epoch) if self.trainer is not None else None
-        return NegativeSampling(self, pairs, size, shuffle=shuffle, seed=self.seed, epoch=epoch, share=share)
+        return NegativeSampling(self, pairs, size, shuffle=shuffle, seed=self.seed, epoch=epoch, share=share,
+                                block=self.batches_per_item)
 
     def train_dataloader(self) -> TensorLoader:
         return self._loader("train", shuffle=self.shuffle, share=process_share(self))
