@@ -11,7 +11,9 @@ SEQUENCES = ("charseq", "text_classification")
 IMAGES = ("digits", "shapes", "patterns", "mnist", "fashion_mnist", "cifar10", "image_folder", "image_files")
 #: ratings, which only recommenders read: tests/test_recommenders.py covers them
 RATINGS = ("ratings", "ratings_tutorial", "ratings_synthetic", "movielens")
-DATASETS = [d for d in locate.options("data") if d not in ("csv", *SEQUENCES, *IMAGES, *RATINGS)]
+#: rows for generative models (they give vectors): tests/test_generative.py covers them
+VECTORS = ("lowrank", "ring", "grid", "gaussians", "circle", "csv_rows")
+DATASETS = [d for d in locate.options("data") if d not in ("csv", *SEQUENCES, *IMAGES, *RATINGS, *VECTORS)]
 BINARY = ["xor", "and", "or", "hours_pass", "spirals", "moons", "circles", "classification"]
 KINDS = {"xor": "binary", "and": "binary", "or": "binary", "hours_pass": "binary", "spirals": "binary",
          "moons": "binary", "circles": "binary", "classification": "binary", "blobs": "multiclass",

@@ -38,6 +38,26 @@ def wait_for(path: Path, process: subprocess.Popen[str], timeout: float = 120) -
         time.sleep(0.05)
 
 
+def stopped_by_sigterm(args: list[str], run_dir: Path) -> tuple[Path, str]:
+    """Start `nnfw train ARGS`, send SIGTERM once it has saved a checkpoint; the checkpoint it
+    left to resume from, and what it printed on stderr."""
+    process = start(args, run_dir)
+    wait_for(run_dir / "checkpoints" / "last.ckpt", process)
+    process.send_signal(signal.SIGTERM)
+    _, err = process.communicate(timeout=120)
+    assert process.returncode == 128 + signal.SIGTERM, err
+    return run_dir / "checkpoints" / "interrupted.ckpt", err
+
+
+def resumed_in_place(args: list[str], checkpoint: Path, run_dir: Path) -> None:
+    """`nnfw train ARGS` continued from `checkpoint` in its own run directory, as a user would."""
+    from nnfw.cli.main import main
+
+    with pytest.raises(SystemExit) as stop:
+        main(["train", *QUIET, *args, f"ckpt_path={checkpoint}", f"hydra.run.dir={run_dir}"])
+    assert stop.value.code == 0
+
+
 @pytest.mark.slow
 def test_a_nan_loss_stops_the_run_with_its_step_and_leaves_a_loadable_checkpoint(train):
     result = train("data=regression", "model=linear", "optimizer=sgd", "optimizer.lr=1e-3", "scheduler=exponential",
@@ -54,12 +74,7 @@ def test_a_nan_loss_stops_the_run_with_its_step_and_leaves_a_loadable_checkpoint
 @pytest.mark.slow
 def test_sigterm_saves_a_checkpoint_from_which_the_run_ends_as_an_uninterrupted_one(train, tmp_path):
     interrupted_dir = tmp_path / "interrupted"
-    process = start(LONG_RUN, interrupted_dir)
-    wait_for(interrupted_dir / "checkpoints" / "last.ckpt", process)
-    process.send_signal(signal.SIGTERM)
-    _, err = process.communicate(timeout=120)
-    assert process.returncode == 128 + signal.SIGTERM, err
-    resumable = interrupted_dir / "checkpoints" / "interrupted.ckpt"
+    resumable, err = stopped_by_sigterm(LONG_RUN, interrupted_dir)
     assert resumable.is_file()
     summary = json.loads((interrupted_dir / "summary.json").read_text())
     assert summary["status"] == "interrupted" and summary["resume_from"] == str(resumable)

@@ -13,12 +13,14 @@ ABOUT = ("Predict for new inputs with a checkpoint: one CSV row per input (class
 
 
 def predictions(restored: Any, source: Path, batch_size: int) -> Any:
-    """One row per input of a table, text or image model: its class probabilities or values."""
+    """One row per input of a table, text or image model: its class probabilities or values, or an
+    autoencoder's reconstruction and reconstruction error."""
     from nnfw.pipeline.inputs import reader_for
-    from nnfw.pipeline.predict import predict, prediction_frame
+    from nnfw.pipeline.predict import output_frame, predict, refuse_generators
 
+    refuse_generators(restored)
     inputs, names = reader_for(restored.config)(source, restored.datamodule)
-    frame = prediction_frame(restored.spec, predict(restored, inputs, batch_size))
+    frame = output_frame(restored, inputs, predict(restored, inputs, batch_size))
     if names is not None:
         frame.insert(0, "input", names)
     return frame

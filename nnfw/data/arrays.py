@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import inspect
+from dataclasses import replace
 from typing import Any
 
 import lightning.pytorch as pl
@@ -10,6 +11,7 @@ import numpy as np
 import torch
 from hydra.utils import get_method
 
+from nnfw.data.corrupt import corrupt
 from nnfw.data.loader import TensorLoader, process_share
 from nnfw.data.splits import feature_statistics, split_rows
 from nnfw.data.spec import DataSpec, TaskKind
@@ -27,14 +29,20 @@ class ArrayDataModule(pl.LightningDataModule):
     a regression's targets are standardized too (`standardize_target`), so that the network
     fits values near 0 whatever their units; metrics and predictions map them back.
     `batches_per_item` > 1 serves training batches in lists of that many (see TensorLoader).
+
+    `corruption` (gaussian | masking, of strength `corruption_level`) turns the data into pairs
+    (corrupted row, clean row) for a denoising autoencoder; each split's corruption is drawn
+    once from the seed, so every epoch and every evaluation sees the same noisy rows.
     """
 
     def __init__(self, source: str, batch_size: int | str = 32, val_fraction: float = 0.2,
                  test_fraction: float = 0.2, standardize: bool = True, seed: int = 0,
                  task: TaskKind | None = None, shuffle: bool = True, standardize_target: bool = True,
-                 **params: Any) -> None:
+                 corruption: str = "none", corruption_level: float = 0.0, **params: Any) -> None:
         super().__init__()
         self.source, self.params = source, params
+        self.corruption = None if corruption == "none" else corruption
+        self.corruption_level = corruption_level
         self.batch_size, self.seed, self.task = batch_size, seed, task
         self.val_fraction, self.test_fraction = val_fraction, test_fraction
         self.standardize, self.shuffle, self.standardize_target = standardize, shuffle, standardize_target
@@ -65,7 +73,7 @@ class ArrayDataModule(pl.LightningDataModule):
 
     def _split(self, table: Table) -> dict[str, tuple[np.ndarray, np.ndarray]]:
         test_fraction = 0.0 if table.test is not None else self.test_fraction
-        labels = table.y if table.task != "regression" else None
+        labels = table.y if table.task not in ("regression", "unsupervised") else None
         rows = split_rows(len(table.X), labels, self.val_fraction, test_fraction, self.seed)
         parts = {name: (table.X[picked], table.y[picked]) for name, picked in rows.items()}
         if table.test is not None:
@@ -82,15 +90,30 @@ class ArrayDataModule(pl.LightningDataModule):
         if self.standardize_target and table.task == "regression" and self.target_mean is None:
             targets = parts["train"][1].reshape(len(parts["train"][1]), -1)
             self.target_mean, self.target_std = feature_statistics(targets)
+        if self.corruption:
+            parts = self._corrupted(parts)
         for name, (X, y) in parts.items():
             X = self.transform(X)
-            if self.target_mean is not None:
+            if self.corruption:  # the targets are the clean rows
+                y = self.transform(y)
+            elif self.target_mean is not None:
                 y = ((y.reshape(len(y), -1) - self.target_mean) / self.target_std).reshape(y.shape).astype(np.float32)
             targets = torch.as_tensor(y)
-            if table.task == "binary":
+            if table.task == "binary" and not self.corruption:
                 targets = targets.float()
-            self.tensors[name] = (torch.as_tensor(X, dtype=torch.float32), targets)
-        self.spec = self.describe(table)
+            self.tensors[name] = (torch.as_tensor(X, dtype=torch.float32), targets.float() if self.corruption
+                                  else targets)
+        features = self.tensors["train"][0]
+        self.spec = replace(self.describe(table), task="denoising" if self.corruption else table.task,
+                            unit_range=bool(features.min() >= 0 and features.max() <= 1))
+
+    def _corrupted(self, parts: dict[str, tuple[np.ndarray, np.ndarray]]) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+        """Each split as (corrupted rows, clean rows), with noise of its own drawn from the seed."""
+        train = parts["train"][0]
+        bounds = (float(train.min()), float(train.max()))
+        return {name: (corrupt(X, self.corruption, self.corruption_level, np.random.default_rng([self.seed, index]),
+                               bounds), X)
+                for index, (name, (X, _)) in enumerate(parts.items())}
 
     def statistics(self, X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """The mean and spread that standardize the training split `X` (per feature; images per channel)."""
@@ -101,7 +124,7 @@ class ArrayDataModule(pl.LightningDataModule):
         return DataSpec(
             task=table.task,
             num_features=table.X.shape[1],
-            num_classes=len(table.class_names) if table.task != "regression" else 0,
+            num_classes=len(table.class_names),
             num_targets=1 if table.y.ndim == 1 else table.y.shape[1],
             feature_names=table.feature_names,
             class_names=table.class_names,

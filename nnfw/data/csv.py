@@ -71,9 +71,16 @@ def feature_matrix(frame: pd.DataFrame, names: list[str], file: Path) -> np.ndar
 
 def read_csv(path: str, target: str | None = None, features: list[str] | None = None,
              task: TaskKind | None = None) -> Table:
-    """Load a CSV with a header; `target` defaults to the last column, `features` to the others."""
+    """Load a CSV with a header; `target` defaults to the last column, `features` to the others.
+
+    `task=unsupervised` reads rows without a target (for autoencoders and generative models):
+    every column, or `features`, is a feature.
+    """
     file = Path(path).expanduser()
     frame = read_frame(file)
+    if task == "unsupervised":
+        names = list(features) if features else [str(c) for c in frame.columns]
+        return Table(feature_matrix(frame, names, file), None, task, tuple(names))
     target = target or str(frame.columns[-1])
     y = complete_column(frame, target, "target", file)
     names = list(features) if features else [str(c) for c in frame.columns if c != target]

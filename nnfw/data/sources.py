@@ -91,3 +91,47 @@ def linear(n: int = 500, features: int = 3, noise: float = 0.1, seed: int = 0) -
     X = rng.standard_normal((n, features))
     weights, bias = rng.uniform(-3, 3, features), rng.uniform(-1, 1)
     return Table(X, X @ weights + bias + noise * rng.standard_normal(n), "regression")
+
+
+def lowrank(n: int = 1000, features: int = 20, latent: int = 3, noise: float = 0.1, seed: int = 0) -> Table:
+    """Rows that live near a `latent`-dimensional subspace: X = Z W + noise, Z ~ N(0, I), as seeds/004's
+    autoencoder example makes them. No targets: an autoencoder squeezes them into `latent` numbers,
+    and the variance of the noise is what no such squeeze can explain."""
+    rng = np.random.default_rng(seed)
+    mixing = rng.standard_normal((latent, features))  # drawn first: the same subspace for any n
+    codes = rng.standard_normal((n, latent))
+    return Table(codes @ mixing + noise * rng.standard_normal((n, features)), None, "unsupervised")
+
+
+def _mixture(centres: np.ndarray, n: int, std: float, seed: int) -> Table:
+    """`n` points drawn evenly from isotropic Gaussians of spread `std` at `centres`, labelled by mode."""
+    rng = np.random.default_rng(seed)
+    modes = rng.integers(0, len(centres), n)
+    points = centres[modes] + std * rng.standard_normal((n, 2))
+    return Table(points, modes, "multiclass", ("x", "y"), tuple(f"mode {i}" for i in range(len(centres))))
+
+
+def ring(n: int = 10000, modes: int = 8, radius: float = 2.0, std: float = 0.02, seed: int = 0) -> Table:
+    """`modes` Gaussians evenly spaced on a circle (the PacGAN / VEEGAN 2-D ring: 8, radius 2, std 0.02)."""
+    angles = 2 * np.pi * np.arange(modes) / modes
+    return _mixture(radius * np.stack([np.cos(angles), np.sin(angles)], 1), n, std, seed)
+
+
+def grid(n: int = 10000, side: int = 5, spacing: float = 2.0, std: float = 0.05, seed: int = 0) -> Table:
+    """side x side Gaussians on a square grid centred at 0 (the 25-Gaussian grid: {-4,-2,0,2,4}^2, std 0.05)."""
+    axis = (np.arange(side) - (side - 1) / 2) * spacing
+    return _mixture(np.stack(np.meshgrid(axis, axis), -1).reshape(-1, 2), n, std, seed)
+
+
+def gaussians(n: int = 2000, offset: float = 2.0, std: float = 0.3, seed: int = 0) -> Table:
+    """seeds/004's GAN target: four Gaussians of spread `std` at (+-offset, +-offset)."""
+    corners = offset * np.array([[1, 1], [1, -1], [-1, 1], [-1, -1]], dtype=float)
+    return _mixture(corners, n, std, seed)
+
+
+def circle(n: int = 2000, radius: float = 2.0, noise: float = 0.1, seed: int = 0) -> Table:
+    """seeds/004's other GAN target: points at uniform angles, at a distance `radius` + N(0, noise) from 0."""
+    rng = np.random.default_rng(seed)
+    angles = rng.uniform(0, 2 * np.pi, n)
+    radii = radius + noise * rng.standard_normal(n)
+    return Table(radii[:, None] * np.stack([np.cos(angles), np.sin(angles)], 1), None, "unsupervised", ("x", "y"))

@@ -7,7 +7,9 @@ from typing import Any, Literal
 
 import numpy as np
 
-TaskKind = Literal["binary", "multiclass", "regression", "language_model", "forecast", "rating", "ranking"]
+#: unsupervised: rows without targets; denoising: corrupted rows whose targets are the clean ones
+TaskKind = Literal["binary", "multiclass", "regression", "language_model", "forecast", "rating", "ranking",
+                   "unsupervised", "denoising"]
 
 
 @dataclass(frozen=True)
@@ -21,6 +23,7 @@ class DataSpec:
     feature_names: tuple[str, ...] = field(default_factory=tuple)
     class_names: tuple[str, ...] = field(default_factory=tuple)  # a language model's vocabulary
     image_shape: tuple[int, ...] = ()  # (channels, height, width) of image data; () for other data
+    unit_range: bool = False  # every value lies in [0, 1] (pixels, binary data): a Bernoulli decoder fits
     # a regression's targets are trained standardized: value = standardized * std + mean (() : as given)
     target_mean: tuple[float, ...] = ()
     target_std: tuple[float, ...] = ()

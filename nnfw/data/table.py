@@ -18,7 +18,7 @@ class Table:
     """
 
     X: np.ndarray
-    y: np.ndarray
+    y: np.ndarray | None  # None for unsupervised data: rows without targets
     task: TaskKind
     feature_names: tuple[str, ...] = ()
     class_names: tuple[str, ...] = ()
@@ -28,13 +28,15 @@ class Table:
         self.X = np.asarray(self.X, dtype=np.float32)
         if self.X.ndim == 1:
             self.X = self.X[:, None]
-        if self.task == "regression":
+        if self.y is None:
+            self.task, self.y = "unsupervised", np.zeros(len(self.X), dtype=np.int64)
+        elif self.task == "regression":
             self.y = np.asarray(self.y, dtype=np.float32)
         else:
             self.y = np.asarray(self.y, dtype=np.int64)
         # plain str, never numpy.str_: names travel in checkpoints loaded with weights_only
         self.feature_names = tuple(str(n) for n in self.feature_names) or (
             tuple(f"x{i}" for i in range(self.X.shape[1])) if self.X.ndim == 2 else ())
-        if self.task != "regression":
+        if self.task not in ("regression", "unsupervised"):
             self.class_names = tuple(str(n) for n in self.class_names) or tuple(
                 str(c) for c in range(int(self.y.max()) + 1))

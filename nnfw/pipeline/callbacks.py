@@ -18,6 +18,7 @@ from nnfw.errors import UserError
 from nnfw.pipeline import figures, pictures
 from nnfw.pipeline.checkpoints import saved_checkpoints
 from nnfw.pipeline.plots import line_chart
+from nnfw.tasks.classification import BinaryClassification, MulticlassClassification
 
 
 def early_stopping(enabled: bool, monitor: str, patience: int, min_delta: float = 0.0,
@@ -244,13 +245,14 @@ class ImagePictures(Callback):
     in the run directory and in TensorBoard's image tab: predictions.png (the first `count`
     validation images, framed green when predicted right and red when wrong), confusion_matrix.png
     (the whole validation split) and, for models with convolutions, filters.png (the first conv
-    layer's filters). Does nothing for other data."""
+    layer's filters). Does nothing for other data or tasks."""
 
     def __init__(self, count: int = 64, columns: int = 8) -> None:
         self.count, self.columns = count, columns
 
     def on_validation_end(self, trainer: pl.Trainer, pl_module: pl.LightningModule) -> None:
-        if trainer.state.fn != "validate" or not pl_module.spec.image_shape or not trainer.is_global_zero:
+        classifies = isinstance(pl_module, (BinaryClassification, MulticlassClassification))
+        if trainer.state.fn != "validate" or not pl_module.spec.image_shape or not classifies or not trainer.is_global_zero:
             return
         datamodule, spec = trainer.datamodule, pl_module.spec
         outputs, targets, first = [], [], []

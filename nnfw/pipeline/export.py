@@ -20,6 +20,7 @@ from torch import nn
 from nnfw.config import declarations
 from nnfw.errors import UserError
 from nnfw.pipeline.files import written_whole
+from nnfw.pipeline.generate import Sampler, is_generative
 from nnfw.pipeline.restore import Restored
 from nnfw.pipeline.train import quiet
 
@@ -39,6 +40,16 @@ def example_batch(restored: Restored) -> torch.Tensor:
     datamodule.setup("test")
     inputs = next(iter(datamodule.test_dataloader()))[0].cpu()
     return torch.cat([inputs, inputs])[:2]
+
+
+def exported(restored: Restored) -> tuple[nn.Module, torch.Tensor]:
+    """The module written and an example input: a VAE's decoder or a GAN's generator, which
+    read codes; otherwise the whole model, which reads the data."""
+    task = restored.task.cpu().eval()
+    if is_generative(restored):
+        sampler = Sampler(task)
+        return sampler, sampler.codes(2)
+    return task.exportable(), example_batch(restored)
 
 
 def to_onnx(model: nn.Module, example: torch.Tensor, path: Path, varying: dict[int, str]) -> Callable[[torch.Tensor], np.ndarray] | None:
@@ -83,8 +94,7 @@ def export(restored: Restored, format: str, path: Path) -> tuple[float, float] |
     """Write the model to `path`; the largest difference from the model on test inputs and the
     difference allowed (None: not checked). A file beyond that is not written: a UserError says by how much."""
     quiet()
-    model = restored.task.exportable().cpu().eval()
-    example = example_batch(restored)
+    model, example = exported(restored)
     varying = VARYING_DIMS.get(declarations.gives(restored.config.data), {})
     with written_whole(path, "the exported model") as temporary, torch.no_grad(), warnings.catch_warnings():
         for pattern in EXPORT_NOISE:

@@ -62,7 +62,8 @@ def read_images(path: Path, datamodule: Any) -> tuple[torch.Tensor, list[str]]:
 
 
 #: input kind -> its reader
-READERS: dict[str, Reader] = {"features": read_features, "words": read_lines, "images": read_images}
+READERS: dict[str, Reader] = {"features": read_features, "vectors": read_features, "words": read_lines,
+                               "images": read_images}
 
 
 def reader_for(config: Any) -> Reader:

@@ -128,7 +128,7 @@ class InputPlane(Callback):
     @staticmethod
     def applies(pl_module: pl.LightningModule, datamodule: Any) -> bool:
         spec = getattr(pl_module, "spec", None)
-        if spec is None or spec.image_shape or not hasattr(datamodule, "transform"):
+        if spec is None or spec.image_shape or not hasattr(datamodule, "transform") or not pl_module.predicts_targets:
             return False
         classifier = spec.task in ("binary", "multiclass") and spec.num_features == 2
         return classifier or (spec.task == "regression" and spec.num_features == 1 and spec.num_targets == 1)

@@ -95,3 +95,41 @@ def ratings(given: np.ndarray, predicted: np.ndarray, users: Sequence[str], item
         text = f"{given[row, column]:g}" if known else f"{value:.1f}"
         draw.text((x + 6, y + CELL // 3), text, fill=(0, 0, 0) if known else (120, 120, 120))
     return np.asarray(canvas)
+
+
+PANEL = 240    # pixels per side of one scatter panel
+PALETTE = ((31, 119, 180), (255, 127, 14), (44, 160, 44), (214, 39, 40), (148, 103, 189), (140, 86, 75),
+           (227, 119, 194), (127, 127, 127), (188, 189, 34), (23, 190, 207))
+REAL, GENERATED = (170, 170, 170), (207, 34, 46)
+
+
+def scatter(panels: Sequence[tuple[str, Sequence[tuple[np.ndarray, Sequence[tuple[int, int, int]]]]]],
+            bounds: tuple[float, float, float, float]) -> np.ndarray:
+    """Side-by-side square panels of 2-D points, each titled; a panel is layers of (points (n, 2),
+    one colour per point), drawn in order over the same `bounds` (x_low, x_high, y_low, y_high)."""
+    x_low, x_high, y_low, y_high = bounds
+    canvas = Image.new("RGB", (len(panels) * (PANEL + GAP) + GAP, PANEL + LABEL + 2 * GAP), "white")
+    draw = ImageDraw.Draw(canvas)
+    for index, (title, layers) in enumerate(panels):
+        left = GAP + index * (PANEL + GAP)
+        draw.rectangle([left, LABEL + GAP, left + PANEL - 1, LABEL + GAP + PANEL - 1], outline=NEUTRAL)
+        draw.text((left + 2, 1), title, fill=(0, 0, 0))
+        for points, colours in layers:
+            xs = (points[:, 0] - x_low) / (x_high - x_low or 1) * (PANEL - 1)
+            ys = (y_high - points[:, 1]) / (y_high - y_low or 1) * (PANEL - 1)
+            for x, y, colour in zip(xs, ys, colours):
+                if 1 <= x <= PANEL - 2 and 1 <= y <= PANEL - 2:  # points outside the bounds are left out
+                    x, y = x + left, y + LABEL + GAP
+                    draw.rectangle([x - 1, y - 1, x + 1, y + 1], fill=tuple(colour))
+    return np.asarray(canvas)
+
+
+def class_colours(labels: np.ndarray) -> list[tuple[int, int, int]]:
+    return [PALETTE[int(label) % len(PALETTE)] for label in labels]
+
+
+def padded_bounds(points: np.ndarray, margin: float = 0.15) -> tuple[float, float, float, float]:
+    """The box around `points`, widened by `margin` of its size on each side."""
+    low, high = points.min(axis=0), points.max(axis=0)
+    pad = (high - low) * margin + 1e-6
+    return float(low[0] - pad[0]), float(high[0] + pad[0]), float(low[1] - pad[1]), float(high[1] + pad[1])

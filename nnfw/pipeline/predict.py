@@ -8,8 +8,12 @@ import pandas as pd
 import torch
 
 from nnfw.data.spec import DataSpec
+from nnfw.errors import UserError
 from nnfw.pipeline.files import written_whole
 from nnfw.pipeline.restore import Restored
+from nnfw.tasks.gan import AdversarialTraining
+from nnfw.tasks.reconstruction import Reconstruction
+from nnfw.tasks.vae import VariationalAutoencoder
 
 
 def predict(restored: Restored, inputs: torch.Tensor, batch_size: int) -> torch.Tensor:
@@ -31,6 +35,32 @@ def prediction_frame(spec: DataSpec, predictions: torch.Tensor) -> pd.DataFrame:
     values = predictions.reshape(len(predictions), -1).numpy()
     names = ["prediction"] if values.shape[1] == 1 else [f"prediction_{i}" for i in range(values.shape[1])]
     return pd.DataFrame(values, columns=names)
+
+
+def reconstruction_frame(restored: Restored, inputs: torch.Tensor, rebuilt: torch.Tensor) -> pd.DataFrame:
+    """One row per input: its reconstruction (in the data's units, one column per feature) and
+    `reconstruction_error`, the mean squared error in the model's scale: an anomaly score."""
+    error = (rebuilt - inputs).pow(2).flatten(1).mean(1)
+    values = rebuilt.flatten(1).numpy()
+    mean, std = restored.datamodule.mean, restored.datamodule.std
+    if mean is not None and not restored.spec.image_shape:
+        values = values * std + mean
+    names = restored.spec.feature_names or tuple(f"pixel_{i}" for i in range(values.shape[1]))
+    frame = pd.DataFrame(values, columns=[f"reconstructed_{name}" for name in names])
+    frame.insert(0, "reconstruction_error", error.numpy())
+    return frame
+
+
+def output_frame(restored: Restored, inputs: torch.Tensor, predictions: torch.Tensor) -> pd.DataFrame:
+    """What `nnfw predict` writes: predictions, or an autoencoder's reconstructions and errors."""
+    if isinstance(restored.task, (Reconstruction, VariationalAutoencoder)):
+        return reconstruction_frame(restored, inputs, predictions)
+    return prediction_frame(restored.spec, predictions)
+
+
+def refuse_generators(restored: Restored) -> None:
+    if isinstance(restored.task, AdversarialTraining):
+        raise UserError("a GAN predicts nothing for given inputs", "generate samples with nnfw sample ckpt=...")
 
 
 def write_csv(frame: pd.DataFrame, path: Path) -> None:

@@ -51,6 +51,8 @@ NOISE = (
 
 #: options set under `model` for every model, which the pipeline applies to it (see speed.py)
 PIPELINE_OPTIONS = ("compile", "channels_last")
+#: the options under `model` that its task takes (a VAE's beta, a GAN's d_steps), not the model
+TASK_OPTIONS = "task"
 
 
 def quiet() -> None:
@@ -76,7 +78,7 @@ def build_model(node: Any, spec: DataSpec) -> nn.Module:
     PIPELINE_OPTIONS are the pipeline's business, not the model's.
     """
     accepted = inspect.signature(get_class(node["_target_"])).parameters
-    options = {key: value for key, value in node.items() if key not in PIPELINE_OPTIONS}
+    options = {key: value for key, value in node.items() if key not in (*PIPELINE_OPTIONS, TASK_OPTIONS)}
     return build("model", options, **{k: v for k, v in spec.model_sizes().items() if k in accepted})
 
 
@@ -118,6 +120,7 @@ def build_task(cfg: DictConfig, datamodule: pl.LightningDataModule) -> Supervise
         scheduler=build("scheduler", cfg.scheduler) or None,
         l1=cfg.regularization.l1,
         config=OmegaConf.to_container(cfg, resolve=True),
+        **build("model.task", cfg.model.get(TASK_OPTIONS) or {}, _convert_="all"),
     )
 
 
@@ -240,7 +243,10 @@ def prepare(cfg: DictConfig) -> Prepared:
         datamodule.batches_per_item = batches
     task.fuse((cfg.trainer.gradient_clip_val, cfg.trainer.gradient_clip_algorithm), epochs=fused, batches=batches,
               epoch_batches=datamodule.train_dataloader().batches if batches > 1 else 1)
-    trainer = build_trainer(cfg, **fused_trainer_arguments(cfg, fused, batches))
+    arguments = fused_trainer_arguments(cfg, fused, batches)
+    if not task.automatic_optimization:  # Lightning refuses to clip then: the task clips (`fuse`)
+        arguments.update(gradient_clip_val=None, gradient_clip_algorithm=None)
+    trainer = build_trainer(cfg, **arguments)
     return Prepared(cfg, datamodule, task, trainer, fused, threads, started)
 
 

@@ -5,10 +5,13 @@ from __future__ import annotations
 from nnfw.tasks.base import SupervisedTask
 from nnfw.tasks.classification import BinaryClassification, MulticlassClassification
 from nnfw.tasks.forecast import Forecast
+from nnfw.tasks.gan import AdversarialTraining
 from nnfw.tasks.language_model import LanguageModel
 from nnfw.tasks.perceptron import PerceptronRule
 from nnfw.tasks.recommendation import Ranking, Rating
+from nnfw.tasks.reconstruction import Reconstruction
 from nnfw.tasks.regression import Regression
+from nnfw.tasks.vae import VariationalAutoencoder
 
 #: `task=auto` picks by the data's kind; a model config may pin another (the perceptron rule).
 TASKS: dict[str, type[SupervisedTask]] = {
@@ -20,4 +23,7 @@ TASKS: dict[str, type[SupervisedTask]] = {
     "forecast": Forecast,
     "rating": Rating,
     "ranking": Ranking,
+    "reconstruction": Reconstruction,
+    "vae": VariationalAutoencoder,
+    "gan": AdversarialTraining,
 }

@@ -79,6 +79,8 @@ class SupervisedTask(FusedSteps, pl.LightningModule):
     accepts: tuple[TaskKind, ...] = ()
     #: whether `epoch_metrics` needs the epoch's outputs, or the mean loss is enough
     keeps_outputs: bool = True
+    #: whether the model predicts the data's targets (False: it rebuilds or generates rows)
+    predicts_targets: bool = True
 
     def __init__(self, model: nn.Module, spec: DataSpec, optimizer: OptimizerFactory,
                  scheduler: dict[str, Any] | None = None, l1: float = 0.0,

@@ -1,0 +1,118 @@
+"""nnfw's VAE and GAN training against hand-written PyTorch loops doing the same steps.
+
+    python bench/generative.py              # both cases
+    python bench/generative.py gan_ring     # one case
+
+nnfw trains through its real command (bench/steps.py's `run_nnfw`); the plain loop then trains
+the same model on the same tensors with the same batches, optimizers and losses: for the GAN a
+discriminator step (with its R1 penalty) and a generator step per batch, for the VAE one
+reparameterised ELBO step per batch. The fit ratio is nnfw's fit time over the loop's.
+"""
+
+from __future__ import annotations
+
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import torch
+from torch.nn import functional
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from steps import run_nnfw  # noqa: E402  (it puts the checkout on the path)
+
+from nnfw.pipeline.building import build  # noqa: E402
+from nnfw.pipeline.train import build_model  # noqa: E402
+
+CASES = {
+    "gan_ring": ["experiment=gan_ring", "trainer.max_steps=2000", "trainer.check_val_every_n_epoch=50"],
+    "vae_digits": ["experiment=vae_digits", "trainer.max_epochs=50", "model.task.nll_samples=0"],
+}
+
+
+def setup(config: dict) -> tuple[torch.Tensor, torch.nn.Module, int]:
+    torch.manual_seed(config["seed"])
+    datamodule = build("data", config["data"])
+    datamodule.setup()
+    model = build_model(config["model"], datamodule.spec)
+    return datamodule.tensors["train"][0], model, int(config["data"]["batch_size"])
+
+
+def batches(rows: torch.Tensor, size: int) -> list[torch.Tensor]:
+    order = torch.randperm(len(rows))
+    return [rows[order[start:start + size]] for start in range(0, len(rows), size)]
+
+
+def plain_gan(config: dict, steps: int) -> tuple[float, float]:
+    """The loop's time for `steps` generator steps, and its time with the data and model set-up."""
+    set_up = time.perf_counter()
+    rows, model, size = setup(config)
+    penalty = config["model"]["task"]["gradient_penalty"]
+    g_opt = build("optimizer", config["optimizer"])(model.generator.parameters())
+    d_opt = build("optimizer", config["optimizer"])(model.discriminator.parameters())
+    started, done = time.perf_counter(), 0
+    while done < steps:
+        for real in batches(rows, size):
+            fake = model(torch.randn(len(real), model.noise_size)).detach()
+            real = real.requires_grad_(True)
+            real_logits, fake_logits = model.discriminate(real), model.discriminate(fake)
+            d_loss = (functional.binary_cross_entropy_with_logits(real_logits, torch.ones_like(real_logits))
+                      + functional.binary_cross_entropy_with_logits(fake_logits, torch.zeros_like(fake_logits)))
+            (grad,) = torch.autograd.grad(real_logits.sum(), real, create_graph=True)
+            d_loss = d_loss + penalty / 2 * grad.pow(2).sum(1).mean()
+            d_opt.zero_grad()
+            d_loss.backward()
+            d_opt.step()
+            logits = model.discriminate(model(torch.randn(len(real), model.noise_size)))
+            g_loss = functional.binary_cross_entropy_with_logits(logits, torch.ones_like(logits))
+            g_opt.zero_grad()
+            g_loss.backward()
+            g_opt.step()
+            done += 1
+            if done == steps:
+                break
+    finished = time.perf_counter()
+    return finished - started, finished - set_up
+
+
+def plain_vae(config: dict, epochs: int) -> tuple[float, float]:
+    """The loop's time for `epochs` epochs, and its time with the data and model set-up."""
+    set_up = time.perf_counter()
+    rows, model, size = setup(config)
+    optimizer = build("optimizer", config["optimizer"])(model.parameters())
+    warmup = config["model"]["task"]["kl_warmup_epochs"]
+    started = time.perf_counter()
+    for epoch in range(epochs):
+        weight = min(1.0, (epoch + 1) / warmup) if warmup else 1.0
+        for x in batches(rows, size):
+            mean, log_var = model.encode(x)
+            z = mean + (0.5 * log_var).exp() * torch.randn_like(mean)
+            rebuilt = functional.binary_cross_entropy_with_logits(model.decode(z), x, reduction="none")
+            kl = 0.5 * (mean ** 2 + log_var.exp() - 1 - log_var).sum(-1)
+            loss = (rebuilt.flatten(1).sum(1) + weight * kl).mean()
+            optimizer.zero_grad()
+            loss.backward()
+            optimizer.step()
+    finished = time.perf_counter()
+    return finished - started, finished - set_up
+
+
+def bench_case(name: str) -> dict:
+    """nnfw and the plain loop on one case: fit times and their ratio."""
+    with tempfile.TemporaryDirectory() as tmp:
+        summary = run_nnfw(CASES[name], Path(tmp) / "run")
+        checkpoint = Path(tmp) / "run" / (summary["best_checkpoint"] or "checkpoints/last.ckpt")
+        config = torch.load(checkpoint, weights_only=True)["nnfw"]["config"]
+    train_plain = plain_gan if name.startswith("gan") else plain_vae
+    loop, _ = train_plain(config, summary["steps"] if name.startswith("gan") else summary["epochs"])
+    return {"case": name, "epochs": summary["epochs"], "steps": summary["steps"], "nnfw_fit_s": summary["fit_time_s"],
+            "plain_fit_s": loop, "fit_ratio": summary["fit_time_s"] / loop}
+
+
+if __name__ == "__main__":
+    print(f"\n{'case':<12} {'epochs':>6} {'steps':>6} {'nnfw fit':>9} {'plain':>7} {'ratio':>6}")
+    for row in (bench_case(name) for name in sys.argv[1:] or CASES):
+        print(f"{row['case']:<12} {row['epochs']:>6} {row['steps']:>6} {row['nnfw_fit_s']:>9.2f} "
+              f"{row['plain_fit_s']:>7.2f} {row['fit_ratio']:>6.2f}")
