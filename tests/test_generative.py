@@ -36,6 +36,7 @@ def test_the_pairs_cover_every_dataset_that_gives_vectors():
     assert sorted(VECTORS) == sorted(d for d in locate.options("data") if gives(option_node("data", d)) == "vectors")
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(("model", "data"), PAIRS)
 def test_every_generative_model_completes_a_fast_dev_run_on_data_it_reads(train, rows_csv, model, data):
     extra = [f"data.path={rows_csv}"] if data == "csv_rows" else []
@@ -45,6 +46,7 @@ def test_every_generative_model_completes_a_fast_dev_run_on_data_it_reads(train,
     assert result.summary["task"] == TASKS[model]  # the one the model declares
 
 
+@pytest.mark.slow
 def test_an_autoencoder_on_corrupted_data_learns_to_rebuild_the_clean_rows(train):
     result = train("experiment=dae_patterns", "data.n=200", "trainer.max_epochs=15")
     assert result.code == 0, result.err
@@ -52,6 +54,7 @@ def test_an_autoencoder_on_corrupted_data_learns_to_rebuild_the_clean_rows(train
     assert metrics["test/mse"] < 0.5 * metrics["test/corrupted_mse"]
 
 
+@pytest.mark.slow
 def test_the_vae_reports_its_negative_elbo_as_reconstruction_plus_kl(train):
     result = train("experiment=vae_digits", "trainer.max_epochs=2", "model.task.nll_samples=50")
     assert result.code == 0, result.err
@@ -102,6 +105,7 @@ def test_mode_coverage_counts_the_modes_that_high_quality_samples_reach(kept, mo
     assert share == pytest.approx(quality, abs=0.01)
 
 
+@pytest.mark.slow
 def test_a_gan_counts_generator_steps_in_max_steps(train):
     result = train("model=gan", "data=ring", "data.n=1000", "model.task.d_steps=2",
                    "trainer.max_steps=30", "trainer.max_epochs=-1", "data.batch_size=100")
@@ -131,6 +135,7 @@ def test_a_gan_stopped_by_sigterm_and_resumed_ends_with_the_generator_of_an_unin
         torch.testing.assert_close(resumed[key], reference[key], rtol=0, atol=0)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(("args", "output", "count"), [
     (["experiment=vae_digits", "model.task.nll_samples=0"], "samples.png", None),
     (["model=gan", "data=ring", "data.n=500"], "points.csv", 37),
@@ -154,6 +159,7 @@ def test_nnfw_sample_writes_the_requested_number_of_samples_of_a_vae_and_a_gan(t
         assert Image.open(written).size == grid_size(20, 8, label=False)
 
 
+@pytest.mark.slow
 def test_nnfw_predict_scores_each_row_by_its_reconstruction_error(train, tmp_path):
     import pandas as pd
     from conftest import run_cli
