@@ -27,7 +27,7 @@ def query(line: str) -> list[str]:
     ("nnfw train trainer.max_s", ["trainer.max_steps="]),
     ("nnfw train -m optimizer.l", ["optimizer.lr="]),
     ("nnfw eval r", ["run="]),
-    ("nnfw sample ", ["ckpt=", "length=", "prompt=", "run=", "seed=", "temperature=", "top_k="]),
+    ("nnfw sample ", ["ckpt=", "length=", "n=", "output=", "prompt=", "run=", "seed=", "temperature=", "top_k="]),
 ])
 def test_the_query_offers_what_may_follow(line: str, expected: list[str]) -> None:
     assert query(line) == expected

@@ -191,11 +191,10 @@ def test_the_progress_bar_shows_the_whole_runs_remaining_time_at_the_pace_so_far
 
 
 def test_the_headline_language_model_trains_twenty_batches_an_epoch_unless_told_otherwise():
-    from hydra import compose, initialize_config_module
+    from nnfw.config.overrides import compose
 
-    with initialize_config_module("conf", version_base=None):
-        headline = compose("train", ["model=lstm", "data=charseq"])
-        recipe = compose("train", ["experiment=charseq_lstm"])
+    headline = compose(["model=lstm", "data=charseq"], "train")
+    recipe = compose(["experiment=charseq_lstm"], "train")
     assert headline.data.windows_per_epoch // headline.data.batch_size == 20
     assert headline.trainer.max_epochs == 100  # 2000 steps
     assert recipe.data.windows_per_epoch is None  # an epoch is a pass over the text
