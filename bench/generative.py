@@ -12,7 +12,6 @@ reparameterised ELBO step per batch. The fit ratio is nnfw's fit time over the l
 from __future__ import annotations
 
 import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -21,7 +20,7 @@ from torch.nn import functional
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from steps import run_nnfw  # noqa: E402  (it puts the checkout on the path)
+from steps import run_nnfw_config  # noqa: E402  (it puts the checkout on the path)
 
 from nnfw.pipeline.building import build  # noqa: E402
 from nnfw.pipeline.train import build_model  # noqa: E402
@@ -101,10 +100,7 @@ def plain_vae(config: dict, epochs: int) -> tuple[float, float]:
 
 def bench_case(name: str) -> dict:
     """nnfw and the plain loop on one case: fit times and their ratio."""
-    with tempfile.TemporaryDirectory() as tmp:
-        summary = run_nnfw(CASES[name], Path(tmp) / "run")
-        checkpoint = Path(tmp) / "run" / (summary["best_checkpoint"] or "checkpoints/last.ckpt")
-        config = torch.load(checkpoint, weights_only=True)["nnfw"]["config"]
+    summary, config = run_nnfw_config(CASES[name])
     train_plain = plain_gan if name.startswith("gan") else plain_vae
     loop, _ = train_plain(config, summary["steps"] if name.startswith("gan") else summary["epochs"])
     return {"case": name, "epochs": summary["epochs"], "steps": summary["steps"], "nnfw_fit_s": summary["fit_time_s"],

@@ -12,14 +12,12 @@ also holds one validation per epoch, the checkpoints and TensorBoard logging.
 from __future__ import annotations
 
 import sys
-import tempfile
 from pathlib import Path
 
-import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from steps import run_nnfw, run_plain  # noqa: E402
+from steps import run_nnfw_config, run_plain  # noqa: E402
 
 OVERRIDES = ["experiment=digits_cnn", "data.augment.crop_padding=0", "scheduler=none",
              "trainer.check_val_every_n_epoch=1"]
@@ -27,9 +25,7 @@ OVERRIDES = ["experiment=digits_cnn", "data.augment.crop_padding=0", "scheduler=
 
 def bench_cnn_digits(epochs: int = 1) -> dict[str, float]:
     """Wall times of `epochs` training epochs (nnfw's fit time, the plain loop's) and nnfw / plain."""
-    with tempfile.TemporaryDirectory() as tmp:
-        summary = run_nnfw([*OVERRIDES, f"trainer.max_epochs={epochs}"], Path(tmp) / "run")
-        config = torch.load(Path(tmp) / "run" / summary["best_checkpoint"], weights_only=True)["nnfw"]["config"]
+    summary, config = run_nnfw_config([*OVERRIDES, f"trainer.max_epochs={epochs}"])
     plain, _ = run_plain(config, summary["epochs"])  # the loop alone, as nnfw's fit time
     nnfw = summary["fit_time_s"]
     return {"nnfw_s": nnfw, "plain_s": plain, "ratio": nnfw / plain}

@@ -12,7 +12,6 @@ training ratings, as the experiment validates) and two checkpoints per epoch.
 from __future__ import annotations
 
 import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -20,7 +19,7 @@ import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench.steps import run_nnfw  # noqa: E402
+from bench.steps import run_nnfw_config  # noqa: E402
 from nnfw.pipeline.train import build, build_model  # noqa: E402
 
 
@@ -50,10 +49,7 @@ if __name__ == "__main__":
     epochs, pairs = (int(sys.argv[i]) if len(sys.argv) > i else 3 for i in (1, 2))
     nnfw_times, loop_times = [], []
     for _ in range(pairs):
-        with tempfile.TemporaryDirectory() as tmp:
-            summary = run_nnfw(["experiment=mf_movielens", f"trainer.max_epochs={epochs}", "scheduler=none"],
-                               Path(tmp) / "run")
-            config = torch.load(Path(tmp) / "run" / summary["best_checkpoint"], weights_only=True)["nnfw"]["config"]
+        summary, config = run_nnfw_config(["experiment=mf_movielens", f"trainer.max_epochs={epochs}", "scheduler=none"])
         nnfw_times.append(summary["fit_time_s"])
         loop_times.append(plain_loop(config, epochs))
     print(f"\nmf on movielens, {epochs} epochs of {summary['steps'] // epochs} batches, fastest of {pairs}: "

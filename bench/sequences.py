@@ -32,7 +32,7 @@ import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from steps import run_nnfw  # noqa: E402  (bench/steps.py: nnfw train in this process, quiet)
+from steps import run_nnfw, run_nnfw_config  # noqa: E402  (bench/steps.py: nnfw train in this process, quiet)
 
 from rebuild import rebuild  # noqa: E402
 
@@ -62,9 +62,7 @@ def bench_steps(text: Path) -> dict:
     """nnfw's char-LSTM against the plain loop over the same number of steps."""
     overrides = ["experiment=charseq_lstm", f"data.path={text}", "trainer.max_epochs=1",
                  f"data.windows_per_epoch={STEPS * 32}", "trainer.limit_val_batches=1", "callbacks.text_sample=null"]
-    with tempfile.TemporaryDirectory() as tmp:
-        summary = run_nnfw(overrides, Path(tmp) / "run")
-        config = torch.load(Path(tmp) / "run" / summary["best_checkpoint"], weights_only=True)["nnfw"]["config"]
+    summary, config = run_nnfw_config(overrides)
     plain = run_plain(config, summary["steps"])
     return {"case": f"char-LSTM {config['model']['num_layers']}x{config['model']['hidden_size']}, batch "
                     f"{config['data']['batch_size']}x{config['data']['seq_len']}",

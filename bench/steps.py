@@ -49,6 +49,15 @@ def run_nnfw(overrides: list[str], run_dir: Path) -> dict:
     return {**json.loads((run_dir / "summary.json").read_text()), "call_s": time.perf_counter() - started}
 
 
+def run_nnfw_config(overrides: list[str]) -> tuple[dict, dict]:
+    """`run_nnfw` in a throwaway run directory: its summary, and the resolved config its checkpoint
+    stores, from which the plain loops rebuild the same data, model and optimizer."""
+    with tempfile.TemporaryDirectory() as tmp:
+        summary = run_nnfw(overrides, Path(tmp) / "run")
+        checkpoint = Path(tmp) / "run" / (summary["best_checkpoint"] or "checkpoints/last.ckpt")
+        return summary, torch.load(checkpoint, weights_only=True)["nnfw"]["config"]
+
+
 def run_plain(config: dict, epochs: int) -> tuple[float, float]:
     """The loop a user would write: shuffle, slice, forward, loss, backward, step.
 
@@ -81,9 +90,7 @@ def run_plain(config: dict, epochs: int) -> tuple[float, float]:
 
 def bench_case(name: str) -> dict:
     """nnfw and the plain loop on one case: times and ratios."""
-    with tempfile.TemporaryDirectory() as tmp:
-        summary = run_nnfw(CASES[name], Path(tmp) / "run")
-        config = torch.load(Path(tmp) / "run" / summary["best_checkpoint"], weights_only=True)["nnfw"]["config"]
+    summary, config = run_nnfw_config(CASES[name])
     loop, end_to_end = run_plain(config, summary["epochs"])
     peer = run_peer(config, summary["epochs"])
     return {"case": name, "epochs": summary["epochs"], "steps": summary["steps"],
