@@ -63,6 +63,56 @@ def run_cli(*args: str, cwd: Path | None = None, env: dict[str, str] | None = No
     )
 
 
+@dataclass
+class Answer:
+    code: int
+    out: str
+    err: str
+    imported: frozenset[str]  # every module loaded by the end of this answer (and of those before it)
+
+
+ANSWER_EACH = """
+import contextlib, io, json, os, sys
+calls, written, answers = json.loads(sys.argv[1]), sys.argv[2], []  # nnfw train rewrites sys.argv for Hydra
+for argv, env in calls:
+    os.environ.update(env)
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        from nnfw.cli.main import main
+        try:
+            main(argv)
+            code = 0
+        except SystemExit as stop:
+            code = stop.code if isinstance(stop.code, int) else int(stop.code is not None)
+    for name in env:
+        del os.environ[name]
+    answers.append({"code": code, "out": out.getvalue(), "err": err.getvalue(), "imported": sorted(sys.modules)})
+with open(written, "w") as file:
+    json.dump(answers, file)
+"""
+
+
+@pytest.fixture(scope="session")
+def fresh_answers(tmp_path_factory: pytest.TempPathFactory):
+    """`fresh_answers(ARGVS, ENVS)`: `nnfw ARGV` with ENV set, for each ARGV, one after another in
+    one fresh interpreter, as a user's shell would start it: a table of answers that must come
+    before torch is imported costs one interpreter, not one each, and each table runs once a
+    session. A module that one answer imports shows in its own `imported` and every later one."""
+    tables: dict[str, list[Answer]] = {}
+
+    def answers(argvs: list[list[str]], envs: list[dict[str, str]] | None = None) -> list[Answer]:
+        calls = json.dumps(list(zip(argvs, envs or [{}] * len(argvs))))
+        if calls not in tables:
+            written = tmp_path_factory.mktemp("answers") / "answers.json"
+            subprocess.run([sys.executable, "-c", ANSWER_EACH, calls, str(written)], cwd=REPO, check=True,
+                           timeout=600, env={**os.environ, "COLUMNS": "120"})
+            tables[calls] = [Answer(a["code"], a["out"], a["err"], frozenset(a["imported"]))
+                             for a in json.loads(written.read_text())]
+        return tables[calls]
+
+    return answers
+
+
 def run_in_process(argv: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str]:
     """`nnfw ARGV` in this process: its exit status and what it printed to stderr."""
     from nnfw.cli.main import main

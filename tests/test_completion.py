@@ -11,16 +11,7 @@ import pytest
 from conftest import REPO, run_cli
 
 
-def query(line: str) -> list[str]:
-    """What `nnfw -sc query=bash` answers for the line being typed, as the installed script asks."""
-    result = run_cli("-sc", "query=bash", env={"COMP_LINE": line}, python_flags=("-X", "importtime"))
-    assert result.returncode == 0, result.stderr
-    imported = {line.split("|")[-1].strip() for line in result.stderr.splitlines() if "|" in line}
-    assert "torch" not in imported and "lightning" not in imported
-    return result.stdout.split()
-
-
-@pytest.mark.parametrize(("line", "expected"), [
+QUERIES = [
     ("nnfw tr", ["train"]),
     ("nnfw train mod", ["model.", "model="]),
     ("nnfw train model=cnn data=mn", ["data=mnist"]),
@@ -28,12 +19,32 @@ def query(line: str) -> list[str]:
     ("nnfw train -m optimizer.l", ["optimizer.lr="]),
     ("nnfw eval r", ["run="]),
     ("nnfw sample ", ["ckpt=", "length=", "n=", "output=", "prompt=", "run=", "seed=", "temperature=", "top_k="]),
-])
-def test_the_query_offers_what_may_follow(line: str, expected: list[str]) -> None:
+    ("nnfw train model=", None),  # every model option
+]
+
+
+@pytest.fixture(scope="module")
+def query(fresh_answers):
+    """What `nnfw -sc query=bash` answers for the line being typed, as the installed script asks;
+    every line of QUERIES answered in one interpreter."""
+    lines = [line for line, _ in QUERIES]
+    answers = fresh_answers([["-sc", "query=bash"]] * len(lines), [{"COMP_LINE": line} for line in lines])
+
+    def answer(line: str) -> list[str]:
+        result = answers[lines.index(line)]
+        assert result.code == 0, result.err
+        assert "torch" not in result.imported and "lightning" not in result.imported
+        return result.out.split()
+
+    return answer
+
+
+@pytest.mark.parametrize(("line", "expected"), [q for q in QUERIES if q[1] is not None])
+def test_the_query_offers_what_may_follow(query, line: str, expected: list[str]) -> None:
     assert query(line) == expected
 
 
-def test_a_group_offers_its_options() -> None:
+def test_a_group_offers_its_options(query) -> None:
     from nnfw.config import locate
 
     assert query("nnfw train model=") == [f"model={option}" for option in locate.options("model")]

@@ -243,15 +243,15 @@ def test_checkpoint_command_errors_exit_2_with_their_message_and_write_nothing(s
     assert sorted(small_checkpoint.parent.parent.rglob("*")) == before
 
 
-@pytest.mark.parametrize("argv", [["eval", "ckpt=/no/such.ckpt"], ["export", "format=onxx"], ["predict", "inptu=x"],
-                                  ["runs", "--format", "xml"]], ids=" ".join)
-def test_checkpoint_command_errors_answer_before_torch_is_imported(argv):
-    from conftest import run_cli
+CHECKPOINT_COMMAND_MISTAKES = [["eval", "ckpt=/no/such.ckpt"], ["export", "format=onxx"], ["predict", "inptu=x"],
+                               ["runs", "--format", "xml"]]
 
-    result = run_cli(*argv, python_flags=("-X", "importtime"))
-    assert result.returncode == 2, result.stderr
-    imported = {line.split("|")[-1].strip() for line in result.stderr.splitlines() if "|" in line}
-    assert "torch" not in imported
+
+@pytest.mark.parametrize("argv", CHECKPOINT_COMMAND_MISTAKES, ids=" ".join)
+def test_checkpoint_command_errors_answer_before_torch_is_imported(fresh_answers, argv):
+    result = fresh_answers(CHECKPOINT_COMMAND_MISTAKES)[CHECKPOINT_COMMAND_MISTAKES.index(argv)]
+    assert result.code == 2, result.err
+    assert "torch" not in result.imported
 
 
 FOREIGN = {
@@ -395,20 +395,30 @@ def test_a_disk_that_fills_while_summary_json_is_written_exits_2_naming_it(train
     assert (result.run_dir / "checkpoints" / "best.ckpt").is_file()
 
 
-@pytest.mark.parametrize(("text", "extra", "words"), [
-    ("size,price\n1,2\n", ["data.target=prise"], "target column 'prise' is not in"),
-    ("size,price\n1,2\n", ["data.features=[size,rooms]"], "feature column 'rooms' is not in"),
-    ("", [], "data file is empty"),
-], ids=["target", "feature", "empty"])
-def test_a_csv_header_that_does_not_fit_is_reported_before_torch_loads(tmp_path, text, extra, words):
-    from conftest import run_cli
+CSV_HEADER_MISTAKES = {
+    "target": ("size,price\n1,2\n", ["data.target=prise"], "target column 'prise' is not in"),
+    "feature": ("size,price\n1,2\n", ["data.features=[size,rooms]"], "feature column 'rooms' is not in"),
+    "empty": ("", [], "data file is empty"),
+}
 
-    path = tmp_path / "data.csv"
-    path.write_text(text)
-    result = run_cli("train", "data=csv", f"data.path={path}", *extra, f"hydra.run.dir={tmp_path / 'run'}",
-                     python_flags=("-X", "importtime"))
-    assert result.returncode == 2, result.stderr
-    assert words in result.stderr
-    imported = {line.split("|")[-1].strip() for line in result.stderr.splitlines() if "|" in line}
-    assert "torch" not in imported and "pandas" not in imported
-    assert not (tmp_path / "run").exists() and path.read_text() == text
+
+@pytest.fixture(scope="module")
+def csv_header_answers(fresh_answers, tmp_path_factory) -> tuple[Path, dict]:
+    """Each mistaken CSV file, and nnfw's answer to training on it, in one interpreter."""
+    folder = tmp_path_factory.mktemp("headers")
+    argvs = []
+    for case, (text, extra, _) in CSV_HEADER_MISTAKES.items():
+        (folder / f"{case}.csv").write_text(text)
+        argvs.append(["train", "data=csv", f"data.path={folder / case}.csv", *extra, f"hydra.run.dir={folder / case}"])
+    return folder, dict(zip(CSV_HEADER_MISTAKES, fresh_answers(argvs)))
+
+
+@pytest.mark.parametrize("case", CSV_HEADER_MISTAKES)
+def test_a_csv_header_that_does_not_fit_is_reported_before_torch_loads(csv_header_answers, case):
+    folder, answers = csv_header_answers
+    text, _, words = CSV_HEADER_MISTAKES[case]
+    result = answers[case]
+    assert result.code == 2, result.err
+    assert words in result.err
+    assert "torch" not in result.imported and "pandas" not in result.imported
+    assert not (folder / case).exists() and (folder / f"{case}.csv").read_text() == text
