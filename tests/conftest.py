@@ -16,6 +16,17 @@ REPO = Path(__file__).resolve().parents[1]
 QUIET = ["trainer.enable_progress_bar=false", "print_config=false", "callbacks.model_summary=null"]
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    """pytest-xdist runs the suite in one worker per CPU (`-n auto`): each worker's runs and
+    subprocesses compute on their share of the CPUs, not all of them, as nnfw's parallel sweep
+    jobs do. A user's OMP_NUM_THREADS wins."""
+    workers = int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1"))
+    if workers > 1:
+        from nnfw.pipeline.threads import usable_cpus
+
+        os.environ.setdefault("OMP_NUM_THREADS", str(max(1, usable_cpus() // workers)))
+
+
 @dataclass
 class Result:
     code: int
