@@ -159,6 +159,24 @@ def test_fused_mini_batches_train_exactly_as_one_batch_per_step(train, setup):
 
 
 @pytest.mark.slow
+def test_evaluating_in_larger_batches_changes_neither_training_nor_metrics(train):
+    """Validation and test read `data.eval_batch_size` rows per batch (1024 by default), not the
+    training batch's 32: the same weights and, to rounding, the same metrics."""
+    import torch
+
+    runs = {}
+    for size in (32, 1024):
+        result = train("experiment=spirals", "trainer.max_epochs=4", f"data.eval_batch_size={size}")
+        assert result.code == 0, result.err
+        runs[size] = (result.metrics, torch.load(result.run_dir / "checkpoints" / "last.ckpt", weights_only=True))
+    (small_metrics, small), (large_metrics, large) = runs[32], runs[1024]
+    assert large_metrics == pytest.approx(small_metrics, abs=1e-6)
+    assert small_metrics.keys() >= {"val/loss", "test/acc"}
+    for name, weights in small["state_dict"].items():
+        assert torch.equal(large["state_dict"][name], weights), name
+
+
+@pytest.mark.slow
 def test_resuming_with_another_number_of_fused_epochs_is_refused(train):
     first = train("experiment=spirals_tutorial", "trainer.max_epochs=40", "trainer.check_val_every_n_epoch=20",
                   "fuse_epochs=10")

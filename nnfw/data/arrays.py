@@ -29,6 +29,8 @@ class ArrayDataModule(pl.LightningDataModule):
     a regression's targets are standardized too (`standardize_target`), so that the network
     fits values near 0 whatever their units; metrics and predictions map them back.
     `batches_per_item` > 1 serves training batches in lists of that many (see TensorLoader).
+    Validation and test read `eval_batch_size` rows per batch: they keep no gradients, so a
+    larger batch costs little memory and saves Lightning a step per training-sized batch.
 
     `corruption` (gaussian | masking, of strength `corruption_level`) turns the data into pairs
     (corrupted row, clean row) for a denoising autoencoder; each split's corruption is drawn
@@ -37,13 +39,14 @@ class ArrayDataModule(pl.LightningDataModule):
 
     def __init__(self, source: str, batch_size: int | str = 32, val_fraction: float = 0.2,
                  test_fraction: float = 0.2, standardize: bool = True, seed: int = 0,
+                 eval_batch_size: int | str = 1024,
                  task: TaskKind | None = None, shuffle: bool = True, standardize_target: bool = True,
                  corruption: str = "none", corruption_level: float = 0.0, **params: Any) -> None:
         super().__init__()
         self.source, self.params = source, params
         self.corruption = None if corruption == "none" else corruption
         self.corruption_level = corruption_level
-        self.batch_size, self.seed, self.task = batch_size, seed, task
+        self.batch_size, self.eval_batch_size, self.seed, self.task = batch_size, eval_batch_size, seed, task
         self.val_fraction, self.test_fraction = val_fraction, test_fraction
         self.standardize, self.shuffle, self.standardize_target = standardize, shuffle, standardize_target
         self.mean: np.ndarray | None = None
@@ -140,8 +143,9 @@ class ArrayDataModule(pl.LightningDataModule):
 
     def _loader(self, split: str, shuffle: bool, share: tuple[int, int] = (0, 1)) -> TensorLoader:
         features, targets = self.tensors[split]
-        size = len(features) if self.batch_size == "full" else int(self.batch_size)
         training = split == "train"
+        chosen = self.batch_size if training or self.batch_size == "full" else self.eval_batch_size
+        size = len(features) if chosen == "full" else int(chosen)
         epoch = (lambda: self.trainer.current_epoch) if training and self.trainer is not None else None
         return TensorLoader(features, targets, size, shuffle=shuffle, seed=self.seed, epoch=epoch, share=share,
                             block=self.batches_per_item if training else 1)
