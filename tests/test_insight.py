@@ -168,6 +168,27 @@ def test_an_overfitting_run_is_diagnosed_as_overfitting(train):
     assert "overfitting" in diagnosis(result.run_dir)
 
 
+GAN_EPOCHS = {  # epoch: (modes covered, D(x), D(G(z)))
+    "healthy": [(4, 0.7, 0.4), (7, 0.6, 0.45), (8, 0.55, 0.45)],
+    "discriminator wins": [(4, 0.7, 0.4), (5, 0.9, 0.1), (5, 0.99, 0.01)],
+    "mode collapse": [(4, 0.7, 0.4), (8, 0.6, 0.45), (2, 0.6, 0.4)],
+}
+
+
+@pytest.mark.parametrize("kind", list(GAN_EPOCHS))
+def test_a_gan_is_judged_by_its_players_and_modes_not_by_its_losses(kind):
+    from nnfw.pipeline.diagnosis import diagnose
+
+    history = [{"epoch": epoch, "train/loss": 1.2 + epoch, "val/loss": 1.0 + epoch, "train/g_loss": 0.8,
+                "val/modes": modes, "train/d_real": real, "train/d_fake": fake}
+               for epoch, (modes, real, fake) in enumerate(GAN_EPOCHS[kind])]  # losses that rise as GANs' may
+    findings = diagnose(history, {"status": "completed", "metrics": {}})
+    assert [finding.kind for finding in findings] == [kind]
+    if kind == "healthy":
+        assert "modes covered 8, D(x) 0.55, D(G(z)) 0.45" in findings[0].evidence
+        assert "val loss" not in findings[0].evidence
+
+
 def embedded_images(html: str) -> set[bytes]:
     return {base64.b64decode(data) for data in re.findall(r'src="data:image/[a-z+]+;base64,([^"]+)"', html)}
 

@@ -1,7 +1,9 @@
 """What a run's logged values say about it, with the numbers that led there and the change to try.
 
 Reads history.csv and summary.json only (no torch): diverging, stalled by a small learning
-rate, underfitting, overfitting, dead units, or healthy when none of these shows.
+rate, underfitting, overfitting, dead units, or healthy when none of these shows. A GAN's
+losses fall and rise as its two players take turns, so its runs are judged by what the
+literature watches instead: a discriminator that wins outright, and modes the generator drops.
 """
 
 from __future__ import annotations
@@ -24,6 +26,11 @@ STALLED = 0.5
 #: a layer with more than this share of dead ReLU units is hurt by them (trained ReLU networks on
 #: two inputs often leave half their units silent and still separate the data)
 DEAD = 0.8
+#: a discriminator whose mean D(G(z)) falls below this (and D(x) above 1 minus it) has won: the
+#: generator's gradient vanishes
+DISCRIMINATOR_WON = 0.05
+#: a GAN covering fewer than this share of the most modes it ever covered has collapsed onto the rest
+COLLAPSED = 0.5
 
 
 @dataclass(frozen=True)
@@ -46,10 +53,15 @@ def diagnose(history: Sequence[Mapping[str, float]], summary: Mapping[str, Any])
     if not history and not diverged:
         return [Finding("not enough to judge", "no validation was logged", "train for more epochs, "
                         "or validate more often (trainer.check_val_every_n_epoch=1)")]
-    findings = [finding for check in (diverging, stalled, underfitting, overfitting, dead_units)
-                if (finding := check(history, summary)) is not None]
+    adversarial = any("train/g_loss" in row for row in history)
+    checks = (diverging, discriminator_wins, mode_collapse, dead_units) if adversarial else \
+        (diverging, stalled, underfitting, overfitting, dead_units)
+    findings = [finding for check in checks if (finding := check(history, summary)) is not None]
     if findings:
         return findings
+    if adversarial:
+        return [Finding("healthy", f"{_players(history)}; no divergence, winning discriminator or dropped modes",
+                        "nothing to fix; more generator steps (trainer.max_steps) may still sharpen the samples")]
     metric = main_metric(history)
     shown = f", {metric} {summary.get('metrics', {}).get(metric, history[-1].get(metric, math.nan)):.4g}" \
         if metric and history else ""
@@ -156,3 +168,41 @@ def dead_units(history: Sequence[Mapping[str, float]], summary: Mapping[str, Any
     layers = ", ".join(f"{name} {share:.0%}" for name, share in dead.items())
     return Finding("dead units", f"ReLU units that output 0 for every validation sample: {layers}",
                    "try model.activation=leaky_relu, a smaller optimizer.lr, or model.init=he")
+
+
+def _players(history: Sequence[Mapping[str, float]]) -> str:
+    """The last epoch's D(x), D(G(z)) and, for 2-D mixtures, the modes covered."""
+    last = {key: value for row in history for key, value in row.items()}  # each key's latest value
+    parts = [f"{label} {last[key]:.3g}" for key, label in (("val/modes", "modes covered"),
+                                                          ("train/d_real", "D(x)"), ("train/d_fake", "D(G(z))"))
+             if key in last]
+    if "val/high_quality" in last:
+        parts.insert(1, f"{last['val/high_quality']:.0%} high-quality samples")
+    return ", ".join(parts) or "no GAN values logged"
+
+
+def discriminator_wins(history: Sequence[Mapping[str, float]], summary: Mapping[str, Any]) -> Finding | None:
+    fakes, reals = series(history, "train/d_fake"), dict(series(history, "train/d_real"))
+    if not fakes:
+        return None
+    epoch, fake = fakes[-1]
+    real = reals.get(epoch, math.nan)
+    if not (fake < DISCRIMINATOR_WON and real > 1 - DISCRIMINATOR_WON):
+        return None
+    return Finding("discriminator wins", f"at epoch {epoch:g} the discriminator scores real samples {real:.3g} and "
+                                         f"generated ones {fake:.3g}: the generator's gradient vanishes",
+                   "try model.task.gradient_penalty=1, model.task.label_smoothing=0.1, or a smaller optimizer.lr")
+
+
+def mode_collapse(history: Sequence[Mapping[str, float]], summary: Mapping[str, Any]) -> Finding | None:
+    modes = series(history, "val/modes")
+    if not modes:
+        return None
+    best_epoch, best = max(modes, key=lambda point: point[1])
+    last_epoch, last = modes[-1]
+    if last >= COLLAPSED * best:
+        return None
+    return Finding("mode collapse", f"the generator covered {best:g} modes at epoch {best_epoch:g}, "
+                                    f"{last:g} at epoch {last_epoch:g}",
+                   "try model.task.gradient_penalty=1, more discriminator steps (model.task.d_steps=2), "
+                   "or a larger model.noise_size")
