@@ -115,6 +115,27 @@ def test_a_gan_counts_generator_steps_in_max_steps(train):
     assert (result.run_dir / "samples.png").is_file()  # generated points over the real ones
 
 
+def test_a_packed_discriminator_judges_pack_rows_at_a_time_and_leaves_none_out():
+    from nnfw.models.gan import GAN
+
+    model = GAN(in_features=2, noise_size=3, pack=3)
+    rows = torch.arange(14.0).view(7, 2)
+    packs = model.packed(rows)
+    assert packs.shape == (3, 6)  # 7 rows in 3 packs, the last completed with the first rows
+    torch.testing.assert_close(packs[0], rows[:3].flatten())
+    torch.testing.assert_close(packs[2], rows[[6, 0, 1]].flatten())
+    assert model.discriminate(rows).shape == (3,)
+
+
+def test_a_packed_gan_completes_a_fast_dev_run_and_a_pack_of_zero_is_refused(train):
+    result = train("model=gan", "data=grid", "model.pack=2", "debug=fast")
+    assert result.code == 0, result.err
+    assert result.summary["status"] == "completed"
+    refused = train("model=gan", "data=grid", "model.pack=0")
+    assert refused.code == 2
+    assert "model.pack" in refused.err
+
+
 GAN_RUN = ["model=gan", "data=ring", "data.n=3000", "data.batch_size=32", "trainer.max_epochs=12",
            "trainer.check_val_every_n_epoch=1", "regularization.gradient_clip.value=1.0", "seed=4"]
 

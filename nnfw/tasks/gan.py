@@ -33,9 +33,10 @@ def uncounted_step(optimizer: LightningOptimizer) -> None:
 
 class AdversarialTraining(SupervisedTask):
     """The discriminator learns real (label 1 - `label_smoothing`, one-sided) from generated (0);
-    the generator the non-saturating loss -log D(G(z)). `gradient_penalty` > 0 adds R1, that
-    weight / 2 x |grad D(x)|^2 on real rows. `discriminator_optimizer` (a partial taking the
-    parameters) defaults to the `optimizer` group's choice.
+    the generator the non-saturating loss -log D(G(z)); D judges the model's packs of rows.
+    `gradient_penalty` > 0 adds R1, that weight / 2 x |grad D(x)|^2 on real packs.
+    `discriminator_optimizer` (a partial taking the parameters) defaults to the `optimizer`
+    group's choice.
 
     Gradients are clipped with `self.clip_gradients` (the Trainer's own clipping does not run
     under manual optimization). Validation reports the discriminator's loss on held-out rows as
@@ -83,7 +84,8 @@ class AdversarialTraining(SupervisedTask):
     # ------------------------------------------------------------------ losses
 
     def discriminator_loss(self, real: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
-        """(loss, mean D(x), mean D(G(z))) on a batch of real rows and as many generated ones."""
+        """(loss, mean D(x), mean D(G(z))) on a batch of real rows and as many generated ones,
+        the means over packs."""
         with torch.no_grad():
             fake = self.generate(len(real))
         real = real.detach().requires_grad_(True) if self.gradient_penalty and self.training else real
@@ -93,7 +95,8 @@ class AdversarialTraining(SupervisedTask):
                 + bce(fake_logits, torch.zeros_like(fake_logits)))
         if self.gradient_penalty and self.training:
             (grad,) = torch.autograd.grad(real_logits.sum(), real, create_graph=True)
-            loss = loss + self.gradient_penalty / 2 * grad.pow(2).flatten(1).sum(1).mean()
+            # |grad D|^2 at the discriminator's input, a pack of rows: the rows' summed, on average
+            loss = loss + self.gradient_penalty / 2 * self.model.pack * grad.pow(2).flatten(1).sum(1).mean()
         return loss, torch.sigmoid(real_logits).mean(), torch.sigmoid(fake_logits).mean()
 
     def generator_loss(self, count: int) -> torch.Tensor:
