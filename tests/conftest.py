@@ -133,9 +133,10 @@ def run_in_process(argv: list[str], capsys: pytest.CaptureFixture[str]) -> tuple
     return int(stop.value.code or 0), capsys.readouterr().err
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def small_checkpoint(tmp_path_factory) -> Path:
-    """The best checkpoint of a one-epoch linear model on XOR, shared by a test module."""
+    """The best checkpoint of a one-epoch linear model on XOR, shared by the session's tests,
+    which read it and check that nothing is written beside it."""
     from nnfw.cli.main import main
 
     run_dir = tmp_path_factory.mktemp("small") / "run"

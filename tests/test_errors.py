@@ -346,10 +346,8 @@ def test_an_unwritable_run_directory_exits_2_and_leaves_what_was_there(train, tm
     assert sorted(p.name for p in Path("/proc/sys").iterdir()) == existing
 
 
-def test_a_bad_init_from_is_found_before_the_run_starts(train, tmp_path):
-    first = train("data=xor", "model=linear", "trainer.max_epochs=1")
-    assert first.code == 0
-    result = train("data=xor", "model=mlp", f"init_from={first.run_dir / 'checkpoints' / 'last.ckpt'}")
+def test_a_bad_init_from_is_found_before_the_run_starts(train, small_checkpoint):
+    result = train("data=xor", "model=mlp", f"init_from={small_checkpoint}")  # a linear model's weights
     assert result.code == 2
     assert "does not fit this model" in result.err and "Traceback" not in result.err
     assert not result.run_dir.exists()
