@@ -45,7 +45,9 @@ def user_epoch(trainer: pl.Trainer) -> int:
 
 class LearningCurves(Callback):
     """Keeps the logged values of every validating epoch; when fitting ends (also on failure)
-    writes them to history.csv and draws learning_curves.png, the best and early-stop epochs marked.
+    writes them to history.csv, and draws learning_curves.png, the best and early-stop epochs
+    marked, when the run evaluates its reported checkpoint: outside the timed fit, as the run's
+    other pictures are (at the fit's end when it does not evaluate: fast_dev_run, a failure).
 
     A row is taken when the epoch's training values have been logged too, which Lightning does
     after validating: at the next epoch's start, or at the end of training.
@@ -61,6 +63,8 @@ class LearningCurves(Callback):
     def on_validation_end(self, trainer: pl.Trainer, pl_module: pl.LightningModule) -> None:
         if trainer.state.fn == "fit" and not trainer.sanity_checking:
             self.validated = user_epoch(trainer)
+        elif trainer.state.fn == "validate":
+            self.draw(trainer)
 
     def on_train_epoch_start(self, trainer: pl.Trainer, pl_module: pl.LightningModule) -> None:
         self._take_row(trainer)
@@ -82,7 +86,10 @@ class LearningCurves(Callback):
 
     def on_train_end(self, trainer: pl.Trainer, pl_module: pl.LightningModule) -> None:
         self._take_row(trainer)
-        self.draw(trainer)
+        if trainer.fast_dev_run:
+            self.draw(trainer)
+        elif self.rows and trainer.is_global_zero:
+            write_history(self.rows, Path(trainer.default_root_dir) / HISTORY_FILE)
 
     def on_exception(self, trainer: pl.Trainer, pl_module: pl.LightningModule, exception: BaseException) -> None:
         self._take_row(trainer)
