@@ -76,6 +76,7 @@ def test_spirals_draw_a_boundary_that_agrees_with_the_model_and_each_hidden_unit
     events = EventAccumulator(str(spirals / "tensorboard"), size_guidance={"images": 0}).Reload()
     steps = [image.step for image in events.Images("images/decision_boundary")]
     assert len(steps) >= 4  # watched forming while fitting, and the final one
+    assert steps == sorted(set(steps))  # each at the step it shows, though rendered after the fit
 
 
 @pytest.mark.slow

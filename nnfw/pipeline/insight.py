@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import logging
 import math
+from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -29,13 +31,15 @@ log = logging.getLogger("nnfw.run")
 HISTORY_PREFIXES = ("train/", "val/", "diag/")
 
 
-def publish(trainer: pl.Trainer, name: str, picture: np.ndarray, save: bool) -> None:
-    """A picture to TensorBoard's image tab (at this step) and, when `save`, as NAME.png in the run directory."""
+def publish(trainer: pl.Trainer, name: str, picture: np.ndarray, save: bool, step: int | None = None) -> None:
+    """A picture to TensorBoard's image tab (at `step`, default this one) and, when `save`, as NAME.png
+    in the run directory."""
     if save:
         figures.save_png(picture, Path(trainer.default_root_dir) / f"{name}.png")
     for logger in trainer.loggers:
         if isinstance(logger, TensorBoardLogger):
-            logger.experiment.add_image(f"images/{name}", picture, trainer.global_step, dataformats="HWC")
+            logger.experiment.add_image(f"images/{name}", picture, trainer.global_step if step is None else step,
+                                        dataformats="HWC")
 
 
 def user_epoch(trainer: pl.Trainer) -> int:
@@ -125,12 +129,15 @@ class InputPlane(Callback):
     """For data of two inputs: decision_boundary.png (and decision_boundary.npz, the grid and the
     model's scores behind it) and, for models with a hidden layer, hidden_units.png; for a regression
     on one input, fitted_curve.png. Drawn for the weights the run reports (its final validation), and
-    the boundary in TensorBoard at `drawings` evenly spaced validations while fitting (0: none).
+    the boundary in TensorBoard at `drawings` evenly spaced validations while fitting (0: none):
+    those keep the model's outputs on the grid and are rendered with the final pictures, outside
+    the timed fit (matplotlib takes longer to draw one than a spirals run takes to train 100 epochs).
     Does nothing for other data."""
 
     def __init__(self, resolution: int = 150, drawings: int = 4, max_units: int = 64) -> None:
         self.resolution, self.drawings, self.max_units = resolution, drawings, max_units
         self.validations = 0
+        self.pending: list[tuple[int, dict[str, Callable[[], np.ndarray]]]] = []  # (step, unrendered pictures)
 
     @staticmethod
     def applies(pl_module: pl.LightningModule, datamodule: Any) -> bool:
@@ -141,7 +148,7 @@ class InputPlane(Callback):
         return classifier or (spec.task == "regression" and spec.num_features == 1 and spec.num_targets == 1)
 
     def on_fit_start(self, trainer: pl.Trainer, pl_module: pl.LightningModule) -> None:
-        self.validations = 0
+        self.validations, self.pending = 0, []
 
     def on_validation_end(self, trainer: pl.Trainer, pl_module: pl.LightningModule) -> None:
         if not trainer.is_global_zero or trainer.sanity_checking or not self.applies(pl_module, trainer.datamodule):
@@ -152,12 +159,29 @@ class InputPlane(Callback):
         if not final:
             expected = max(1, (trainer.max_epochs or 1) // (trainer.check_val_every_n_epoch or 1))
             self.validations += 1
-            if (self.validations - 1) % max(1, math.ceil(expected / self.drawings)):
-                return
+            if not (self.validations - 1) % max(1, math.ceil(expected / self.drawings)):
+                with torch.no_grad():
+                    self.pending.append((trainer.global_step, self.pictures(pl_module, trainer.datamodule, None)))
+            return
+        self.render_pending(trainer)
         with torch.no_grad():
-            drawn = self.draw(pl_module, trainer.datamodule, Path(trainer.default_root_dir) if final else None)
-        for name, picture in drawn.items():
-            publish(trainer, name, picture, save=final)
+            drawn = self.pictures(pl_module, trainer.datamodule, Path(trainer.default_root_dir))
+        for name, render in drawn.items():
+            publish(trainer, name, render(), save=True)
+
+    def render_pending(self, trainer: pl.Trainer) -> None:
+        """The pictures kept while fitting, each in TensorBoard at the step it shows."""
+        for step, drawn in self.pending:
+            for name, render in drawn.items():
+                publish(trainer, name, render(), save=False, step=step)
+        self.pending = []
+
+    def on_train_end(self, trainer: pl.Trainer, pl_module: pl.LightningModule) -> None:
+        if trainer.fast_dev_run:  # no evaluation follows
+            self.render_pending(trainer)
+
+    def on_exception(self, trainer: pl.Trainer, pl_module: pl.LightningModule, exception: BaseException) -> None:
+        self.render_pending(trainer)
 
     def points(self, datamodule: Any) -> dict[str, tuple[np.ndarray, np.ndarray]]:
         """Train and test features in their own units, with their targets."""
@@ -176,9 +200,10 @@ class InputPlane(Callback):
         model_inputs = torch.as_tensor(datamodule.transform(inputs), dtype=torch.float32, device=pl_module.device)
         return pl_module.model(model_inputs)
 
-    def draw(self, pl_module: pl.LightningModule, datamodule: Any, run_dir: Path | None) -> dict[str, np.ndarray]:
-        """The pictures, by name. `run_dir` is the final drawing's (the grid is saved there and the
-        hidden units drawn); None while fitting."""
+    def pictures(self, pl_module: pl.LightningModule, datamodule: Any,
+                 run_dir: Path | None) -> dict[str, Callable[[], np.ndarray]]:
+        """The pictures by name, each computed and ready to render. `run_dir` is the final drawing's
+        (the grid is saved there and the hidden units drawn); None while fitting."""
         points = self.points(datamodule)
         spec = pl_module.spec
         everything = np.concatenate([features for features, _ in points.values()])
@@ -188,7 +213,8 @@ class InputPlane(Callback):
             grid = np.linspace(low[0], high[0], self.resolution, dtype=np.float32)[:, None]
             fitted = pl_module.predictions(self.outputs(pl_module, datamodule, grid)).cpu().numpy()
             unscaled = {split: (x[:, 0], spec.unscale_targets(y)) for split, (x, y) in points.items()}
-            return {"fitted_curve": figures.fitted_curve(grid[:, 0], fitted, unscaled, (spec.feature_names[0], "target"))}
+            return {"fitted_curve": partial(figures.fitted_curve, grid[:, 0], fitted, unscaled,
+                                            (spec.feature_names[0], "target"))}
         xx, yy = np.meshgrid(*(np.linspace(low[i], high[i], self.resolution, dtype=np.float32) for i in range(2)))
         grid = np.stack([xx.ravel(), yy.ravel()], axis=1)
         activation = first_activation(pl_module.model)
@@ -203,11 +229,11 @@ class InputPlane(Callback):
         predicted = {split: self.classes(pl_module, datamodule, features) for split, (features, _) in points.items()}
         if run_dir is not None:
             np.savez_compressed(run_dir / "decision_boundary.npz", xx=xx, yy=yy, scores=scores)
-        drawn = {"decision_boundary": figures.decision_boundary(xx, yy, scores, points, predicted, spec.class_names,
-                                                                spec.feature_names)}
+        drawn = {"decision_boundary": partial(figures.decision_boundary, xx, yy, scores, points, predicted,
+                                              spec.class_names, spec.feature_names)}
         if run_dir is not None and captured and captured[0].ndim == 2:  # while fitting, the boundary alone
             units = captured[0][:, : self.max_units].cpu().numpy()
-            drawn["hidden_units"] = figures.hidden_units(units.reshape(*xx.shape, -1))
+            drawn["hidden_units"] = partial(figures.hidden_units, units.reshape(*xx.shape, -1))
         return drawn
 
     def classes(self, pl_module: pl.LightningModule, datamodule: Any, features: np.ndarray) -> np.ndarray:
