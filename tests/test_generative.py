@@ -13,12 +13,13 @@ from test_reliability import resumed_in_place, stopped_by_sigterm
 #: rows without targets, or 2-D mixtures whose labels only name their modes
 VECTORS = ("lowrank", "csv_rows", "ring", "grid", "gaussians", "circle")
 #: model -> the task it declares
-TASKS = {"autoencoder": "reconstruction", "vae": "vae", "gan": "gan", "conv_autoencoder": "reconstruction"}
+TASKS = {"autoencoder": "reconstruction", "vae": "vae", "gan": "gan", "conv_autoencoder": "reconstruction",
+         "dcgan": "gan"}
 #: model x data pairs that train together: every row model on every vectors dataset, the
-#: autoencoders on a table of features and on images, the convolutional one on images
+#: autoencoders on a table of features and on images, the convolutional ones on images
 PAIRS = [(model, data) for model in ("autoencoder", "vae", "gan") for data in VECTORS] + [
     (model, data) for model in ("autoencoder", "vae") for data in ("classification", "patterns", "digits")] + [
-    ("conv_autoencoder", "patterns"), ("conv_autoencoder", "digits")]
+    (model, data) for model in ("conv_autoencoder", "dcgan") for data in ("patterns", "digits")]
 
 
 @pytest.fixture
@@ -139,6 +140,7 @@ def test_a_gan_stopped_by_sigterm_and_resumed_ends_with_the_generator_of_an_unin
 @pytest.mark.parametrize(("args", "output", "count"), [
     (["experiment=vae_digits", "model.task.nll_samples=0"], "samples.png", None),
     (["model=gan", "data=ring", "data.n=500"], "points.csv", 37),
+    (["model=dcgan", "data=digits", "data.standardize=false"], "digits.png", None),
 ])
 def test_nnfw_sample_writes_the_requested_number_of_samples_of_a_vae_and_a_gan(train, tmp_path, args, output, count):
     from conftest import run_cli
@@ -187,6 +189,8 @@ def test_nnfw_predict_scores_each_row_by_its_reconstruction_error(train, tmp_pat
     (["model=cnn", "data=ring"], "model=cnn reads images", "autoencoder, gan, vae"),
     (["model=conv_autoencoder", "data=classification"], "model=conv_autoencoder reads images",
      "models for features: autoencoder,"),
+    (["model=dcgan", "data=classification"], "model=dcgan reads images, but data=classification gives features",
+     "models for features: autoencoder,"),
 ])
 def test_a_wrong_pairing_exits_2_naming_the_models_that_fit(tmp_path, args, culprit, fitting):
     from conftest import run_cli
@@ -197,3 +201,22 @@ def test_a_wrong_pairing_exits_2_naming_the_models_that_fit(tmp_path, args, culp
     assert result.returncode == 2, result.stderr
     assert culprit in result.stderr and "Traceback" not in result.stderr
     assert fitting in result.stderr
+
+
+@pytest.mark.parametrize("image_shape", [(1, 8, 8), (1, 28, 28), (3, 32, 32)])
+def test_a_dcgan_generates_images_of_the_datas_shape_and_scores_each_with_one_logit(image_shape):
+    from nnfw.models.dcgan import DCGAN
+
+    model = DCGAN(image_shape, noise_size=4, channels=8, unit_range=True)
+    images = model(model.noise(5))
+    assert images.shape == (5, *image_shape)
+    assert 0 <= images.min() and images.max() <= 1  # sigmoid pixels, like the data's
+    assert model.discriminate(images).shape == (5,)
+
+
+def test_a_dcgan_whose_blocks_do_not_divide_the_image_says_which_fit():
+    from nnfw.errors import UserError
+    from nnfw.models.dcgan import DCGAN
+
+    with pytest.raises(UserError, match="28x28 does not divide by 8"):
+        DCGAN((1, 28, 28), blocks=3)
