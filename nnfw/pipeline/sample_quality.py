@@ -5,8 +5,9 @@ A VAE's or GAN's loss does not say whether its images look like the data. On lab
 at the end of the run (no download, no extra network to train) and reads `samples` generated
 images with it:
 
-- test/classes_covered: the classes predicted for at least `min_share` of the samples (a
-  generator that dropped modes covers fewer);
+- test/classes_covered: the classes predicted, with a probability of at least `min_confidence`,
+  for at least `min_share` of the samples (a generator that dropped modes covers fewer, and so
+  does one whose images are too vague to be recognised);
 - test/class_confidence: the classifier's mean probability for its predicted class (blurred or
   ambiguous images score low);
 - test/classifier_acc: the classifier's accuracy on the real test images, the yardstick's own quality.
@@ -36,10 +37,12 @@ log = logging.getLogger(__name__)
 MAX_TRAINING_ROWS = 10_000
 
 
-def class_coverage(probabilities: np.ndarray, min_share: float = 0.01) -> tuple[int, float]:
-    """(classes predicted for at least `min_share` of the rows, mean top probability) of the
-    classifier's probabilities (rows, classes) for a set of samples."""
-    counts = np.bincount(probabilities.argmax(1), minlength=probabilities.shape[1])
+def class_coverage(probabilities: np.ndarray, min_share: float = 0.01,
+                   min_confidence: float = 0.5) -> tuple[int, float]:
+    """(classes predicted with a probability of at least `min_confidence` for at least `min_share`
+    of the rows, mean top probability) of a classifier's probabilities (rows, classes) for samples."""
+    recognised = probabilities.max(1) >= min_confidence
+    counts = np.bincount(probabilities.argmax(1)[recognised], minlength=probabilities.shape[1])
     covered = int((counts >= max(1.0, min_share * len(probabilities))).sum())
     return covered, float(probabilities.max(1).mean())
 
@@ -61,8 +64,9 @@ class SampleQuality(Callback):
     """Logs test/classes_covered, test/class_confidence and test/classifier_acc (see the module)
     for a VAE or GAN trained on labelled images; nothing for other runs."""
 
-    def __init__(self, samples: int = 1000, min_share: float = 0.01, seed: int = 0) -> None:
-        self.samples, self.min_share, self.seed = samples, min_share, seed
+    def __init__(self, samples: int = 1000, min_share: float = 0.01, min_confidence: float = 0.5,
+                 seed: int = 0) -> None:
+        self.samples, self.min_share, self.min_confidence, self.seed = samples, min_share, min_confidence, seed
 
     def on_test_epoch_end(self, trainer: pl.Trainer, pl_module: pl.LightningModule) -> None:
         spec = getattr(pl_module, "spec", None)
@@ -77,7 +81,7 @@ class SampleQuality(Callback):
         images = (values if sampler.bernoulli else datamodule.denormalize(values)).clamp(0, 1).cpu().numpy()
         probabilities = np.zeros((len(images), spec.num_classes))
         probabilities[:, classifier.classes_] = classifier.predict_proba(images.reshape(len(images), -1))
-        covered, confidence = class_coverage(probabilities, self.min_share)
+        covered, confidence = class_coverage(probabilities, self.min_share, self.min_confidence)
         accuracy = classifier.score(*labelled_pixels(datamodule, "test"))
         pl_module.log_dict({"test/classes_covered": float(covered), "test/class_confidence": confidence,
                             "test/classifier_acc": float(accuracy)})
