@@ -3,6 +3,8 @@ strided-convolution discriminator scoring images as real (high logit) or generat
 
 from __future__ import annotations
 
+from itertools import pairwise
+
 import torch
 from torch import nn
 
@@ -50,12 +52,12 @@ class DCGAN(nn.Module):
         flat = sizes[0] * self.start[0] * self.start[1]
         up: list[nn.Module] = [nn.Linear(noise_size, flat, bias=False), nn.BatchNorm1d(flat), nn.ReLU(),
                                nn.Unflatten(1, (sizes[0], *self.start))]
-        for here, there in zip(sizes, sizes[1:]):
+        for here, there in pairwise(sizes):
             up += [upsampling(here, there), nn.BatchNorm2d(there), nn.ReLU()]
         last = "sigmoid" if output == "auto" and unit_range else "none" if output == "auto" else output
         self.generator = nn.Sequential(*up, upsampling(sizes[-1], depth), OUTPUTS[last]())
         down: list[nn.Module] = [downsampling(depth, sizes[-1]), nn.LeakyReLU(0.2)]
-        for here, there in zip(reversed(sizes), list(reversed(sizes))[1:]):
+        for here, there in pairwise(reversed(sizes)):
             down += [downsampling(here, there), nn.BatchNorm2d(there), nn.LeakyReLU(0.2)]
         self.discriminator = nn.Sequential(*down, nn.Flatten(), nn.Linear(flat, 1))
 
