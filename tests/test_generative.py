@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import math
 
+import numpy as np
 import pytest
 import torch
 from test_reliability import resumed_in_place, stopped_by_sigterm
@@ -220,3 +221,35 @@ def test_a_dcgan_whose_blocks_do_not_divide_the_image_says_which_fit():
 
     with pytest.raises(UserError, match="28x28 does not divide by 8"):
         DCGAN((1, 28, 28), blocks=3)
+
+
+def one_hot_probabilities(classes: list[int], confidence: float) -> np.ndarray:
+    """A classifier's probabilities over 10 classes for samples it reads as `classes`."""
+    probabilities = np.full((len(classes), 10), (1 - confidence) / 9)
+    probabilities[np.arange(len(classes)), classes] = confidence
+    return probabilities
+
+
+@pytest.mark.parametrize(("classes", "confidence", "covered"), [
+    (list(range(10)) * 100, 0.9, 10),   # every digit, recognisably
+    ([3] * 1000, 0.9, 1),               # one digit only: the generator collapsed
+    (list(range(10)) * 100, 0.3, 0),    # every digit, but too vague to be recognised
+    ([3] * 995 + [1] * 5, 0.9, 1),      # a class under 1% of the samples does not count
+])
+def test_class_coverage_counts_the_classes_that_recognisable_samples_reach(classes, confidence, covered):
+    from nnfw.pipeline.sample_quality import class_coverage
+
+    counted, mean_confidence = class_coverage(one_hot_probabilities(classes, confidence))
+    assert counted == covered
+    assert mean_confidence == pytest.approx(confidence)
+
+
+@pytest.mark.slow
+def test_a_dcgan_on_digits_makes_recognisable_digits_of_nearly_every_class(train):
+    result = train("experiment=dcgan_digits", "trainer.max_steps=1000")
+    assert result.code == 0, result.err
+    metrics = result.metrics
+    assert metrics["test/classifier_acc"] > 0.9  # the judge reads real digits well
+    assert metrics["test/classes_covered"] >= 9
+    assert metrics["test/class_confidence"] > 0.55
+    assert (result.run_dir / "samples.png").is_file()
