@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import math
 
+import numpy as np
 import pytest
 import torch
 from test_reliability import resumed_in_place, stopped_by_sigterm
@@ -13,12 +14,13 @@ from test_reliability import resumed_in_place, stopped_by_sigterm
 #: rows without targets, or 2-D mixtures whose labels only name their modes
 VECTORS = ("lowrank", "csv_rows", "ring", "grid", "gaussians", "circle")
 #: model -> the task it declares
-TASKS = {"autoencoder": "reconstruction", "vae": "vae", "gan": "gan", "conv_autoencoder": "reconstruction"}
+TASKS = {"autoencoder": "reconstruction", "vae": "vae", "gan": "gan", "conv_autoencoder": "reconstruction",
+         "dcgan": "gan"}
 #: model x data pairs that train together: every row model on every vectors dataset, the
-#: autoencoders on a table of features and on images, the convolutional one on images
+#: autoencoders on a table of features and on images, the convolutional ones on images
 PAIRS = [(model, data) for model in ("autoencoder", "vae", "gan") for data in VECTORS] + [
     (model, data) for model in ("autoencoder", "vae") for data in ("classification", "patterns", "digits")] + [
-    ("conv_autoencoder", "patterns"), ("conv_autoencoder", "digits")]
+    (model, data) for model in ("conv_autoencoder", "dcgan") for data in ("patterns", "digits")]
 
 
 @pytest.fixture
@@ -160,6 +162,7 @@ def test_a_gan_stopped_by_sigterm_and_resumed_ends_with_the_generator_of_an_unin
 @pytest.mark.parametrize(("args", "output", "count"), [
     (["experiment=vae_digits", "model.task.nll_samples=0"], "samples.png", None),
     (["model=gan", "data=ring", "data.n=500"], "points.csv", 37),
+    (["model=dcgan", "data=digits", "data.standardize=false"], "digits.png", None),
 ])
 def test_nnfw_sample_writes_the_requested_number_of_samples_of_a_vae_and_a_gan(train, tmp_path, args, output, count):
     from conftest import run_cli
@@ -208,6 +211,8 @@ def test_nnfw_predict_scores_each_row_by_its_reconstruction_error(train, tmp_pat
     (["model=cnn", "data=ring"], "model=cnn reads images", "autoencoder, gan, vae"),
     (["model=conv_autoencoder", "data=classification"], "model=conv_autoencoder reads images",
      "models for features: autoencoder,"),
+    (["model=dcgan", "data=classification"], "model=dcgan reads images, but data=classification gives features",
+     "models for features: autoencoder,"),
 ])
 def test_a_wrong_pairing_exits_2_naming_the_models_that_fit(tmp_path, args, culprit, fitting):
     from conftest import run_cli
@@ -218,3 +223,54 @@ def test_a_wrong_pairing_exits_2_naming_the_models_that_fit(tmp_path, args, culp
     assert result.returncode == 2, result.stderr
     assert culprit in result.stderr and "Traceback" not in result.stderr
     assert fitting in result.stderr
+
+
+@pytest.mark.parametrize("image_shape", [(1, 8, 8), (1, 28, 28), (3, 32, 32)])
+def test_a_dcgan_generates_images_of_the_datas_shape_and_scores_each_with_one_logit(image_shape):
+    from nnfw.models.dcgan import DCGAN
+
+    model = DCGAN(image_shape, noise_size=4, channels=8, unit_range=True)
+    images = model(model.noise(5))
+    assert images.shape == (5, *image_shape)
+    assert 0 <= images.min() and images.max() <= 1  # sigmoid pixels, like the data's
+    assert model.discriminate(images).shape == (5,)
+
+
+def test_a_dcgan_whose_blocks_do_not_divide_the_image_says_which_fit():
+    from nnfw.errors import UserError
+    from nnfw.models.dcgan import DCGAN
+
+    with pytest.raises(UserError, match="28x28 does not divide by 8"):
+        DCGAN((1, 28, 28), blocks=3)
+
+
+def one_hot_probabilities(classes: list[int], confidence: float) -> np.ndarray:
+    """A classifier's probabilities over 10 classes for samples it reads as `classes`."""
+    probabilities = np.full((len(classes), 10), (1 - confidence) / 9)
+    probabilities[np.arange(len(classes)), classes] = confidence
+    return probabilities
+
+
+@pytest.mark.parametrize(("classes", "confidence", "covered"), [
+    (list(range(10)) * 100, 0.9, 10),   # every digit, recognisably
+    ([3] * 1000, 0.9, 1),               # one digit only: the generator collapsed
+    (list(range(10)) * 100, 0.3, 0),    # every digit, but too vague to be recognised
+    ([3] * 995 + [1] * 5, 0.9, 1),      # a class under 1% of the samples does not count
+])
+def test_class_coverage_counts_the_classes_that_recognisable_samples_reach(classes, confidence, covered):
+    from nnfw.pipeline.sample_quality import class_coverage
+
+    counted, mean_confidence = class_coverage(one_hot_probabilities(classes, confidence))
+    assert counted == covered
+    assert mean_confidence == pytest.approx(confidence)
+
+
+@pytest.mark.slow
+def test_a_dcgan_on_digits_makes_recognisable_digits_of_nearly_every_class(train):
+    result = train("experiment=dcgan_digits", "trainer.max_steps=1000")
+    assert result.code == 0, result.err
+    metrics = result.metrics
+    assert metrics["test/classifier_acc"] > 0.9  # the judge reads real digits well
+    assert metrics["test/classes_covered"] >= 9
+    assert metrics["test/class_confidence"] > 0.55
+    assert (result.run_dir / "samples.png").is_file()

@@ -56,8 +56,10 @@ class DataSpec:
 
         Image data adds `image_shape`, which only models that read images take, and `sizes`
         whatever else its models are built from (a recommender's `num_users` and `num_items`).
+        `unit_range` lets a generator squash its outputs into the data's [0, 1].
         """
-        sizes: dict[str, Any] = {"in_features": self.num_features, "out_features": self.output_size}
+        sizes: dict[str, Any] = {"in_features": self.num_features, "out_features": self.output_size,
+                                 "unit_range": self.unit_range}
         if self.image_shape:
             sizes["image_shape"] = self.image_shape
         return {**sizes, **self.sizes}

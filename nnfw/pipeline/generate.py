@@ -11,7 +11,6 @@ import pandas as pd
 import torch
 from torch import nn
 
-from nnfw.models.gan import GAN
 from nnfw.pipeline import pictures
 from nnfw.pipeline.predict import write_csv
 from nnfw.pipeline.restore import Restored
@@ -30,14 +29,15 @@ class Sampler(nn.Module):
         super().__init__()
         self.model = task.model
         self.bernoulli = getattr(task, "bernoulli", False)
-        self.code_size = task.model.noise_size if isinstance(task, AdversarialTraining) else task.model.latent_size
+        self.adversarial = isinstance(task, AdversarialTraining)  # a generator of any architecture
+        self.code_size = task.model.noise_size if self.adversarial else task.model.latent_size
 
     def codes(self, count: int, generator: torch.Generator | None = None) -> torch.Tensor:
         """Draws of the codes this sampler reads: z ~ N(0, I)."""
         return torch.randn(count, self.code_size, generator=generator)
 
     def forward(self, codes: torch.Tensor) -> torch.Tensor:
-        if isinstance(self.model, GAN):
+        if self.adversarial:
             return self.model(codes)
         return decoded_values(self.model.decode(codes), self.bernoulli)
 

@@ -3,8 +3,8 @@
 - reconstructions.png: validation images, their corrupted copies (denoising data) and the
   model's reconstructions, one row each;
 - latent_space.png: the validation rows' codes (their first two dimensions), coloured by class;
-- samples.png: a VAE's images decoded from prior draws, or a 2-D GAN's points over the real
-  data at several moments of training;
+- samples.png: a VAE's images decoded from prior draws, an image GAN's generated images, or a
+  2-D GAN's points over the real data at several moments of training;
 - latent_traversal.png: a VAE's images decoded along its first two latent dimensions.
 """
 
@@ -48,6 +48,8 @@ class GenerativePictures(Callback):
             return
         if isinstance(pl_module, AdversarialTraining) and not pl_module.spec.image_shape:
             self._snapshot(trainer, pl_module)
+        elif trainer.state.fn == "validate" and isinstance(pl_module, AdversarialTraining):
+            self._generated_images(trainer, pl_module)
         elif trainer.state.fn == "validate" and isinstance(pl_module, (Reconstruction, VariationalAutoencoder)):
             self._autoencoder_pictures(trainer, pl_module)
 
@@ -69,6 +71,14 @@ class GenerativePictures(Callback):
                   for step, points in (self.snapshots[i] for i in shown)]
         panels.insert(0, ("real data", [(real, colours)]))
         publish(trainer, "samples", pictures.scatter(panels, pictures.padded_bounds(real)))
+
+    @staticmethod
+    def _generated_images(trainer: pl.Trainer, task: AdversarialTraining) -> None:
+        """samples.png: 64 images generated from the same noise draws at every run, in pixels."""
+        noise = task.model.noise(64, torch.Generator().manual_seed(0)).to(task.device)
+        with torch.no_grad():
+            images = trainer.datamodule.denormalize(task.model(noise)).clamp(0, 1).cpu().numpy()
+        publish(trainer, "samples", pictures.grid(images, [pictures.NEUTRAL] * len(images)))
 
     # ------------------------------------------------------------------ autoencoders and VAEs
 
