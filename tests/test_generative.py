@@ -205,7 +205,7 @@ def test_nnfw_predict_scores_each_row_by_its_reconstruction_error(train, tmp_pat
     assert scores["reconstruction_error"].iloc[:-1].max() < 0.2
 
 
-@pytest.mark.parametrize(("args", "culprit", "fitting"), [
+WRONG_PAIRINGS = [
     (["model=gan", "data=csv", "data.path=CSV"], "model=gan reads vectors, but data=csv gives features", "models for features: autoencoder,"),
     (["model=mlp", "data=lowrank"], "model=mlp reads", "autoencoder, gan, vae"),
     (["model=cnn", "data=ring"], "model=cnn reads images", "autoencoder, gan, vae"),
@@ -213,16 +213,25 @@ def test_nnfw_predict_scores_each_row_by_its_reconstruction_error(train, tmp_pat
      "models for features: autoencoder,"),
     (["model=dcgan", "data=classification"], "model=dcgan reads images, but data=classification gives features",
      "models for features: autoencoder,"),
-])
-def test_a_wrong_pairing_exits_2_naming_the_models_that_fit(tmp_path, args, culprit, fitting):
-    from conftest import run_cli
+]
 
-    path = tmp_path / "table.csv"
-    path.write_text("a,b,label\n1,2,0\n3,4,1\n5,6,0\n7,8,1\n")
-    result = run_cli("train", *(a.replace("CSV", str(path)) for a in args), f"hydra.run.dir={tmp_path / 'run'}")
-    assert result.returncode == 2, result.stderr
-    assert culprit in result.stderr and "Traceback" not in result.stderr
-    assert fitting in result.stderr
+
+@pytest.fixture(scope="module")
+def pairing_answers(fresh_answers, tmp_path_factory) -> list:
+    """nnfw's answer to each wrong pairing, a CSV table of a target standing for the user's file."""
+    folder = tmp_path_factory.mktemp("pairings")
+    (folder / "table.csv").write_text("a,b,label\n1,2,0\n3,4,1\n5,6,0\n7,8,1\n")
+    return fresh_answers([["train", *(a.replace("CSV", str(folder / "table.csv")) for a in args),
+                           f"hydra.run.dir={folder / str(index)}"] for index, (args, _, _) in enumerate(WRONG_PAIRINGS)])
+
+
+@pytest.mark.parametrize("case", range(len(WRONG_PAIRINGS)), ids=[" ".join(args) for args, _, _ in WRONG_PAIRINGS])
+def test_a_wrong_pairing_exits_2_naming_the_models_that_fit(pairing_answers, case):
+    _, culprit, fitting = WRONG_PAIRINGS[case]
+    result = pairing_answers[case]
+    assert result.code == 2, result.err
+    assert culprit in result.err and "Traceback" not in result.err
+    assert fitting in result.err
 
 
 @pytest.mark.parametrize("image_shape", [(1, 8, 8), (1, 28, 28), (3, 32, 32)])
