@@ -36,7 +36,11 @@ def serve(line: list[str]) -> int:
 
     previous = signal.signal(signal.SIGTERM, stop)
     try:
-        return server.wait()
+        while True:  # waiting in short spans: a blocking wait may not wake for a signal another thread took
+            try:
+                return server.wait(timeout=0.5)
+            except subprocess.TimeoutExpired:
+                continue
     except KeyboardInterrupt:
         server.terminate()
         try:
