@@ -426,6 +426,13 @@ def until(condition, what: str, timeout: float = 120) -> None:
         time.sleep(0.1)
 
 
+def as_from_a_terminal() -> None:
+    """A child's signals as a shell gives them: Ctrl-C's neither ignored nor blocked, whatever the
+    pytest-xdist worker that starts it has inherited or set."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT, signal.SIGTERM})
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize("stop", [signal.SIGTERM, signal.SIGINT], ids=["SIGTERM", "SIGINT"])
 def test_stopping_nnfw_tensorboard_stops_its_server(tmp_path, stop):
@@ -433,7 +440,8 @@ def test_stopping_nnfw_tensorboard_stops_its_server(tmp_path, stop):
         free.bind(("127.0.0.1", 0))
         port = free.getsockname()[1]
     command = [sys.executable, "-m", "nnfw", "tensorboard", str(tmp_path), "--port", str(port), "--host", "127.0.0.1"]
-    process = subprocess.Popen(command, cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    process = subprocess.Popen(command, cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                               preexec_fn=as_from_a_terminal)
     try:
         until(lambda: port_open(port) or process.poll() is not None, "TensorBoard did not serve")
         assert process.poll() is None, process.communicate()
