@@ -17,6 +17,7 @@ from torchmetrics.classification import MulticlassConfusionMatrix
 from nnfw.errors import UserError
 from nnfw.pipeline import figures, pictures
 from nnfw.pipeline.checkpoints import saved_checkpoints
+from nnfw.pipeline.insight import publish
 from nnfw.pipeline.plots import line_chart
 from nnfw.tasks.classification import BinaryClassification, MulticlassClassification
 
@@ -278,10 +279,7 @@ class ImagePictures(Callback):
         if conv is not None:
             drawn["filters"] = pictures.filters(conv.weight.detach().cpu().numpy(), self.columns)
         for name, picture in drawn.items():
-            pictures.save_png(picture, Path(trainer.default_root_dir) / f"{name}.png")
-            for logger in trainer.loggers:
-                if isinstance(logger, TensorBoardLogger):
-                    logger.experiment.add_image(f"images/{name}", picture, trainer.global_step, dataformats="HWC")
+            publish(trainer, name, picture)
 
 
 class RecommenderPictures(Callback):
@@ -316,12 +314,11 @@ class RecommenderPictures(Callback):
                 given[rows[user], columns[item]] = value
         picture = pictures.ratings(given, predicted, [data.users[u - 1] for u in users.tolist()],
                                    [data.items[i - 1] for i in items.tolist()])
-        pictures.save_png(picture, run_dir / "ratings.png")
+        publish(trainer, "ratings", picture)
         table = top_items(pl_module, data, pd.Series([data.users[u - 1] for u in users.tolist()]), self.k, 4096)
         (run_dir / "recommendations.txt").write_text(table.to_string(index=False) + "\n")
         for logger in trainer.loggers:
             if isinstance(logger, TensorBoardLogger):
-                logger.experiment.add_image("images/ratings", picture, trainer.global_step, dataformats="HWC")
                 block = "\n".join(f"    {line}" for line in table.to_string(index=False).splitlines())
                 logger.experiment.add_text("recommendations", block, trainer.global_step)
                 self._projector(logger, pl_module, data)

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -234,10 +233,3 @@ def confusion_matrix(matrix: np.ndarray, class_names: Sequence[str]) -> np.ndarr
     axis.set(xlabel="predicted class", ylabel="true class",
              title=f"confusion matrix ({int(matrix.sum())} validation samples)")
     return to_array(figure)
-
-
-def save_png(picture: np.ndarray, path: Path) -> Path:
-    from PIL import Image
-
-    Image.fromarray(picture).save(path)
-    return path

@@ -10,26 +10,16 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import lightning.pytorch as pl
 import numpy as np
 import torch
 from lightning.pytorch.callbacks import Callback
-from lightning.pytorch.loggers import TensorBoardLogger
 
 from nnfw.pipeline import pictures
+from nnfw.pipeline.insight import publish
 from nnfw.tasks.gan import AdversarialTraining
 from nnfw.tasks.reconstruction import Reconstruction
 from nnfw.tasks.vae import VariationalAutoencoder
-
-
-def publish(trainer: pl.Trainer, name: str, picture: np.ndarray) -> None:
-    """`picture` as RUN_DIR/name.png and as images/name in TensorBoard."""
-    pictures.save_png(picture, Path(trainer.default_root_dir) / f"{name}.png")
-    for logger in trainer.loggers:
-        if isinstance(logger, TensorBoardLogger):
-            logger.experiment.add_image(f"images/{name}", picture, trainer.global_step, dataformats="HWC")
 
 
 class GenerativePictures(Callback):

@@ -22,7 +22,7 @@ from lightning.pytorch.loggers import TensorBoardLogger
 from torch import nn
 
 from nnfw.models.layers import ACTIVATION_LAYERS
-from nnfw.pipeline import figures
+from nnfw.pipeline import figures, pictures
 from nnfw.pipeline.history import HISTORY_FILE, main_metric, write_history
 
 log = logging.getLogger("nnfw.run")
@@ -31,11 +31,11 @@ log = logging.getLogger("nnfw.run")
 HISTORY_PREFIXES = ("train/", "val/", "diag/")
 
 
-def publish(trainer: pl.Trainer, name: str, picture: np.ndarray, save: bool, step: int | None = None) -> None:
+def publish(trainer: pl.Trainer, name: str, picture: np.ndarray, save: bool = True, step: int | None = None) -> None:
     """A picture to TensorBoard's image tab (at `step`, default this one) and, when `save`, as NAME.png
-    in the run directory."""
+    in the run directory: every picture a run draws goes through here."""
     if save:
-        figures.save_png(picture, Path(trainer.default_root_dir) / f"{name}.png")
+        pictures.save_png(picture, Path(trainer.default_root_dir) / f"{name}.png")
     for logger in trainer.loggers:
         if isinstance(logger, TensorBoardLogger):
             logger.experiment.add_image(f"images/{name}", picture, trainer.global_step if step is None else step,
