@@ -90,10 +90,13 @@ def test_channels_last_trains_a_cnn_whose_checkpoint_loads_into_a_plain_model(tr
     assert next(p for p in model.parameters() if p.ndim == 4 and p.shape[1] > 1).is_contiguous()  # plain NCHW
 
 
+#: a plateau schedule that halves the rate at every validation without improvement
+PLATEAU = ["scheduler=plateau", "scheduler.scheduler.patience=0", "scheduler.scheduler.factor=0.5"]
+
 FUSED_SETUPS = {
     "constant rate": [],
     "exponential decay and clipping": ["scheduler=exponential", "regularization.gradient_clip.value=0.5"],
-    "plateau": ["scheduler=plateau", "scheduler.scheduler.patience=0", "scheduler.scheduler.factor=0.5"],
+    "plateau": PLATEAU,
 }
 
 
@@ -122,7 +125,7 @@ def test_fused_full_batch_epochs_train_exactly_as_one_epoch_per_step(train, setu
 BLOCK_SETUPS = {
     "cosine over epochs": [],
     "one-cycle over steps and clipping": ["scheduler=onecycle", "regularization.gradient_clip.value=0.5"],
-    "plateau": ["scheduler=plateau", "scheduler.scheduler.patience=0", "scheduler.scheduler.factor=0.5"],
+    "plateau": PLATEAU,
 }
 
 
