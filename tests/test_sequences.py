@@ -273,11 +273,27 @@ def remembering_text(path, segments: int = 800, letters: str = "abcd", seed: int
     path.write_text("".join(f"{letter}......{letter}" for letter in chosen) + ".")
 
 
+def test_stateful_text_is_validated_as_streams_whose_windows_continue_each_other_from_the_start():
+    from nnfw.data.charseq import CharSeqDataModule
+
+    data = CharSeqDataModule(text="".join(chr(97 + i % 26) for i in range(2000)), seq_len=10, batch_size=4,
+                             val_fraction=0.25, stateful=True)
+    data.setup()
+    loader = data.val_dataloader()
+    passes = [list(loader), list(loader)]
+    assert [len(batches) for batches in passes] == [12, 12]  # 4 streams of 124 characters: 12 windows each
+    for (first_inputs, first_targets), (again, _) in zip(*passes):
+        assert torch.equal(first_inputs, again)  # every pass reads the split from its start
+    for (inputs, targets), (following, _) in zip(passes[0], passes[0][1:]):
+        assert torch.equal(inputs[:, 1:], targets[:, :-1])
+        assert torch.equal(following[:, 0], targets[:, -1])  # each row goes on where it stopped
+
+
 @pytest.mark.slow
 def test_only_a_stateful_model_learns_what_lies_across_the_window_boundary(train, tmp_path):
     """Per 8 characters, the first is a random letter of 4 (ln 4 nats) and the last repeats it:
     a model that remembers it learns the segment at ln 4 / 8 nats a character, one that forgets
-    at each window's start pays ln 4 twice."""
+    at each window's start pays ln 4 twice. Validation (of the same text) carries the state too."""
     text = tmp_path / "text.txt"
     remembering_text(text)
     floor = math.log(4) / 8
@@ -288,9 +304,9 @@ def test_only_a_stateful_model_learns_what_lies_across_the_window_boundary(train
                        "model.embedding_size=8", "model.hidden_size=32", "model.num_layers=1",
                        "optimizer.lr=0.01", "trainer.max_epochs=12", "callbacks.text_sample=null")
         assert result.code == 0, result.err
-        losses[stateful] = result.metrics["train/loss"]
-    assert losses[False] > 2 * floor  # it cannot know the repeated letter
-    assert losses[True] < 0.85 * 2 * floor, losses  # it remembers it
+        losses[stateful] = result.metrics["train/loss"], result.metrics["val/loss"]
+    assert min(losses[False]) > 2 * floor  # it cannot know the repeated letter
+    assert max(losses[True]) < 0.85 * 2 * floor, losses  # it remembers it, and validation reads it so too
 
 
 def test_the_time_budget_schedule_warms_up_then_anneals_over_the_budget_and_resumes_where_it_stopped():

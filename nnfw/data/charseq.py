@@ -22,7 +22,8 @@ class CharSeqDataModule(pl.LightningDataModule):
     test read their text once in consecutive windows.
     With `stateful`, training batches are consecutive windows of one stream per batch row
     (`ConsecutiveWindows`) and an epoch `windows_per_epoch / batch_size` batches of them (null:
-    a pass): a recurrent model carries its state from one batch to the next.
+    a pass): a recurrent model carries its state from one batch to the next. Validation and test
+    read their text as streams too, in one pass.
     The vocabulary comes from the training text only; other characters map to the unknown id.
     A fraction of 0 reuses a split: val the training text, test the val text.
     """
@@ -75,18 +76,23 @@ class CharSeqDataModule(pl.LightningDataModule):
         return RandomWindows(self.tokens["train"], self.seq_len, self.batch_size, -(-count // world_size),
                              seed=self.seed + rank)
 
-    def _consecutive(self, split: str) -> TensorLoader:
+    def _consecutive(self, split: str) -> TensorLoader | ConsecutiveWindows:
+        """The split read once in consecutive windows; with `stateful`, as streams whose windows
+        continue each other, as training reads them (and char-rnn evaluates): the model carries its
+        state through the split instead of meeting every window without context."""
         tokens = self.tokens[split]
         count = (len(tokens) - 1) // self.seq_len
+        if self.stateful:
+            return ConsecutiveWindows(tokens, self.seq_len, min(self.batch_size, count), rewind=True)
         length = count * self.seq_len
         inputs = tokens[:length].view(count, self.seq_len)
         targets = tokens[1:length + 1].view(count, self.seq_len)
         return TensorLoader(inputs, targets, self.batch_size)
 
-    def val_dataloader(self) -> TensorLoader:
+    def val_dataloader(self) -> TensorLoader | ConsecutiveWindows:
         return self._consecutive("val")
 
-    def test_dataloader(self) -> TensorLoader:
+    def test_dataloader(self) -> TensorLoader | ConsecutiveWindows:
         return self._consecutive("test")
 
     def to(self, device: torch.device) -> None:

@@ -39,21 +39,26 @@ class ConsecutiveWindows:
     the t-th window of `seq_len` tokens of every stream, so a row's window starts where the same
     row's window in the previous batch ended, and a model may carry its state from one to the
     next. An epoch is `batches` batches (default: one pass over the streams); the next epoch goes
-    on where it stopped, back to the streams' start after their end.
+    on where it stopped, back to the streams' start after their end. With `rewind`, every
+    iteration starts at the streams' start (evaluation reads the same text each time).
     """
 
-    def __init__(self, tokens: torch.Tensor, seq_len: int, batch_size: int, batches: int | None = None) -> None:
+    def __init__(self, tokens: torch.Tensor, seq_len: int, batch_size: int, batches: int | None = None,
+                 rewind: bool = False) -> None:
         length = (len(tokens) - 1) // batch_size
         self.inputs = tokens[:length * batch_size].view(batch_size, length)
         self.targets = tokens[1:length * batch_size + 1].view(batch_size, length)
         self.seq_len, self.windows = seq_len, length // seq_len
         self.batches = batches or self.windows
+        self.rewind = rewind
         self.position = 0  # the next window of the streams
 
     def __len__(self) -> int:
         return self.batches
 
     def __iter__(self) -> Iterator[tuple[torch.Tensor, torch.Tensor]]:
+        if self.rewind:
+            self.position = 0
         for _ in range(self.batches):
             window = slice(self.position * self.seq_len, (self.position + 1) * self.seq_len)
             self.position = (self.position + 1) % self.windows

@@ -48,13 +48,24 @@ class LanguageModel(SupervisedTask):
             raise UserError(f"data.stateful=true carries a recurrent model's state, and {type(self.model).__name__} "
                             "has none", "use model=rnn, lstm or gru, or data.stateful=false")
 
+    def on_validation_epoch_start(self) -> None:
+        self.evaluation_state: Any = None  # each pass over the split starts without context
+
+    def on_test_epoch_start(self) -> None:
+        self.evaluation_state = None
+
     def outputs(self, features: torch.Tensor, stage: str) -> torch.Tensor:
-        """With stateful data, training starts each batch from the state the previous one ended
-        in, detached: truncated back-propagation through time, as char-rnn trains."""
-        if stage != "train" or not self.spec.stateful:
+        """With stateful data, each batch starts from the state the previous one ended in,
+        detached: truncated back-propagation through time when training, as char-rnn trains, and
+        the same context when validating and testing, as it evaluates."""
+        if not self.spec.stateful:
             return self.model(features)
-        outputs, state = self.model.step(features, self.carried)
-        self.carried = tuple(s.detach() for s in state) if isinstance(state, tuple) else state.detach()
+        outputs, state = self.model.step(features, self.carried if stage == "train" else self.evaluation_state)
+        state = tuple(s.detach() for s in state) if isinstance(state, tuple) else state.detach()
+        if stage == "train":
+            self.carried = state
+        else:
+            self.evaluation_state = state
         return outputs
 
     def loss(self, outputs: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:
