@@ -3,6 +3,7 @@
     python bench/sequences.py steps  [PATH]   # nnfw's LSTM step time against a plain loop
     python bench/sequences.py budget [PATH] [MINUTES]  # val loss / bpc of LSTM and transformer in a budget
     python bench/sequences.py recipe [PATH]            # experiment=charseq_lstm_budget as it ships (5 min)
+    python bench/sequences.py plain_budget [PATH] [MINUTES]  # a hand-written loop of the recipe's model (5 min)
 
 PATH defaults to ../shared/data/tinyshakespeare.txt beside the checkout.
 
@@ -18,6 +19,10 @@ batches; the val loss and bits per character of the best checkpoint are printed.
 `recipe`: experiment=charseq_lstm_budget, the time-budget recipe (stateful windows, a schedule
 over the time), as it ships; its target is a best val loss of at most 1.50 nats in 300 s on
 tinyshakespeare with a 2-core CPU. Run it on an otherwise idle machine.
+
+`plain_budget`: the loop a user would write for the same budget and model: random windows of
+the recipe's length and batch, Adam at the recipe's rate held constant, gradient norm clipped at
+5, the whole val split every 120 steps (as the recipe validates); its best val loss is printed.
 """
 
 from __future__ import annotations
@@ -56,6 +61,42 @@ def run_plain(config: dict, steps: int) -> float:
         torch.nn.utils.clip_grad_norm_(model.parameters(), 5.0)
         optimizer.step()
     return time.perf_counter() - started
+
+
+def run_plain_budget(text: Path, seconds: float, every: int = 120) -> None:
+    """`plain_budget` (see the module's docstring): steps taken and the best val loss in `seconds`."""
+    _, config = run_nnfw_config(["experiment=charseq_lstm_budget", f"data.path={text}", "data.stateful=false",
+                                 "trainer.max_time=00:00:00:05", "logger=none"])
+    datamodule, model, optimizer = rebuild(config)
+    optimizer = optimizer(model.parameters())
+
+    def val_loss() -> float:
+        model.eval()
+        total = count = 0
+        with torch.no_grad():
+            for inputs, targets in datamodule.val_dataloader():
+                total += float(torch.nn.functional.cross_entropy(model(inputs).flatten(0, 1), targets.flatten(),
+                                                                 reduction="sum"))
+                count += targets.numel()
+        model.train()
+        return total / count
+
+    started, steps, best = time.perf_counter(), 0, float("inf")
+    while time.perf_counter() - started < seconds:
+        for inputs, targets in datamodule.train_dataloader():
+            loss = torch.nn.functional.cross_entropy(model(inputs).flatten(0, 1), targets.flatten())
+            optimizer.zero_grad()
+            loss.backward()
+            torch.nn.utils.clip_grad_norm_(model.parameters(), 5.0)
+            optimizer.step()
+            steps += 1
+            if steps % every == 0:
+                best = min(best, val_loss())
+                print(f"{time.perf_counter() - started:6.0f} s, step {steps}: best val loss {best:.4f}", flush=True)
+            if time.perf_counter() - started >= seconds:
+                break
+    best = min(best, val_loss())
+    print(f"plain loop, {seconds:.0f} s: {steps} steps, best val loss {best:.4f} nats ({best / math.log(2):.3f} bpc)")
 
 
 def bench_steps(text: Path) -> dict:
@@ -102,5 +143,7 @@ if __name__ == "__main__":
               f"plain {row['plain_s']:.2f} s, ratio {row['ratio']:.3f}")
     elif what == "recipe":
         bench_budget(path, None)
+    elif what == "plain_budget":
+        run_plain_budget(path, 60 * (float(sys.argv[3]) if len(sys.argv) > 3 else 5.0))
     else:
         bench_budget(path, float(sys.argv[3]) if len(sys.argv) > 3 else 5.0)
