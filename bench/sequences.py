@@ -2,7 +2,7 @@
 
     python bench/sequences.py steps  [PATH]   # nnfw's LSTM step time against a plain loop
     python bench/sequences.py budget [PATH] [MINUTES]  # val loss / bpc of LSTM and transformer in a budget
-    python bench/sequences.py recipe [PATH]            # experiment=charseq_lstm_budget as it ships (5 min)
+    python bench/sequences.py recipe [PATH] [OVERRIDE ...]  # experiment=charseq_lstm_budget (5 min)
     python bench/sequences.py plain_budget [PATH] [MINUTES]  # a hand-written loop of the recipe's model (5 min)
 
 PATH defaults to ../shared/data/tinyshakespeare.txt beside the checkout.
@@ -17,8 +17,9 @@ wall-clock time (trainer.max_time), validating on the whole val split every epoc
 batches; the val loss and bits per character of the best checkpoint are printed.
 
 `recipe`: experiment=charseq_lstm_budget, the time-budget recipe (stateful windows, a schedule
-over the time), as it ships; its target is a best val loss of at most 1.50 nats in 300 s on
-tinyshakespeare with a 2-core CPU. Run it on an otherwise idle machine.
+over the time), as it ships or with the overrides given (`trainer.precision=bf16-mixed`); its
+target is a best val loss of at most 1.50 nats in 300 s on tinyshakespeare with a 2-core CPU.
+Run it on an otherwise idle machine.
 
 `plain_budget`: the loop a user would write for the same budget and model: random windows of
 the recipe's length and batch, Adam at the recipe's rate held constant, gradient norm clipped at
@@ -111,10 +112,10 @@ def bench_steps(text: Path) -> dict:
             "ratio": summary["fit_time_s"] / plain}
 
 
-def bench_budget(text: Path, minutes: float | None) -> None:
-    """Each experiment for `minutes` (None: the time-budget recipe as it ships)."""
+def bench_budget(text: Path, minutes: float | None, overrides: list[str] | None = None) -> None:
+    """Each experiment for `minutes` (None: the time-budget recipe, with `overrides`)."""
     if minutes is None:
-        runs = {"charseq_lstm_budget": [f"data.path={text}", "logger=none"]}
+        runs = {"charseq_lstm_budget": [f"data.path={text}", "logger=none", *(overrides or [])]}
     else:
         budget = time.strftime("00:%H:%M:%S", time.gmtime(minutes * 60))
         runs = {experiment: [f"data.path={text}", f"trainer.max_time={budget}", "trainer.max_epochs=10000",
@@ -142,7 +143,7 @@ if __name__ == "__main__":
         print(f"\n{row['case']}, {row['steps']} steps, {torch.get_num_threads()} threads: nnfw {row['nnfw_s']:.2f} s, "
               f"plain {row['plain_s']:.2f} s, ratio {row['ratio']:.3f}")
     elif what == "recipe":
-        bench_budget(path, None)
+        bench_budget(path, None, sys.argv[3:])
     elif what == "plain_budget":
         run_plain_budget(path, 60 * (float(sys.argv[3]) if len(sys.argv) > 3 else 5.0))
     else:
