@@ -9,8 +9,9 @@
 - char-LSTM: a fixed number of steps on ../shared/data/tinyshakespeare.txt (bench/sequences.py);
 - start-up: `nnfw --help`, `nnfw train` to its first training step, and `import lightning.pytorch`
   alone (bench/startup.py);
-- the default diagnostics and the pictures drawn while fitting: fit time with and without them
-  on the spirals and classification cases (bench/diagnostics.py).
+- the default diagnostics and the pictures drawn while fitting on the spirals and classification
+  cases: their own time as a share of the fit, accounted within each run, and fit time with and
+  without them (bench/diagnostics.py).
 
 The in-memory cases also run a plain Lightning script (bench/peer.py), whose fit time is the
 "lightning" column: nnfw's ratio to it should be at most 1.
