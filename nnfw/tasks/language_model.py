@@ -38,34 +38,34 @@ class LanguageModel(SupervisedTask):
     keeps_outputs = False
     default_gradient_clip = 5.0  # the tutorials' char-RNN clips at 5
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.states: dict[str, Any] = {}  # stage -> the recurrent state its next batch starts from
+
     def build_metrics(self) -> MetricCollection:
         return MetricCollection({})
 
     def on_train_start(self) -> None:
         """Stateful data (`data.stateful=true`) needs a model that takes and returns its state."""
-        self.carried: Any = None
+        self.states.pop("train", None)
         if self.spec.stateful and not any(isinstance(layer, nn.RNNBase) for layer in self.model.modules()):
             raise UserError(f"data.stateful=true carries a recurrent model's state, and {type(self.model).__name__} "
                             "has none", "use model=rnn, lstm or gru, or data.stateful=false")
 
     def on_validation_epoch_start(self) -> None:
-        self.evaluation_state: Any = None  # each pass over the split starts without context
+        self.states.pop("val", None)  # each pass over the split starts without context
 
     def on_test_epoch_start(self) -> None:
-        self.evaluation_state = None
+        self.states.pop("test", None)
 
     def outputs(self, features: torch.Tensor, stage: str) -> torch.Tensor:
-        """With stateful data, each batch starts from the state the previous one ended in,
-        detached: truncated back-propagation through time when training, as char-rnn trains, and
-        the same context when validating and testing, as it evaluates."""
+        """With stateful data, each batch starts from the state the previous one of its stage ended
+        in, detached: truncated back-propagation through time when training, as char-rnn trains,
+        and the same context when validating and testing, as it evaluates."""
         if not self.spec.stateful:
             return self.model(features)
-        outputs, state = self.model.step(features, self.carried if stage == "train" else self.evaluation_state)
-        state = tuple(s.detach() for s in state) if isinstance(state, tuple) else state.detach()
-        if stage == "train":
-            self.carried = state
-        else:
-            self.evaluation_state = state
+        outputs, state = self.model.step(features, self.states.get(stage))
+        self.states[stage] = tuple(s.detach() for s in state) if isinstance(state, tuple) else state.detach()
         return outputs
 
     def loss(self, outputs: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:
