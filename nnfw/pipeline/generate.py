@@ -5,6 +5,7 @@ export` writes the `Sampler` (the decoder or the generator)."""
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -40,6 +41,15 @@ class Sampler(nn.Module):
         if self.adversarial:
             return self.model(codes)
         return decoded_values(self.model.decode(codes), self.bernoulli)
+
+
+def sampled_images(task: VariationalAutoencoder | AdversarialTraining, datamodule: Any, count: int,
+                   seed: int = 0) -> np.ndarray:
+    """`count` images of a VAE or GAN on image data, from seeded draws, as pixels in [0, 1]."""
+    sampler = Sampler(task)
+    with torch.no_grad():
+        values = sampler(sampler.codes(count, torch.Generator().manual_seed(seed)).to(task.device))
+    return (values if sampler.bernoulli else datamodule.denormalize(values)).clamp(0, 1).cpu().numpy()
 
 
 def is_generative(restored: Restored) -> bool:

@@ -16,6 +16,7 @@ import torch
 from lightning.pytorch.callbacks import Callback
 
 from nnfw.pipeline import pictures
+from nnfw.pipeline.generate import sampled_images
 from nnfw.pipeline.insight import publish
 from nnfw.tasks.gan import AdversarialTraining
 from nnfw.tasks.reconstruction import Reconstruction
@@ -65,9 +66,7 @@ class GenerativePictures(Callback):
     @staticmethod
     def _generated_images(trainer: pl.Trainer, task: AdversarialTraining) -> None:
         """samples.png: 64 images generated from the same noise draws at every run, in pixels."""
-        noise = task.model.noise(64, torch.Generator().manual_seed(0)).to(task.device)
-        with torch.no_grad():
-            images = trainer.datamodule.denormalize(task.model(noise)).clamp(0, 1).cpu().numpy()
+        images = sampled_images(task, trainer.datamodule, 64)
         publish(trainer, "samples", pictures.grid(images, [pictures.NEUTRAL] * len(images)))
 
     # ------------------------------------------------------------------ autoencoders and VAEs

@@ -23,10 +23,9 @@ from typing import TYPE_CHECKING, Any
 
 import lightning.pytorch as pl
 import numpy as np
-import torch
 from lightning.pytorch.callbacks import Callback
 
-from nnfw.pipeline.generate import GENERATIVE_TASKS, Sampler
+from nnfw.pipeline.generate import GENERATIVE_TASKS, sampled_images
 
 if TYPE_CHECKING:
     from sklearn.linear_model import LogisticRegression
@@ -75,10 +74,7 @@ class SampleQuality(Callback):
                 and hasattr(datamodule, "tensors")):  # labelled images held in memory
             return
         classifier = fit_classifier(*labelled_pixels(datamodule, "train"))
-        sampler = Sampler(pl_module)
-        with torch.no_grad():
-            values = sampler(sampler.codes(self.samples, torch.Generator().manual_seed(self.seed)).to(pl_module.device))
-        images = (values if sampler.bernoulli else datamodule.denormalize(values)).clamp(0, 1).cpu().numpy()
+        images = sampled_images(pl_module, datamodule, self.samples, self.seed)
         probabilities = np.zeros((len(images), spec.num_classes))
         probabilities[:, classifier.classes_] = classifier.predict_proba(images.reshape(len(images), -1))
         covered, confidence = class_coverage(probabilities, self.min_share, self.min_confidence)
