@@ -33,13 +33,14 @@ CASES = {
 }
 
 
-def setup(config: dict, split: str = "train") -> tuple[torch.Tensor, torch.nn.Module, int]:
-    """The rows of `split`, the model and the batch size."""
+def setup(config: dict) -> tuple[dict[str, torch.Tensor], torch.nn.Module, int]:
+    """The rows of each split, the model and the batch size."""
     torch.manual_seed(config["seed"])
     datamodule = build("data", config["data"])
     datamodule.setup()
     model = build_model(config["model"], datamodule.spec)
-    return datamodule.tensors[split][0], model, int(config["data"]["batch_size"])
+    rows = {split: tensors[0] for split, tensors in datamodule.tensors.items()}
+    return rows, model, int(config["data"]["batch_size"])
 
 
 def batches(rows: torch.Tensor, size: int) -> list[torch.Tensor]:
@@ -50,7 +51,8 @@ def batches(rows: torch.Tensor, size: int) -> list[torch.Tensor]:
 def plain_gan(config: dict, steps: int) -> tuple[float, float]:
     """The loop's time for `steps` generator steps, and its time with the data and model set-up."""
     set_up = time.perf_counter()
-    rows, model, size = setup(config)
+    splits, model, size = setup(config)
+    rows = splits["train"]
     penalty = config["model"]["task"]["gradient_penalty"]
     g_opt = build("optimizer", config["optimizer"])(model.generator.parameters())
     d_opt = build("optimizer", config["optimizer"])(model.discriminator.parameters())
@@ -82,8 +84,8 @@ def plain_gan(config: dict, steps: int) -> tuple[float, float]:
 def plain_vae(config: dict, epochs: int) -> tuple[float, float]:
     """The loop's time for `epochs` epochs, and its time with the data and model set-up."""
     set_up = time.perf_counter()
-    rows, model, size = setup(config)
-    val_rows, _, _ = setup(config, "val")
+    splits, model, size = setup(config)
+    rows, val_rows = splits["train"], splits["val"]
     optimizer = build("optimizer", config["optimizer"])(model.parameters())
     warmup = config["model"]["task"]["kl_warmup_epochs"]
 
