@@ -26,6 +26,7 @@ from steps import run_nnfw_config  # noqa: E402  (it puts the checkout on the pa
 
 from nnfw.pipeline.building import build  # noqa: E402
 from nnfw.pipeline.train import build_model  # noqa: E402
+from rebuild import optimizer_factory  # noqa: E402
 
 CASES = {
     "gan_ring": ["experiment=gan_ring", "trainer.max_steps=2000", "trainer.check_val_every_n_epoch=50"],
@@ -54,8 +55,8 @@ def plain_gan(config: dict, steps: int) -> tuple[float, float]:
     splits, model, size = setup(config)
     rows = splits["train"]
     penalty = config["model"]["task"]["gradient_penalty"]
-    g_opt = build("optimizer", config["optimizer"])(model.generator.parameters())
-    d_opt = build("optimizer", config["optimizer"])(model.discriminator.parameters())
+    g_opt = optimizer_factory(config)(model.generator.parameters())
+    d_opt = optimizer_factory(config)(model.discriminator.parameters())
     started, done = time.perf_counter(), 0
     while done < steps:
         for real in batches(rows, size):
@@ -86,7 +87,7 @@ def plain_vae(config: dict, epochs: int) -> tuple[float, float]:
     set_up = time.perf_counter()
     splits, model, size = setup(config)
     rows, val_rows = splits["train"], splits["val"]
-    optimizer = build("optimizer", config["optimizer"])(model.parameters())
+    optimizer = optimizer_factory(config)(model.parameters())
     warmup = config["model"]["task"]["kl_warmup_epochs"]
 
     def negative_elbo(x: torch.Tensor, weight: float) -> torch.Tensor:

@@ -22,6 +22,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench.steps import run_nnfw_config  # noqa: E402
 from nnfw.pipeline.train import build, build_model  # noqa: E402
+from rebuild import optimizer_factory  # noqa: E402
 
 
 def plain_loop(config: dict, epochs: int) -> float:
@@ -33,7 +34,7 @@ def plain_loop(config: dict, epochs: int) -> float:
     pairs, ratings = datamodule.tensors["train"]
     val_pairs, val_ratings = datamodule.tensors["val"]
     model = build_model(config["model"], datamodule.spec)
-    optimizer = build("optimizer", config["optimizer"])(model.parameters())
+    optimizer = optimizer_factory(config)(model.parameters())
     batch, eval_batch = int(config["data"]["batch_size"]), int(config["data"]["eval_batch_size"])
     started = time.perf_counter()
     for _ in range(epochs):

@@ -16,6 +16,10 @@
 The in-memory cases also run a plain Lightning script (bench/peer.py), whose fit time is the
 "lightning" column: nnfw's ratio to it should be at most 1.
 
+Plain loops build the optimizer as a hand-written loop does, in torch's default implementation;
+nnfw's Adam asks for torch's fused kernel, so the cases of bench/steps.py also give the ratio against
+the same loop with nnfw's optimizer settings ("the loop with nnfw's fused Adam").
+
 Each nnfw run and its plain loop run in this process, one after the other, on the same
 device and thread count; each pair runs `--repeat` times (5). "ratio" divides the fastest time
 of each side (a small machine's speed wanders by tens of percent, which only ever adds time, so
@@ -46,11 +50,13 @@ import startup  # noqa: E402
 import steps  # noqa: E402
 
 
-def compared(runs: list[dict], nnfw_key: str, plain_key: str) -> tuple[float, float, float, float | None]:
+def compared(runs: list[dict], nnfw_key: str, plain_key: str,
+             with_peer: bool = True) -> tuple[float, float, float, float | None]:
     """The fastest nnfw time, the fastest plain time, the median ratio within a run's pair
     (which a slow stretch of the machine affects on both sides alike), and the fastest time of
-    the plain Lightning script where the case has one."""
-    peer = min(run["peer_fit_s"] for run in runs) if "peer_fit_s" in runs[0] and "fit" in nnfw_key else None
+    the plain Lightning script where the case has one (and `with_peer`)."""
+    peer = (min(run["peer_fit_s"] for run in runs)
+            if with_peer and "peer_fit_s" in runs[0] and "fit" in nnfw_key else None)
     return (min(run[nnfw_key] for run in runs), min(run[plain_key] for run in runs),
             statistics.median(run[nnfw_key] / run[plain_key] for run in runs), peer)
 
@@ -75,8 +81,11 @@ def main() -> None:
     rows = [
         ("spirals MLP, 1000 full-batch epochs: fit", *compared(spirals, "nnfw_fit_s", "plain_fit_s")),
         ("spirals MLP, 1000 full-batch epochs: end to end", *compared(spirals, "nnfw_total_s", "plain_total_s")),
+        ("  the loop with nnfw's fused Adam", *compared(spirals, "nnfw_fit_s", "fused_fit_s", with_peer=False)),
         ("spirals MLP, 300 epochs x 10 batches of 32: fit", *compared(minibatch, "nnfw_fit_s", "plain_fit_s")),
+        ("  the loop with nnfw's fused Adam", *compared(minibatch, "nnfw_fit_s", "fused_fit_s", with_peer=False)),
         ("20k x 20 table, 256-256 MLP, batch 32, 5 epochs: fit", *compared(table, "nnfw_fit_s", "plain_fit_s")),
+        ("  the loop with nnfw's fused Adam", *compared(table, "nnfw_fit_s", "fused_fit_s", with_peer=False)),
         ("digits CNN, one epoch", *compared(cnn, "nnfw_s", "plain_s")),
         (f"{lstm[0]['case']}, {lstm[0]['steps']} steps", *compared(lstm, "nnfw_s", "plain_s")),
     ]

@@ -5,10 +5,12 @@
 
 For each case nnfw trains through its real command (in this process, progress bar off); the
 plain loop then trains the same architecture on the same tensors, and so does a plain Lightning
-script (bench/peer.py). Three ratios are printed: fit against the Lightning script, and
-fit (nnfw's fit time from summary.json over the loop's) and end to end (the whole `nnfw train`
-call, config to summary, over the loop with its data generation and model building). nnfw's
-time includes what the loop leaves out: about 100 validations, checkpoints, TensorBoard
+script (bench/peer.py). Both build the optimizer as their authors would, in torch's default
+implementation; nnfw's Adam asks torch for its fused kernel, so the loop runs once more with
+nnfw's optimizer settings ("fused" column). Ratios: fit against the Lightning script, fit (nnfw's
+fit time from summary.json over the loop's) against each loop, and end to end (the whole `nnfw
+train` call, config to summary, over the loop with its data generation and model building).
+nnfw's time includes what the loops leave out: about 100 validations, checkpoints, TensorBoard
 logging, and the final evaluation of the best checkpoint.
 """
 
@@ -58,12 +60,13 @@ def run_nnfw_config(overrides: list[str]) -> tuple[dict, dict]:
         return summary, torch.load(checkpoint, weights_only=True)["nnfw"]["config"]
 
 
-def run_plain(config: dict, epochs: int) -> tuple[float, float]:
-    """The loop a user would write: shuffle, slice, forward, loss, backward, step.
+def run_plain(config: dict, epochs: int, as_configured: bool = False) -> tuple[float, float]:
+    """The loop a user would write: shuffle, slice, forward, loss, backward, step; with the
+    optimizer in torch's default implementation, or `as_configured` in nnfw's run.
 
     Returns the loop's time, and its time with the data and model set-up before it."""
     set_up = time.perf_counter()
-    datamodule, model, optimizer = rebuild(config)  # the model sized from the data as nnfw sizes it
+    datamodule, model, optimizer = rebuild(config, as_configured)  # the model sized from the data as nnfw sizes it
     optimizer = optimizer(model.parameters())
     features, targets = datamodule.tensors["train"]
     spec = datamodule.spec
@@ -92,9 +95,11 @@ def bench_case(name: str) -> dict:
     """nnfw and the plain loop on one case: times and ratios."""
     summary, config = run_nnfw_config(CASES[name])
     loop, end_to_end = run_plain(config, summary["epochs"])
+    fused, _ = run_plain(config, summary["epochs"], as_configured=True)
     peer = run_peer(config, summary["epochs"])
     return {"case": name, "epochs": summary["epochs"], "steps": summary["steps"],
             "nnfw_fit_s": summary["fit_time_s"], "plain_fit_s": loop, "fit_ratio": summary["fit_time_s"] / loop,
+            "fused_fit_s": fused, "fused_ratio": summary["fit_time_s"] / fused,
             "peer_fit_s": peer, "peer_ratio": summary["fit_time_s"] / peer,
             "nnfw_total_s": summary["call_s"], "plain_total_s": end_to_end,
             "total_ratio": summary["call_s"] / end_to_end}
@@ -102,10 +107,11 @@ def bench_case(name: str) -> dict:
 
 def print_cases(rows: list[dict]) -> None:
     print(f"\n{'case':<26} {'epochs':>6} {'steps':>6} {'nnfw fit':>9} {'plain':>7} {'ratio':>6}"
-          f" {'lightning':>9} {'ratio':>6} {'nnfw total':>11} {'plain':>7} {'ratio':>6}")
+          f" {'fused':>7} {'ratio':>6} {'lightning':>9} {'ratio':>6} {'nnfw total':>11} {'plain':>7} {'ratio':>6}")
     for row in rows:
         print(f"{row['case']:<26} {row['epochs']:>6} {row['steps']:>6} {row['nnfw_fit_s']:>9.2f} "
-              f"{row['plain_fit_s']:>7.2f} {row['fit_ratio']:>6.2f} {row['peer_fit_s']:>9.2f} "
+              f"{row['plain_fit_s']:>7.2f} {row['fit_ratio']:>6.2f} {row['fused_fit_s']:>7.2f} "
+              f"{row['fused_ratio']:>6.2f} {row['peer_fit_s']:>9.2f} "
               f"{row['peer_ratio']:>6.2f} {row['nnfw_total_s']:>11.2f} "
               f"{row['plain_total_s']:>7.2f} {row['total_ratio']:>6.2f}")
 
