@@ -51,3 +51,44 @@ def step_counted(optimizer: Any) -> None:
 def tensorboard_file_writer(logger: Any) -> Any:
     """The event file writer of a TensorBoardLogger's SummaryWriter, for an hparams session summary."""
     return logger.experiment._get_file_writer()
+
+
+def skip_needless_moves_of_logged_values() -> None:
+    """Make `self.log` skip moving a value's accumulator to the device it is on already.
+
+    On every call, Lightning's `_ResultMetric.to` walks the whole accumulator (a torchmetrics
+    Metric) and deep-copies its metadata to move it to the logged value's device: about 0.2 ms a
+    value on a CPU, as much as a small model's optimizer step, and nnfw logs up to ten values at
+    every validation. The move is skipped only when every tensor the accumulator holds is on the
+    requested device already; any other call (another device, a dtype, a wrapped Metric) moves as
+    before. Installed once per process, before a Trainer runs.
+    """
+    import torch
+    from lightning.pytorch.trainer.connectors.logger_connector.result import _ResultMetric
+
+    move = _ResultMetric.to
+    if getattr(move, "skips_needless_moves", False):
+        return
+
+    def on_device(values: dict[str, Any], device: torch.device) -> bool:
+        pending = [values]
+        while pending:  # the containers Lightning's move walks; most are empty
+            container = pending.pop()
+            for value in container.values() if isinstance(container, dict) else container:
+                if isinstance(value, torch.Tensor):
+                    if value.device != device:
+                        return False
+                elif isinstance(value, torch.nn.Module):  # a wrapped Metric: let Lightning move it
+                    return False
+                elif isinstance(value, (dict, list, tuple)) and value:
+                    pending.append(value)
+        return True
+
+    def to(self: Any, *args: Any, **kwargs: Any) -> Any:
+        if (len(args) == 1 and not kwargs and isinstance(args[0], (str, torch.device)) and self.is_tensor
+                and on_device(self.__dict__, torch.device(args[0]))):
+            return self
+        return move(self, *args, **kwargs)
+
+    to.skips_needless_moves = True  # type: ignore[attr-defined]
+    _ResultMetric.to = to

@@ -66,3 +66,20 @@ def test_tensorboard_writes_an_hparams_session(tmp_path: Path) -> None:
     writer.add_summary(end, 0)
     logger.finalize("success")
     assert any((tmp_path / "tb").glob("events.out.tfevents.*"))
+
+
+def test_a_logged_value_on_its_device_is_not_moved_and_any_other_move_still_happens() -> None:
+    """`skip_needless_moves_of_logged_values` leaves a logged value's accumulator as it is when it
+    is on the requested device (no walk, no copy of its metadata), and moves it otherwise."""
+    import torch
+    from lightning.pytorch.trainer.connectors.logger_connector.result import _Metadata, _ResultMetric
+
+    privates.skip_needless_moves_of_logged_values()
+    privates.skip_needless_moves_of_logged_values()  # once per process, however often asked
+    accumulator = _ResultMetric(_Metadata(fx="validation_step", name="val/loss"), is_tensor=True)
+    accumulator.update(torch.tensor(2.0), batch_size=4)
+    meta = accumulator.meta
+    assert accumulator.to(torch.device("cpu")) is accumulator and accumulator.meta is meta
+    assert (float(accumulator.value), int(accumulator.cumulated_batch_size)) == (8.0, 4)  # value x batch size
+    accumulator.to("meta")  # another device: Lightning's own move, which copies the metadata
+    assert accumulator.value.device.type == "meta" and accumulator.meta is not meta

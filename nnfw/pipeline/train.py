@@ -31,7 +31,7 @@ from nnfw.pipeline.speed import (batches_per_step, compile_model, epochs_per_ste
                                  use_channels_last)
 from nnfw.pipeline.threads import set_threads
 from nnfw.pipeline.trust import targets
-from nnfw.privates import tensorboard_file_writer
+from nnfw.privates import skip_needless_moves_of_logged_values, tensorboard_file_writer
 from nnfw.tasks import TASKS, SupervisedTask
 from nnfw.tasks.base import weights_mismatch
 
@@ -136,6 +136,7 @@ def initialize(task: SupervisedTask, path: Path) -> None:
 
 def build_trainer(cfg: DictConfig, **arguments: Any) -> pl.Trainer:
     """Lightning's Trainer from `cfg.trainer`, with `arguments` replacing some of it."""
+    skip_needless_moves_of_logged_values()
     callbacks = [build(f"callbacks.{name}", c) for name, c in (cfg.callbacks or {}).items() if c]
     loggers = [build(f"logger.{name}", c) for name, c in (cfg.logger or {}).items() if c]
     trainer = build("trainer", cfg.trainer, callbacks=[c for c in callbacks if c is not None], logger=loggers or False,
