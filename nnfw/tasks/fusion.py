@@ -101,8 +101,9 @@ class FusedSteps:
             loss = self._training_loss(batch, log_step=False)
             if self.trainer.log_every_n_steps and step % self.trainer.log_every_n_steps == 0:
                 self._step_loss = (loss.detach(), self.current_epoch)
-            # the epoch's first step too, for callbacks that look at it (gradient norms)
-            self._optimizer_step(loss, through_lightning=index == len(block) - 1 or first + index == 0)
+            # the first step of an epoch that validates too, for callbacks that look at it (gradient norms)
+            first_looked_at = first + index == 0 and self.tracking_train_metrics
+            self._optimizer_step(loss, through_lightning=index == len(block) - 1 or first_looked_at)
             self._step_schedulers("step", first + index + 1)
             self._write_step_loss(step)
         if block_idx == self.trainer.num_training_batches - 1:
