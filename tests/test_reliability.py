@@ -240,6 +240,40 @@ def test_a_checkpoint_of_the_step_just_saved_beside_it_is_that_file_not_a_second
     assert torch.load(tmp_path / "last.ckpt", weights_only=True)["global_step"] == 4
 
 
+@pytest.mark.parametrize(("every_s", "max_steps", "written"), [
+    (10, -1, [2, 8, 14, 16]),  # the first validation, then 10 s apart (4 s an epoch), and the last
+    (0, -1, [2, 4, 6, 8, 10, 12, 14, 16]),  # every validation
+    (100, 5, [2, 5]),  # training ends between validations: its final weights when it ends
+])
+def test_last_checkpoint_writes_the_first_and_last_validation_and_every_every_s_between(
+        tmp_path, monkeypatch, every_s, max_steps, written):
+    import lightning.pytorch as pl
+    from lightning.pytorch.demos.boring_classes import BoringModel
+
+    from nnfw.pipeline import callbacks
+
+    class Clock(pl.Callback):  # 4 s of training per epoch
+        now = 0.0
+
+        def on_train_epoch_start(self, trainer, pl_module):
+            Clock.now = 4.0 * trainer.current_epoch
+
+    class Counted(callbacks.LastCheckpoint):
+        def _save_checkpoint(self, trainer, filepath):
+            super()._save_checkpoint(trainer, filepath)
+            steps.append(trainer.global_step)
+
+    steps: list[int] = []
+    monkeypatch.setattr(callbacks.time, "monotonic", lambda: Clock.now)
+    last = Counted(every_s=every_s, dirpath=tmp_path, filename="last", monitor=None)
+    trainer = pl.Trainer(max_epochs=8, max_steps=max_steps, limit_train_batches=2, limit_val_batches=1,
+                         callbacks=[Clock(), last], logger=False, enable_progress_bar=False,
+                         enable_model_summary=False, default_root_dir=tmp_path)
+    trainer.fit(BoringModel())
+    assert steps == written
+    assert torch.load(tmp_path / "last.ckpt", weights_only=False)["global_step"] == written[-1]
+
+
 @pytest.mark.slow
 def test_last_ckpt_is_the_best_file_when_the_final_validation_improved_and_resumes(train):
     first = train("data=xor", "trainer.max_epochs=20", "trainer.check_val_every_n_epoch=10")
