@@ -1,18 +1,20 @@
 """nnfw's VAE and GAN training against hand-written PyTorch loops doing the same steps.
 
-    python bench/generative.py              # both cases
-    python bench/generative.py gan_ring     # one case
+    python bench/generative.py                          # both cases, 5 pairs each
+    python bench/generative.py gan_ring --repeat 3      # one case
 
 nnfw trains through its real command (bench/steps.py's `run_nnfw`); the plain loop then trains
 the same model on the same tensors with the same batches, optimizers and losses: for the GAN a
 discriminator step (with its R1 penalty) and a generator step per batch, for the VAE one
 reparameterised ELBO step per batch and, after each epoch, the validation ELBO a user needs to
-pick the best epoch (nnfw validates after each of the case's 50 epochs). The fit ratio is
-nnfw's fit time over the loop's.
+pick the best epoch (nnfw validates after each of the case's 50 epochs). Each pair runs
+`--repeat` times in this process, as bench/run.py runs its cases: "ratio" divides the fastest
+fit time of each side, "pairs" is the median of the ratios within each pair.
 """
 
 from __future__ import annotations
 
+import argparse
 import sys
 import time
 from pathlib import Path
@@ -23,6 +25,8 @@ from torch.nn import functional
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from steps import run_nnfw_config  # noqa: E402  (it puts the checkout on the path)
+
+from run import compared  # noqa: E402
 
 from nnfw.pipeline.building import build  # noqa: E402
 from nnfw.pipeline.train import build_model  # noqa: E402
@@ -123,7 +127,15 @@ def bench_case(name: str) -> dict:
 
 
 if __name__ == "__main__":
-    print(f"\n{'case':<12} {'epochs':>6} {'steps':>6} {'nnfw fit':>9} {'plain':>7} {'ratio':>6}")
-    for row in (bench_case(name) for name in sys.argv[1:] or CASES):
-        print(f"{row['case']:<12} {row['epochs']:>6} {row['steps']:>6} {row['nnfw_fit_s']:>9.2f} "
-              f"{row['plain_fit_s']:>7.2f} {row['fit_ratio']:>6.2f}")
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("cases", nargs="*", metavar="CASE", help=f"of {', '.join(CASES)} (default: all)")
+    parser.add_argument("--repeat", type=int, default=5, help="pairs of runs of each case; the fastest counts")
+    args = parser.parse_args()
+    if unknown := sorted(set(args.cases) - set(CASES)):
+        parser.error(f"unknown case {unknown[0]}: choose from {', '.join(CASES)}")
+    results = {name: [bench_case(name) for _ in range(args.repeat)] for name in args.cases or CASES}
+    print(f"\n{'case':<12} {'epochs':>6} {'steps':>6} {'nnfw fit':>9} {'plain':>7} {'ratio':>6} {'pairs':>6}")
+    for name, runs in results.items():
+        nnfw, plain, pairs, _ = compared(runs, "nnfw_fit_s", "plain_fit_s", with_peer=False)
+        print(f"{name:<12} {runs[0]['epochs']:>6} {runs[0]['steps']:>6} {nnfw:>9.2f} {plain:>7.2f} "
+              f"{nnfw / plain:>6.2f} {pairs:>6.2f}")
