@@ -80,8 +80,8 @@ def main() -> None:
     lstm = repeated(lambda: sequences.bench_steps(args.text))
     rows = [
         ("spirals MLP, 1000 full-batch epochs: fit", *compared(spirals, "nnfw_fit_s", "plain_fit_s")),
-        ("spirals MLP, 1000 full-batch epochs: end to end", *compared(spirals, "nnfw_total_s", "plain_total_s")),
         ("  the loop with nnfw's fused Adam", *compared(spirals, "nnfw_fit_s", "fused_fit_s", with_peer=False)),
+        ("spirals MLP, 1000 full-batch epochs: end to end", *compared(spirals, "nnfw_total_s", "plain_total_s")),
         ("spirals MLP, 300 epochs x 10 batches of 32: fit", *compared(minibatch, "nnfw_fit_s", "plain_fit_s")),
         ("  the loop with nnfw's fused Adam", *compared(minibatch, "nnfw_fit_s", "fused_fit_s", with_peer=False)),
         ("20k x 20 table, 256-256 MLP, batch 32, 5 epochs: fit", *compared(table, "nnfw_fit_s", "plain_fit_s")),
