@@ -9,6 +9,7 @@ from typing import Any
 
 import lightning.pytorch as pl
 import torch
+from lightning.pytorch.plugins.precision import MixedPrecision
 from torch import nn
 from torchmetrics import MetricCollection
 
@@ -199,8 +200,16 @@ class SupervisedTask(FusedSteps, pl.LightningModule):
 
     # ------------------------------------------------------------------ optimisation
 
+    def build_optimizer(self, factory: OptimizerFactory, parameters: Any) -> torch.optim.Optimizer:
+        """`factory`'s optimizer on `parameters`. A fused optimizer unscales gradients inside its
+        step, so under mixed precision Lightning refuses to clip its gradients (and language
+        models always clip): there it runs torch's default implementation instead."""
+        if getattr(factory, "keywords", {}).get("fused") and isinstance(self.trainer.precision_plugin, MixedPrecision):
+            factory = partial(factory, fused=None)
+        return factory(parameters)
+
     def configure_optimizers(self) -> Any:
-        optimizer = self.optimizer_factory(self.parameters())
+        optimizer = self.build_optimizer(self.optimizer_factory, self.parameters())
         if not self.scheduler_config:
             return optimizer
         config = dict(self.scheduler_config)

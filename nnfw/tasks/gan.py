@@ -66,8 +66,8 @@ class AdversarialTraining(SupervisedTask):
         return MetricCollection({})
 
     def configure_optimizers(self) -> list[torch.optim.Optimizer]:
-        return [self.optimizer_factory(self.model.generator.parameters()),
-                self.discriminator_factory(self.model.discriminator.parameters())]
+        return [self.build_optimizer(self.optimizer_factory, self.model.generator.parameters()),
+                self.build_optimizer(self.discriminator_factory, self.model.discriminator.parameters())]
 
     def generate(self, count: int) -> torch.Tensor:
         return self.model(self.model.noise(count, self.noise_stream).to(self.device))
