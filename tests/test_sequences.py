@@ -306,7 +306,9 @@ def test_only_a_stateful_model_learns_what_lies_across_the_window_boundary(train
         assert result.code == 0, result.err
         losses[stateful] = result.metrics["train/loss"], result.metrics["val/loss"]
     assert min(losses[False]) > 2 * floor  # it cannot know the repeated letter
-    assert max(losses[True]) < 0.85 * 2 * floor, losses  # it remembers it, and validation reads it so too
+    # it remembers it, below what any model that forgets can reach, and validation reads it so too
+    assert max(losses[True]) < 2 * floor, losses
+    assert losses[True][1] < 0.6 * min(losses[False]), losses
 
 
 def test_the_time_budget_schedule_warms_up_then_anneals_over_the_budget_and_resumes_where_it_stopped():
