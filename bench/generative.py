@@ -24,9 +24,7 @@ from torch.nn import functional
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from steps import run_nnfw_config  # noqa: E402  (it puts the checkout on the path)
-
-from run import compared  # noqa: E402
+from steps import compared, run_nnfw_config  # noqa: E402  (it puts the checkout on the path)
 
 from nnfw.pipeline.building import build  # noqa: E402
 from nnfw.pipeline.train import build_model  # noqa: E402

@@ -34,7 +34,6 @@ from __future__ import annotations
 import argparse
 import json
 import platform
-import statistics
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -48,17 +47,6 @@ import images  # noqa: E402
 import sequences  # noqa: E402
 import startup  # noqa: E402
 import steps  # noqa: E402
-
-
-def compared(runs: list[dict], nnfw_key: str, plain_key: str,
-             with_peer: bool = True) -> tuple[float, float, float, float | None]:
-    """The fastest nnfw time, the fastest plain time, the median ratio within a run's pair
-    (which a slow stretch of the machine affects on both sides alike), and the fastest time of
-    the plain Lightning script where the case has one (and `with_peer`)."""
-    peer = (min(run["peer_fit_s"] for run in runs)
-            if with_peer and "peer_fit_s" in runs[0] and "fit" in nnfw_key else None)
-    return (min(run[nnfw_key] for run in runs), min(run[plain_key] for run in runs),
-            statistics.median(run[nnfw_key] / run[plain_key] for run in runs), peer)
 
 
 def main() -> None:
@@ -79,15 +67,15 @@ def main() -> None:
     cnn = repeated(images.bench_cnn_digits)
     lstm = repeated(lambda: sequences.bench_steps(args.text))
     rows = [
-        ("spirals MLP, 1000 full-batch epochs: fit", *compared(spirals, "nnfw_fit_s", "plain_fit_s")),
-        ("  the loop with nnfw's fused Adam", *compared(spirals, "nnfw_fit_s", "fused_fit_s", with_peer=False)),
-        ("spirals MLP, 1000 full-batch epochs: end to end", *compared(spirals, "nnfw_total_s", "plain_total_s")),
-        ("spirals MLP, 300 epochs x 10 batches of 32: fit", *compared(minibatch, "nnfw_fit_s", "plain_fit_s")),
-        ("  the loop with nnfw's fused Adam", *compared(minibatch, "nnfw_fit_s", "fused_fit_s", with_peer=False)),
-        ("20k x 20 table, 256-256 MLP, batch 32, 5 epochs: fit", *compared(table, "nnfw_fit_s", "plain_fit_s")),
-        ("  the loop with nnfw's fused Adam", *compared(table, "nnfw_fit_s", "fused_fit_s", with_peer=False)),
-        ("digits CNN, one epoch", *compared(cnn, "nnfw_s", "plain_s")),
-        (f"{lstm[0]['case']}, {lstm[0]['steps']} steps", *compared(lstm, "nnfw_s", "plain_s")),
+        ("spirals MLP, 1000 full-batch epochs: fit", *steps.compared(spirals, "nnfw_fit_s", "plain_fit_s")),
+        ("  the loop with nnfw's fused Adam", *steps.compared(spirals, "nnfw_fit_s", "fused_fit_s", with_peer=False)),
+        ("spirals MLP, 1000 full-batch epochs: end to end", *steps.compared(spirals, "nnfw_total_s", "plain_total_s")),
+        ("spirals MLP, 300 epochs x 10 batches of 32: fit", *steps.compared(minibatch, "nnfw_fit_s", "plain_fit_s")),
+        ("  the loop with nnfw's fused Adam", *steps.compared(minibatch, "nnfw_fit_s", "fused_fit_s", with_peer=False)),
+        ("20k x 20 table, 256-256 MLP, batch 32, 5 epochs: fit", *steps.compared(table, "nnfw_fit_s", "plain_fit_s")),
+        ("  the loop with nnfw's fused Adam", *steps.compared(table, "nnfw_fit_s", "fused_fit_s", with_peer=False)),
+        ("digits CNN, one epoch", *steps.compared(cnn, "nnfw_s", "plain_s")),
+        (f"{lstm[0]['case']}, {lstm[0]['steps']} steps", *steps.compared(lstm, "nnfw_s", "plain_s")),
     ]
     help_s, first_step_s, import_s = startup.help_seconds(), startup.first_step_seconds(), startup.import_seconds()
     costs = {case: diagnostics.bench_diagnostics(case, args.repeat)

@@ -17,6 +17,7 @@ logging, and the final evaluation of the best checkpoint.
 from __future__ import annotations
 
 import json
+import statistics
 import sys
 import tempfile
 import time
@@ -103,6 +104,17 @@ def bench_case(name: str) -> dict:
             "peer_fit_s": peer, "peer_ratio": summary["fit_time_s"] / peer,
             "nnfw_total_s": summary["call_s"], "plain_total_s": end_to_end,
             "total_ratio": summary["call_s"] / end_to_end}
+
+
+def compared(runs: list[dict], nnfw_key: str, plain_key: str,
+             with_peer: bool = True) -> tuple[float, float, float, float | None]:
+    """The fastest nnfw time, the fastest plain time, the median ratio within a run's pair
+    (which a slow stretch of the machine affects on both sides alike), and the fastest time of
+    the plain Lightning script where the case has one (and `with_peer`)."""
+    peer = (min(run["peer_fit_s"] for run in runs)
+            if with_peer and "peer_fit_s" in runs[0] and "fit" in nnfw_key else None)
+    return (min(run[nnfw_key] for run in runs), min(run[plain_key] for run in runs),
+            statistics.median(run[nnfw_key] / run[plain_key] for run in runs), peer)
 
 
 def print_cases(rows: list[dict]) -> None:
