@@ -220,10 +220,10 @@ def test_a_single_run_composes_its_config_once_and_runs_hydras_composition(train
 def test_adam_runs_fused_and_under_mixed_precision_unfused_so_that_gradients_clip(train, precision, fused):
     """nnfw's Adam asks for torch's fused kernel; under mixed precision, where Lightning refuses to
     clip the gradients of an optimizer that unscales them itself, it runs torch's default one."""
-    result = train("data=moons", "trainer.max_epochs=2", "regularization.gradient_clip.value=1",
-                   f"trainer.precision={precision}")
     import torch
 
+    result = train("data=moons", "trainer.max_epochs=2", "regularization.gradient_clip.value=1",
+                   f"trainer.precision={precision}")
     assert result.code == 0, result.err
     stored = torch.load(result.run_dir / "checkpoints" / "last.ckpt", weights_only=True)
     assert stored["optimizer_states"][0]["param_groups"][0]["fused"] is fused

@@ -162,8 +162,9 @@ class LastCheckpoint(ModelCheckpoint):
     step or time limit) writes its final weights when it ends. Under DDP every validation is
     written, as each process must decide alike.
 
-    It overrides ModelCheckpoint's private `_should_skip_saving_checkpoint` and `_save_checkpoint`;
-    tests/test_reliability.py fails if a Lightning release changes them.
+    It overrides ModelCheckpoint's private `_should_skip_saving_checkpoint` and `_save_checkpoint`
+    and calls its `_save_topk_checkpoint` and `_monitor_candidates`; tests/test_reliability.py
+    fails if a Lightning release changes them.
     """
 
     def __init__(self, every_s: float = 10.0, **kwargs: Any) -> None:
