@@ -28,8 +28,8 @@ from unittest import mock
 from lightning.pytorch import Trainer
 from steps import CASES, run_nnfw
 
-from nnfw.pipeline.diagnostics import ActivationWatch, TrainingDiagnostics
-from nnfw.pipeline.insight import InputPlane
+from nnfw.views.diagnostics import ActivationWatch, TrainingDiagnostics
+from nnfw.views.insight import InputPlane
 
 VARIANTS = {"default": [], "no diagnostics": ["callbacks.diagnostics=null"],
             "no pictures while fitting": ["callbacks.input_plane.drawings=0"]}

@@ -24,11 +24,11 @@ from torch.nn import functional
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+from rebuild import optimizer_factory  # noqa: E402
 from steps import compared, run_nnfw_config  # noqa: E402  (it puts the checkout on the path)
 
-from nnfw.pipeline.building import build  # noqa: E402
-from nnfw.pipeline.train import build_model  # noqa: E402
-from rebuild import optimizer_factory  # noqa: E402
+from nnfw.run.building import build  # noqa: E402
+from nnfw.run.train import build_model  # noqa: E402
 
 CASES = {
     "gan_ring": ["experiment=gan_ring", "trainer.max_steps=2000", "trainer.check_val_every_n_epoch=50"],

@@ -10,8 +10,8 @@ import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from nnfw.pipeline.building import build  # noqa: E402
-from nnfw.pipeline.train import build_model  # noqa: E402
+from nnfw.run.building import build  # noqa: E402
+from nnfw.run.train import build_model  # noqa: E402
 
 
 def optimizer_factory(config: dict, as_configured: bool = False) -> Any:

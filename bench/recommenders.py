@@ -20,9 +20,10 @@ import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench.steps import run_nnfw_config  # noqa: E402
-from nnfw.pipeline.train import build, build_model  # noqa: E402
 from rebuild import optimizer_factory  # noqa: E402
+
+from bench.steps import run_nnfw_config  # noqa: E402
+from nnfw.run.train import build, build_model  # noqa: E402
 
 
 def plain_loop(config: dict, epochs: int) -> float:

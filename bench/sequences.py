@@ -39,9 +39,8 @@ import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from steps import run_nnfw, run_nnfw_config  # noqa: E402  (bench/steps.py: nnfw train in this process, quiet)
-
 from rebuild import rebuild  # noqa: E402
+from steps import run_nnfw, run_nnfw_config  # noqa: E402  (bench/steps.py: nnfw train in this process, quiet)
 
 REPO = Path(__file__).resolve().parents[1]
 DEFAULT_TEXT = REPO.parent / "shared" / "data" / "tinyshakespeare.txt"

@@ -28,9 +28,9 @@ import torch
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from peer import run_peer  # noqa: E402
+from rebuild import rebuild  # noqa: E402
 
 from nnfw.cli.main import main  # noqa: E402
-from rebuild import rebuild  # noqa: E402
 
 CASES = {
     "xor": ["experiment=xor"],                            # 5000 full-batch epochs of 4 rows

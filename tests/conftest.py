@@ -22,7 +22,7 @@ def pytest_configure(config: pytest.Config) -> None:
     jobs do. A user's OMP_NUM_THREADS wins."""
     workers = int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1"))
     if workers > 1:
-        from nnfw.pipeline.threads import usable_cpus
+        from nnfw.run.threads import usable_cpus
 
         os.environ.setdefault("OMP_NUM_THREADS", str(max(1, usable_cpus() // workers)))
 

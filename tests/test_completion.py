@@ -10,7 +10,6 @@ from pathlib import Path
 import pytest
 from conftest import REPO, run_cli
 
-
 QUERIES = [
     ("nnfw tr", ["train"]),
     ("nnfw train mod", ["model.", "model="]),

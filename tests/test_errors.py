@@ -6,9 +6,9 @@ import errno
 from pathlib import Path
 
 import pytest
+from conftest import run_in_process
 from omegaconf import OmegaConf
 
-from conftest import run_in_process
 from nnfw.config import locate
 from nnfw.config.compat import models_reading
 

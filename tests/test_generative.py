@@ -168,7 +168,7 @@ def test_nnfw_sample_writes_the_requested_number_of_samples_of_a_vae_and_a_gan(t
     from conftest import run_cli
     from PIL import Image
 
-    from nnfw.pipeline.pictures import grid_size
+    from nnfw.views.pictures import grid_size
 
     result = train(*args, "trainer.max_epochs=1")
     assert result.code == 0, result.err
@@ -267,7 +267,7 @@ def one_hot_probabilities(classes: list[int], confidence: float) -> np.ndarray:
     ([3] * 995 + [1] * 5, 0.9, 1),      # a class under 1% of the samples does not count
 ])
 def test_class_coverage_counts_the_classes_that_recognisable_samples_reach(classes, confidence, covered):
-    from nnfw.pipeline.sample_quality import class_coverage
+    from nnfw.views.sample_quality import class_coverage
 
     counted, mean_confidence = class_coverage(one_hot_probabilities(classes, confidence))
     assert counted == covered

@@ -10,7 +10,7 @@ import torch
 from image_files import write_cifar10, write_image_folder, write_mnist
 from PIL import Image
 
-from nnfw.pipeline import figures, pictures
+from nnfw.views import figures, pictures
 
 BUILT_IN = ["digits", "shapes", "patterns"]
 FROM_FILES = {  # data option -> writes its tiny files under a root, in the real formats
@@ -94,7 +94,7 @@ def test_the_confusion_matrix_is_drawn_at_its_size_for_any_number_of_classes():
 
 @pytest.mark.slow
 def test_per_channel_statistics_travel_in_the_checkpoint_and_restore_the_model(train, tmp_path):
-    from nnfw.pipeline.restore import restore
+    from nnfw.run.restore import restore
 
     root = write_cifar10(tmp_path / "files")
     result = train("model=cnn", "data=cifar10", f"data.root={root}", "trainer.max_epochs=1")
@@ -195,7 +195,7 @@ def test_freezing_the_features_trains_only_the_head():
 
 @pytest.mark.slow
 def test_a_folder_read_by_dataloader_workers_trains_as_the_folder_held_in_memory(train, tmp_path):
-    from nnfw.pipeline.restore import restore
+    from nnfw.run.restore import restore
 
     root = write_image_folder(tmp_path / "files", per_class=20)
     runs = {data: train("model=cnn", f"data={data}", f"data.path={root}", "data.size=16", "trainer.max_epochs=10")

@@ -11,11 +11,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 import torch
+from conftest import QUIET
 from PIL import Image
 
-from conftest import QUIET
-
-from nnfw.pipeline.figures import DPI, SIZES, hidden_units_size
+from nnfw.views.figures import DPI, SIZES, hidden_units_size
 
 QUICK = ["logger=none", "callbacks.text_sample=null"]
 
@@ -33,13 +32,13 @@ def pixels(size: tuple[float, float]) -> tuple[int, int]:
 
 
 def history(run_dir: Path) -> list[dict[str, float]]:
-    from nnfw.pipeline.history import read_history
+    from nnfw.artifacts.history import read_history
 
     return read_history(run_dir)
 
 
 def diagnosis(run_dir: Path) -> list[str]:
-    from nnfw.pipeline.diagnosis import diagnose
+    from nnfw.views.diagnosis import diagnose
 
     return [f.kind for f in diagnose(history(run_dir), json.loads((run_dir / "summary.json").read_text()))]
 
@@ -54,7 +53,7 @@ def spirals(tmp_path_factory) -> Path:
 
 @pytest.mark.slow
 def test_spirals_draw_a_boundary_that_agrees_with_the_model_and_each_hidden_unit(spirals):
-    from nnfw.pipeline.restore import restore
+    from nnfw.run.restore import restore
 
     assert Image.open(spirals / "decision_boundary.png").size == pixels(SIZES["decision_boundary"])
     assert Image.open(spirals / "hidden_units.png").size == pixels(hidden_units_size(64))  # 128 units, 64 shown
@@ -119,7 +118,7 @@ def test_a_deep_sigmoid_network_shows_vanishing_gradients_in_its_layer_norms(tra
 
 def test_a_relu_network_initialised_to_die_reports_its_dead_units():
     from nnfw.models.mlp import MLP
-    from nnfw.pipeline.diagnostics import dead_relu_fractions
+    from nnfw.views.diagnostics import dead_relu_fractions
 
     model = MLP(2, 1, hidden_sizes=[32, 32])
     healthy = dead_relu_fractions(model, torch.randn(64, 2))
@@ -178,7 +177,7 @@ GAN_EPOCHS = {  # epoch: (modes covered, D(x), D(G(z)))
 
 @pytest.mark.parametrize("kind", list(GAN_EPOCHS))
 def test_a_gan_is_judged_by_its_players_and_modes_not_by_its_losses(kind):
-    from nnfw.pipeline.diagnosis import diagnose
+    from nnfw.views.diagnosis import diagnose
 
     history = [{"epoch": epoch, "train/loss": 1.2 + epoch, "val/loss": 1.0 + epoch, "train/g_loss": 0.8,
                 "val/modes": modes, "train/d_real": real, "train/d_fake": fake}
@@ -314,7 +313,7 @@ def test_a_transformer_draws_its_attention_heads_and_positions(train):
 
 def test_attention_weights_are_causal_and_sum_to_one():
     from nnfw.models.transformer import CausalTransformer
-    from nnfw.pipeline.insight import last_layer_attention
+    from nnfw.views.insight import last_layer_attention
 
     model = CausalTransformer(12, 12, context=8, d_model=16, num_heads=4, num_layers=2, d_ff=32).eval()
     with torch.no_grad():

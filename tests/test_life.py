@@ -16,7 +16,6 @@ import numpy as np
 import pandas as pd
 import pytest
 import torch
-
 from conftest import QUIET, REPO
 
 QUICK = ["logger=none", "callbacks.text_sample=null"]
@@ -63,7 +62,7 @@ def test_eval_gives_the_test_and_val_metrics_the_training_run_reported(iris, tmp
 
 
 def test_predict_scales_new_rows_with_the_training_statistics_and_writes_class_probabilities(iris, tmp_path):
-    from nnfw.pipeline.restore import restore
+    from nnfw.run.restore import restore
 
     restored = restore(iris / "checkpoints" / "best.ckpt")
     restored.datamodule.setup("test")
@@ -109,7 +108,7 @@ def test_predict_on_text_lines_and_on_a_regression(train, tmp_path):
 def test_predict_on_a_folder_of_images_names_each_file_and_matches_the_trained_model(train, tmp_path):
     from PIL import Image
 
-    from nnfw.pipeline.restore import restore
+    from nnfw.run.restore import restore
 
     result = train("data=shapes", "model=cnn", "trainer.max_epochs=3", *QUICK)
     assert result.code == 0, result.err
@@ -186,7 +185,7 @@ def test_an_exported_model_reproduces_the_checkpoint_within_1e_5(train, tmp_path
     output = tmp_path / f"model.{format}"
     assert cli("export", f"run={result.run_dir}", f"format={format}", f"output={output}") == 0
 
-    from nnfw.pipeline.restore import restore
+    from nnfw.run.restore import restore
 
     restored = restore(result.run_dir / "checkpoints" / "best.ckpt")
     restored.datamodule.setup("test")
@@ -221,7 +220,7 @@ LARGE_OUTPUTS = {
 @pytest.fixture(scope="module", params=list(LARGE_OUTPUTS))
 def large_outputs(request, tmp_path_factory) -> tuple[Path, float]:
     """A run whose model's outputs are large numbers, and the largest of them on its test inputs."""
-    from nnfw.pipeline.restore import restore
+    from nnfw.run.restore import restore
 
     folder = tmp_path_factory.mktemp("large")
     assert cli("train", *QUIET, *LARGE_OUTPUTS[request.param](folder), *QUICK, f"hydra.run.dir={folder / 'run'}") == 0
@@ -250,7 +249,7 @@ def test_models_with_large_outputs_export_within_a_tolerance_relative_to_them(la
 
 def test_an_export_that_does_not_match_exits_2_with_the_difference_and_writes_nothing(large_outputs, tmp_path,
                                                                                      capsys, monkeypatch):
-    from nnfw.pipeline import export
+    from nnfw.inference import export
 
     monkeypatch.setattr(export, "ROUNDING_STEPS", -1)  # no file can match: a mismatch, made on purpose
     output = tmp_path / "model.pt"
@@ -360,7 +359,7 @@ def test_a_search_with_a_failing_trial_goes_on_and_reports_the_best(tmp_path, ca
                "regularization.weight_decay=choice(0.0)", f"hydra.sweep.dir={sweep_dir}")
     out = capsys.readouterr().out
     assert code == 0
-    from nnfw.pipeline.runs import job_summaries
+    from nnfw.artifacts.runs import job_summaries
 
     jobs = dict(job_summaries(sweep_dir))
     assert sorted(s["status"] for s in jobs.values()) == ["completed", "failed"]

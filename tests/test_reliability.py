@@ -13,10 +13,10 @@ from pathlib import Path
 
 import pytest
 import torch
+from conftest import QUIET, REPO
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from conftest import QUIET, REPO
 from nnfw.errors import UserError
 
 #: A run long enough to be stopped halfway: 30 epochs of 75 batches.
@@ -203,7 +203,7 @@ def test_a_missing_checkpoint_is_reported_before_training(train, tmp_path):
 
 
 def test_checkpoints_are_written_whole_or_not_at_all(tmp_path, monkeypatch):
-    from nnfw.pipeline.checkpoints import AtomicCheckpointIO
+    from nnfw.artifacts.checkpoints import AtomicCheckpointIO
 
     target = tmp_path / "last.ckpt"
     io = AtomicCheckpointIO()
@@ -222,7 +222,7 @@ def test_checkpoints_are_written_whole_or_not_at_all(tmp_path, monkeypatch):
 
 
 def test_a_checkpoint_of_the_step_just_saved_beside_it_is_that_file_not_a_second_write(tmp_path, monkeypatch):
-    from nnfw.pipeline.checkpoints import AtomicCheckpointIO
+    from nnfw.artifacts.checkpoints import AtomicCheckpointIO
 
     io, writes = AtomicCheckpointIO(), []
     real_save = torch.save
@@ -250,7 +250,7 @@ def test_last_checkpoint_writes_the_first_and_last_validation_and_every_every_s_
     import lightning.pytorch as pl
     from lightning.pytorch.demos.boring_classes import BoringModel
 
-    from nnfw.pipeline import callbacks
+    from nnfw.artifacts import saving
 
     class Clock(pl.Callback):  # 4 s of training per epoch
         now = 0.0
@@ -258,13 +258,13 @@ def test_last_checkpoint_writes_the_first_and_last_validation_and_every_every_s_
         def on_train_epoch_start(self, trainer, pl_module):
             Clock.now = 4.0 * trainer.current_epoch
 
-    class Counted(callbacks.LastCheckpoint):
+    class Counted(saving.LastCheckpoint):
         def _save_checkpoint(self, trainer, filepath):
             super()._save_checkpoint(trainer, filepath)
             steps.append(trainer.global_step)
 
     steps: list[int] = []
-    monkeypatch.setattr(callbacks.time, "monotonic", lambda: Clock.now)
+    monkeypatch.setattr(saving.time, "monotonic", lambda: Clock.now)
     last = Counted(every_s=every_s, dirpath=tmp_path, filename="last", monitor=None)
     trainer = pl.Trainer(max_epochs=8, max_steps=max_steps, limit_train_batches=2, limit_val_batches=1,
                          callbacks=[Clock(), last], logger=False, enable_progress_bar=False,

@@ -50,8 +50,8 @@ def test_a_subprocess_run_writes_the_run_directory_contract(tmp_path):
 @pytest.mark.slow
 def test_checkpoint_rebuilds_model_and_data_and_reproduces_the_reported_test_accuracy(train):
     from nnfw.data.spec import DataSpec
-    from nnfw.pipeline.building import build
-    from nnfw.pipeline.train import build_model
+    from nnfw.run.building import build
+    from nnfw.run.train import build_model
 
     result = train("data=iris", "trainer.max_epochs=5")
     assert result.code == 0, result.err

@@ -43,7 +43,7 @@ def test_ddp_cpu_trains_in_two_processes_into_one_run_directory(tmp_path):
 @pytest.mark.slow
 def test_compile_leaves_recurrent_layers_alone_and_compiles_the_rest():
     from nnfw.models.recurrent import RecurrentLM
-    from nnfw.pipeline.speed import compile_model
+    from nnfw.run.speed import compile_model
 
     def compiled(module) -> bool:
         return hasattr(module.forward, "_torchdynamo_orig_callable")
@@ -58,7 +58,7 @@ def test_a_compiled_model_trains_and_its_checkpoint_loads_into_a_plain_model(tra
     import torch
     from torch._dynamo.utils import counters
 
-    from nnfw.pipeline.restore import restore
+    from nnfw.run.restore import restore
 
     compiled_before = counters["frames"]["ok"]
     result = train("data=moons", "model.compile=true", "trainer.max_epochs=3")
@@ -78,7 +78,7 @@ def test_a_compiled_model_trains_and_its_checkpoint_loads_into_a_plain_model(tra
 def test_channels_last_trains_a_cnn_whose_checkpoint_loads_into_a_plain_model(train):
     import torch
 
-    from nnfw.pipeline.restore import restore
+    from nnfw.run.restore import restore
 
     result = train("model=cnn", "data=digits", "model.channels_last=true", "trainer.max_epochs=2")
     assert result.code == 0, result.err

@@ -113,8 +113,9 @@ def test_tied_weights_need_equal_embedding_and_hidden_sizes(train):
 
 @pytest.mark.parametrize(("given", "norm_after"), [(None, 5.0), (0.5, 0.5)], ids=["default", "told otherwise"])
 def test_language_models_clip_gradients_at_5_unless_told_otherwise(given, norm_after):
-    import lightning.pytorch as pl
     from functools import partial
+
+    import lightning.pytorch as pl
 
     from nnfw.data.spec import DataSpec
     from nnfw.models.recurrent import RecurrentLM

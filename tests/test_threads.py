@@ -6,9 +6,9 @@ import json
 import os
 
 import pytest
-
 from conftest import QUIET, run_cli
-from nnfw.pipeline.threads import quota_cpus, thread_budget, usable_cpus
+
+from nnfw.run.threads import quota_cpus, thread_budget, usable_cpus
 
 
 @pytest.mark.parametrize("files, cpus", [

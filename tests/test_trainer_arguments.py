@@ -26,7 +26,7 @@ def test_the_table_matches_the_installed_trainer() -> None:
 @pytest.fixture
 def trainers(monkeypatch: pytest.MonkeyPatch) -> list:
     """The Trainers the runs of a test build."""
-    from nnfw.pipeline import train as pipeline
+    from nnfw.run import train as pipeline
 
     built: list = []
     build = pipeline.build_trainer
@@ -89,7 +89,7 @@ def test_bad_trainer_arguments_are_refused_before_torch_loads(fresh_answers, ove
 
 
 def test_run_tables_name_an_added_trainer_argument_as_typed() -> None:
-    from nnfw.pipeline.runs import overrides_of
+    from nnfw.artifacts.runs import overrides_of
 
     summary = {"overrides": ["+trainer.max_steps=3", "model=mlp", "hydra.run.dir=x"]}
     assert overrides_of(summary) == {"trainer.max_steps": "3", "model": "mlp"}

@@ -181,7 +181,7 @@ def test_the_progress_bar_shows_the_whole_runs_remaining_time_at_the_pace_so_far
     import time
     from types import SimpleNamespace
 
-    from nnfw.pipeline.callbacks import EpochProgressBar, duration
+    from nnfw.run.callbacks import EpochProgressBar, duration
 
     bar = EpochProgressBar()
     bar.run_started, bar.steps_done, bar.first_epoch = time.perf_counter() - 10.0, 10, 1  # resumed at epoch 1

@@ -18,8 +18,8 @@ SHAPES = {
         "optimizer", {"_target_": "torch.save", "obj": 1, "f": "MARK"},
         ["config.optimizer", "'torch.save', a function, not a torch.optim.Optimizer class"]),
     "a Lightning class that is not a building block": (
-        "model", {"_target_": "nnfw.pipeline.callbacks.InterruptCheckpoint", "dirpath": "MARK"},
-        ["config.model", "'nnfw.pipeline.callbacks.InterruptCheckpoint', a class, not a torch.nn.Module class"]),
+        "model", {"_target_": "nnfw.artifacts.saving.InterruptCheckpoint", "dirpath": "MARK"},
+        ["config.model", "'nnfw.artifacts.saving.InterruptCheckpoint', a class, not a torch.nn.Module class"]),
     "a Lightning trainer in data": (
         "data", {"_target_": "lightning.pytorch.Trainer", "default_root_dir": "MARK"},
         ["config.data", "foreign _target_ 'lightning.pytorch.Trainer'"]),
@@ -66,7 +66,7 @@ def test_a_stored_section_naming_anything_but_its_building_block_is_refused(smal
 
 
 def test_a_stored_config_of_nnfws_own_building_blocks_loads(small_checkpoint):
-    from nnfw.pipeline.checkpoints import load_checkpoint
+    from nnfw.artifacts.checkpoints import load_checkpoint
 
     assert load_checkpoint(small_checkpoint)["nnfw"]["config"]["model"]["_target_"] == "nnfw.models.linear.Linear"
 

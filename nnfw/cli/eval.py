@@ -16,10 +16,10 @@ def run(argv: list[str]) -> int:
     cfg, checkpoint = given
     output = Path(cfg.output).expanduser() if cfg.output else options.run_dir_of(checkpoint) / "eval.json"
 
-    from nnfw.pipeline.console import console, results_table
-    from nnfw.pipeline.evaluate import eval_record, evaluate
-    from nnfw.pipeline.restore import restore
-    from nnfw.pipeline.summary import write_json
+    from nnfw.artifacts.summary import write_json
+    from nnfw.inference.evaluate import eval_record, evaluate
+    from nnfw.run.restore import restore
+    from nnfw.views.console import console, results_table
 
     metrics = evaluate(restore(checkpoint), cfg.split, cfg.accelerator)
     console.print(results_table(metrics, title=f"{checkpoint} on the {cfg.split} split"))

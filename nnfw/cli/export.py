@@ -15,8 +15,8 @@ def run(argv: list[str]) -> int:
         return 0
     cfg, checkpoint = given
 
-    from nnfw.pipeline.export import SUFFIXES, export
-    from nnfw.pipeline.restore import restore
+    from nnfw.inference.export import SUFFIXES, export
+    from nnfw.run.restore import restore
 
     output = Path(cfg.output).expanduser() if cfg.output else options.run_dir_of(checkpoint) / SUFFIXES[cfg.format]
     compared = export(restore(checkpoint), cfg.format, output)

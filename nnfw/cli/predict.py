@@ -15,8 +15,8 @@ ABOUT = ("Predict for new inputs with a checkpoint: one CSV row per input (class
 def predictions(restored: Any, source: Path, batch_size: int) -> Any:
     """One row per input of a table, text or image model: its class probabilities or values, or an
     autoencoder's reconstruction and reconstruction error."""
-    from nnfw.pipeline.inputs import reader_for
-    from nnfw.pipeline.predict import output_frame, predict, refuse_generators
+    from nnfw.inference.inputs import reader_for
+    from nnfw.inference.predict import output_frame, predict, refuse_generators
 
     refuse_generators(restored)
     inputs, names = reader_for(restored.config)(source, restored.datamodule)
@@ -33,12 +33,12 @@ def run(argv: list[str]) -> int:
     cfg, checkpoint = given
     source, output = Path(str(cfg.input)).expanduser(), Path(str(cfg.output)).expanduser()
 
-    from nnfw.pipeline.predict import write_csv
-    from nnfw.pipeline.restore import restore
+    from nnfw.inference.predict import write_csv
+    from nnfw.run.restore import restore
 
     restored = restore(checkpoint)
     if declarations.gives(restored.config.data) == "ratings":
-        from nnfw.pipeline.recommend import recommendations
+        from nnfw.inference.recommend import recommendations
 
         frame = recommendations(restored, source, cfg.k, cfg.batch_size)
     else:

@@ -28,7 +28,7 @@ def run(argv: list[str]) -> int:
     path = Path(argv[0]).expanduser()
     if not path.is_dir():
         raise UserError(f"no such directory: {path}", "give a run directory or a multirun directory")
-    from nnfw.pipeline.report import is_sweep, write_report
+    from nnfw.views.report import is_sweep, write_report
 
     if not (path / "summary.json").is_file() and not is_sweep(path):
         raise UserError(f"{path} holds no run (no summary.json) and no sweep jobs",

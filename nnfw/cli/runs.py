@@ -6,8 +6,8 @@ import argparse
 import sys
 from pathlib import Path
 
+from nnfw.artifacts.runs import FORMATS, find_runs, render, sort_runs
 from nnfw.errors import UserError, suggestion
-from nnfw.pipeline.runs import FORMATS, find_runs, render, sort_runs
 
 
 class Parser(argparse.ArgumentParser):

@@ -23,8 +23,8 @@ def run(argv: list[str]) -> int:
     cfg, path = given
 
     from nnfw.data.vocab import Vocabulary
-    from nnfw.pipeline.generate import is_generative, write_samples
-    from nnfw.pipeline.restore import restore
+    from nnfw.inference.generate import is_generative, write_samples
+    from nnfw.run.restore import restore
     from nnfw.tasks.language_model import sample_text
 
     restored = restore(path)

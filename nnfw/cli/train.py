@@ -12,20 +12,20 @@ from hydra.core.global_hydra import GlobalHydra
 from hydra.types import HydraContext, RunMode
 from omegaconf import DictConfig
 
+from nnfw.artifacts.runs import job_summaries
 from nnfw.config import locate, resolvers, resume
 from nnfw.config.checks import check
 from nnfw.config.overrides import SEARCHPATH, given_searchpath, parse, searchpath_with
 from nnfw.errors import UserError
-from nnfw.pipeline.runs import job_summaries
-from nnfw.pipeline.sweep import FINISHED, exit_status
 from nnfw.privates import hydra_args_parser, hydra_callbacks, hydra_run_and_report
+from nnfw.run.sweep import FINISHED, exit_status
 
 resolvers.register()
 
 
 def job(cfg: DictConfig) -> float:
     """One training job of a sweep (or of Hydra's own entry point): Hydra's task function."""
-    from nnfw.pipeline.run import run_job  # torch and Lightning load only from here on
+    from nnfw.run.job import run_job  # torch and Lightning load only from here on
 
     return run_job(cfg)
 
@@ -67,8 +67,8 @@ def run_composed(cfg: DictConfig, config_name: str) -> None:
     """
     from hydra.core.utils import configure_log, run_job
 
-    from nnfw.pipeline.run import Prepared, create_run_dir, prepare_run  # torch and Lightning load from here on
-    from nnfw.pipeline.run import run_job as run_prepared
+    from nnfw.run.job import Prepared, create_run_dir, prepare_run  # torch and Lightning load from here on
+    from nnfw.run.job import run_job as run_prepared
 
     if cfg.hydra.mode is None:  # what Hydra's entry point adds to the command line it runs
         cfg.hydra.mode = RunMode.RUN

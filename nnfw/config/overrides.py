@@ -15,7 +15,6 @@ from omegaconf import DictConfig, OmegaConf
 from nnfw.config import locate, resolvers
 from nnfw.errors import UserError
 
-
 # How many single-value combinations of a sweep are composed to check it.
 MAX_CHECKED_COMBINATIONS = 64
 

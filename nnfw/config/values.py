@@ -14,7 +14,6 @@ from nnfw.data.header import check_columns
 from nnfw.data.layout import check_image_files
 from nnfw.errors import UserError
 
-
 #: Rules for the run's own keys (train.yaml's, the regularization knobs, and the checkpoint
 #: commands' options); a component's keys have rules in its own config, under `_checks_`.
 RUN_RULES: dict[str, rules.Rule] = {

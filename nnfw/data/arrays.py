@@ -13,8 +13,8 @@ from hydra.utils import get_method
 
 from nnfw.data.corrupt import corrupt
 from nnfw.data.loader import TensorLoader, process_share
-from nnfw.data.splits import feature_statistics, split_rows
 from nnfw.data.spec import DataSpec, TaskKind
+from nnfw.data.splits import feature_statistics, split_rows
 from nnfw.data.table import Table
 from nnfw.errors import UserError, suggestion
 

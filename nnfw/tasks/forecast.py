@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-
 from torchmetrics import MeanAbsolutePercentageError, MetricCollection
 
 from nnfw.tasks.regression import Regression

@@ -5,7 +5,7 @@ more than that around every step (its loop, hooks, logging and progress) and eve
 that mixes in `FusedSteps` can take a block of steps per Lightning step instead, as automatic
 optimization would have taken them: the same batches, the same clipping, optimizer and scheduler
 steps, the same values logged at the same steps. The pipeline chooses the block (see
-nnfw/pipeline/speed.py):
+nnfw/run/speed.py):
 
 - full-batch data: `epochs_per_step` epochs of the one batch (`fuse_epochs`);
 - mini-batches: the loader serves lists of up to `batches_per_step` consecutive batches of an

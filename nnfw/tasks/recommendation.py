@@ -6,11 +6,15 @@ to the training loss; the logged loss is the data term alone.
 
 from __future__ import annotations
 
+from typing import Any
+
+import pandas as pd
 import torch
 from torch import nn
 from torchmetrics import MetricCollection
 from torchmetrics.retrieval import RetrievalHitRate, RetrievalNormalizedDCG
 
+from nnfw.data.ratings import UNKNOWN
 from nnfw.tasks.base import EpochOutputs, SupervisedTask
 from nnfw.tasks.regression import Regression
 
@@ -92,3 +96,37 @@ def full_ranking(model: nn.Module, held_out: torch.Tensor, seen: torch.Tensor, n
         hits.append((rank < TOP_K).float())
         gains.append(torch.where(rank < TOP_K, 1 / torch.log2(rank.float() + 2), 0.0))
     return {f"{stage}/full_hr@{TOP_K}": torch.cat(hits).mean(), f"{stage}/full_ndcg@{TOP_K}": torch.cat(gains).mean()}
+
+
+#: `basis` of a row: the model's own score, or the popularity stand-in for an unknown user
+MODEL, POPULAR = "model", "popular items (user not in the training ratings)"
+
+
+def scores(task: Any, pairs: torch.Tensor, batch_size: int) -> torch.Tensor:
+    """The task's prediction (a rating, or the probability of a pick) for every pair, on the CPU."""
+    with torch.no_grad():
+        return torch.cat([task.predictions(task(batch.to(task.device))).cpu() for batch in pairs.split(batch_size)])
+
+
+def top_items(task: Any, data: Any, users: pd.Series, k: int, batch_size: int) -> pd.DataFrame:
+    """Rows (user, rank, item, score, basis): each user's `k` best-scored items they never rated,
+    by `task`'s model on `data`'s id mapping."""
+    known = data.indices(data.users, users)
+    items = torch.arange(1, len(data.items) + 1)
+    k = min(k, len(items))
+    rows = []
+    for user, index in zip(users.tolist(), known.tolist()):
+        if index == UNKNOWN:
+            popular = data.popularity[1:].topk(k).indices + 1
+            rows += [(user, rank, data.items[i - 1], float("nan"), POPULAR) for rank, i in enumerate(popular.tolist(), 1)]
+            continue
+        pairs = torch.stack([torch.full_like(items, index), items], 1)
+        predicted = scores(task, pairs, batch_size)
+        rated = data.rated[data.rated[:, 0] == index, 1]
+        rated = rated[rated != UNKNOWN]  # an item the training never saw has no score to mask
+        predicted[rated - 1] = float("-inf")
+        best = predicted.topk(k)
+        rows += [(user, rank, data.items[i], score, MODEL)
+                 for rank, (score, i) in enumerate(zip(best.values.tolist(), best.indices.tolist()), 1)
+                 if score != float("-inf")]
+    return pd.DataFrame(rows, columns=["user", "rank", "item", "score", "basis"])

@@ -10,12 +10,7 @@ from torch import nn
 from torchmetrics import MetricCollection
 
 from nnfw.tasks.base import STAGES, EpochOutputs, SupervisedTask
-from nnfw.tasks.reconstruction import (
-    UNSUPERVISED_INPUTS,
-    bernoulli_decoder,
-    decoded_values,
-    reconstruction_target,
-)
+from nnfw.tasks.reconstruction import UNSUPERVISED_INPUTS, bernoulli_decoder, decoded_values, reconstruction_target
 
 #: importance samples decoded at once when estimating the NLL (memory: chunk x batch x features)
 NLL_CHUNK = 100

@@ -2,7 +2,7 @@
 
 A checkpoint may come from anywhere, so loading one never runs code: tensors and plain data
 are read with `torch.load(weights_only=True)`, and the parts of the stored config that are
-rebuilt from it may only name the building blocks `nnfw.pipeline.trust` allows.
+rebuilt from it may only name the building blocks `nnfw.artifacts.trust` allows.
 """
 
 from __future__ import annotations
@@ -21,9 +21,9 @@ from lightning.fabric.plugins.io.torch_io import TorchCheckpointIO
 from packaging.version import InvalidVersion, Version
 
 from nnfw import __version__
+from nnfw.artifacts.files import written_whole
+from nnfw.artifacts.trust import stored_config_problem
 from nnfw.errors import UserError
-from nnfw.pipeline.files import written_whole
-from nnfw.pipeline.trust import stored_config_problem
 
 
 class AtomicCheckpointIO(TorchCheckpointIO):
@@ -121,9 +121,3 @@ def unreadable(path: Path, err: Exception) -> UserError:
     reason = (str(err).splitlines() or [type(err).__name__])[0]
     return UserError(f"checkpoint {path} is truncated or damaged ({reason})",
                      "use another checkpoint, e.g. last.ckpt or best.ckpt of the same run")
-
-
-def saved_checkpoints(trainer: Any) -> dict[str, str]:
-    """Paths of the run's checkpoints: "best" (by the monitored metric) and "last" (the latest)."""
-    return {("best" if callback.monitor else "last"): callback.best_model_path
-            for callback in trainer.checkpoint_callbacks if callback.best_model_path}

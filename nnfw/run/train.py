@@ -20,20 +20,20 @@ from lightning.pytorch.utilities.exceptions import SIGTERMException
 from omegaconf import DictConfig, OmegaConf
 from torch import nn
 
+from nnfw.artifacts.checkpoints import AtomicCheckpointIO, load_checkpoint
+from nnfw.artifacts.saving import saved_checkpoints
+from nnfw.artifacts.trust import targets
 from nnfw.config import declarations
 from nnfw.data.spec import DataSpec
 from nnfw.errors import Interrupted, UserError, suggestion
-from nnfw.pipeline import baselines
-from nnfw.pipeline.building import build, check_accelerator
-from nnfw.pipeline.checkpoints import AtomicCheckpointIO, load_checkpoint, saved_checkpoints
-from nnfw.pipeline.console import show_config, show_results
-from nnfw.pipeline.speed import (batches_per_step, compile_model, epochs_per_step, fused_trainer_arguments,
-                                 use_channels_last)
-from nnfw.pipeline.threads import set_threads
-from nnfw.pipeline.trust import targets
 from nnfw.privates import skip_needless_moves_of_logged_values, tensorboard_file_writer
+from nnfw.run.building import build, check_accelerator
+from nnfw.run.speed import batches_per_step, compile_model, epochs_per_step, fused_trainer_arguments, use_channels_last
+from nnfw.run.threads import set_threads
 from nnfw.tasks import TASKS, SupervisedTask
 from nnfw.tasks.base import weights_mismatch
+from nnfw.views import baselines
+from nnfw.views.console import show_config, show_results
 
 #: Lightning's start-up chatter (GPU/TPU availability, tips) is not what users came for.
 QUIET_LOGGERS = ("lightning.pytorch.utilities.rank_zero", "lightning.pytorch.accelerators.cuda",
@@ -217,7 +217,7 @@ class Prepared:
     task: SupervisedTask
     trainer: pl.Trainer
     fused: int
-    threads: int  # torch's CPU threads (nnfw.pipeline.threads)
+    threads: int  # torch's CPU threads (nnfw.run.threads)
     started: float  # time.perf_counter() when building began: a run's wall time counts it
 
 
@@ -253,7 +253,7 @@ def prepare(cfg: DictConfig) -> Prepared:
 
 def train(prepared: Prepared, run_dir: Path) -> dict[str, Any]:
     """Fit the prepared model and return what summary.json reports of the fit (metrics, checkpoints,
-    counts, timings, data; `nnfw.pipeline.summary.completed_summary` completes it)."""
+    counts, timings, data; `nnfw.artifacts.summary.completed_summary` completes it)."""
     cfg, datamodule, task, trainer, fused = (prepared.cfg, prepared.datamodule, prepared.task, prepared.trainer,
                                              prepared.fused)
     multirun = HydraConfig.get().mode == RunMode.MULTIRUN  # a sweep's jobs keep their trees in their directories

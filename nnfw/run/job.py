@@ -19,12 +19,12 @@ from hydra.types import RunMode
 from lightning.fabric.utilities.rank_zero import rank_zero_only
 from omegaconf import DictConfig, OmegaConf, open_dict, read_write
 
+from nnfw.artifacts.history import read_history
+from nnfw.artifacts.summary import completed_summary, failed_summary, write_summary
 from nnfw.errors import Interrupted, UserError, report
-from nnfw.pipeline.diagnosis import diagnose
-from nnfw.pipeline.history import read_history
-from nnfw.pipeline.summary import completed_summary, failed_summary, write_summary
-from nnfw.pipeline.sweep import minimizing
-from nnfw.pipeline.train import Prepared, prepare, train
+from nnfw.run.sweep import minimizing
+from nnfw.run.train import Prepared, prepare, train
+from nnfw.views.diagnosis import diagnose
 
 log = logging.getLogger("nnfw.run")
 

@@ -21,9 +21,9 @@ from lightning.pytorch.callbacks import Callback, EarlyStopping
 from lightning.pytorch.loggers import TensorBoardLogger
 from torch import nn
 
+from nnfw.artifacts.history import HISTORY_FILE, main_metric, write_history
 from nnfw.models.layers import ACTIVATION_LAYERS
-from nnfw.pipeline import figures, pictures
-from nnfw.pipeline.history import HISTORY_FILE, main_metric, write_history
+from nnfw.views import figures, pictures
 
 log = logging.getLogger("nnfw.run")
 

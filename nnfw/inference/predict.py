@@ -7,10 +7,10 @@ from pathlib import Path
 import pandas as pd
 import torch
 
+from nnfw.artifacts.files import written_whole
 from nnfw.data.spec import DataSpec
 from nnfw.errors import UserError
-from nnfw.pipeline.files import written_whole
-from nnfw.pipeline.restore import Restored
+from nnfw.run.restore import Restored
 from nnfw.tasks.gan import AdversarialTraining
 from nnfw.tasks.reconstruction import Reconstruction
 from nnfw.tasks.vae import VariationalAutoencoder

@@ -7,10 +7,10 @@ from typing import Any
 
 import lightning.pytorch as pl
 
-from nnfw.pipeline.building import check_accelerator
-from nnfw.pipeline.callbacks import DataOnDevice
-from nnfw.pipeline.restore import Restored
-from nnfw.pipeline.train import quiet
+from nnfw.run.building import check_accelerator
+from nnfw.run.callbacks import DataOnDevice
+from nnfw.run.restore import Restored
+from nnfw.run.train import quiet
 
 
 def inference_trainer(restored: Restored, accelerator: str | None) -> pl.Trainer:

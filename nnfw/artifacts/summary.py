@@ -7,7 +7,7 @@ import math
 from pathlib import Path
 from typing import Any
 
-from nnfw.pipeline.files import written_whole
+from nnfw.artifacts.files import written_whole
 
 SUMMARY_FILE = "summary.json"
 

@@ -17,13 +17,22 @@ from typing import Any
 
 import numpy as np
 
-from nnfw.pipeline import figures
-from nnfw.pipeline.diagnosis import Finding, diagnose
-from nnfw.pipeline.files import written_whole
-from nnfw.pipeline.history import main_metric, read_history
-from nnfw.pipeline.runs import (Runs, best_run, differing_keys, job_summaries, lower_is_better, objective,
-                                overrides_of, read_summary, rows)
-from nnfw.pipeline.summary import SUMMARY_FILE
+from nnfw.artifacts.files import written_whole
+from nnfw.artifacts.history import main_metric, read_history
+from nnfw.artifacts.runs import (
+    Runs,
+    best_run,
+    differing_keys,
+    job_summaries,
+    lower_is_better,
+    objective,
+    overrides_of,
+    read_summary,
+    rows,
+)
+from nnfw.artifacts.summary import SUMMARY_FILE
+from nnfw.views import figures
+from nnfw.views.diagnosis import Finding, diagnose
 
 #: the run directory's pictures in the order a reader wants them; any other picture follows
 PICTURES = ("learning_curves", "decision_boundary", "hidden_units", "fitted_curve", "confusion_matrix",

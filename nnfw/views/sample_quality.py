@@ -25,7 +25,7 @@ import lightning.pytorch as pl
 import numpy as np
 from lightning.pytorch.callbacks import Callback
 
-from nnfw.pipeline.generate import GENERATIVE_TASKS, sampled_images
+from nnfw.tasks.sampling import GENERATIVE_TASKS, sampled_images
 
 if TYPE_CHECKING:
     from sklearn.linear_model import LogisticRegression

@@ -15,7 +15,7 @@ from typing import Any
 
 from rich.table import Table
 
-from nnfw.pipeline.summary import SUMMARY_FILE
+from nnfw.artifacts.summary import SUMMARY_FILE
 
 #: metrics that improve downwards; every other metric improves upwards
 LOWER_IS_BETTER = re.compile(r"(loss|mse|mae|rmse|mape|bpc|perplexity)$")

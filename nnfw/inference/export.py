@@ -17,12 +17,13 @@ import numpy as np
 import torch
 from torch import nn
 
+from nnfw.artifacts.files import written_whole
 from nnfw.config import declarations
 from nnfw.errors import UserError
-from nnfw.pipeline.files import written_whole
-from nnfw.pipeline.generate import Sampler, is_generative
-from nnfw.pipeline.restore import Restored
-from nnfw.pipeline.train import quiet
+from nnfw.inference.generate import is_generative
+from nnfw.run.restore import Restored
+from nnfw.run.train import quiet
+from nnfw.tasks.sampling import Sampler
 
 #: an exported file's outputs may differ from the model's by this many rounding steps of their
 #: dtype at their largest magnitude (at least 1): float32 outputs near 1 by 3e-5, a price of 364,000 by 11

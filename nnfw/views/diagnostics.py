@@ -19,8 +19,8 @@ from lightning.pytorch.loggers import TensorBoardLogger
 from torch import nn
 
 from nnfw.models.layers import ACTIVATION_LAYERS
-from nnfw.pipeline import figures
-from nnfw.pipeline.insight import publish
+from nnfw.views import figures
+from nnfw.views.insight import publish
 
 
 def weight_layers(model: nn.Module) -> dict[str, torch.Tensor]:

@@ -14,7 +14,7 @@ from hydra.experimental.callback import Callback
 from omegaconf import DictConfig
 from rich.console import Console
 
-from nnfw.pipeline.runs import Runs, best_run, job_summaries, objective, render
+from nnfw.artifacts.runs import Runs, best_run, job_summaries, objective, render
 
 #: The last multirun that ended in this process: its sweep directory, and whether it was a search.
 FINISHED: dict[str, Any] = {}

@@ -1,20 +1,14 @@
-"""New rows or images from a generative model's checkpoint: a VAE decodes prior draws, a GAN
-its noise. Images are written as a PNG grid, rows as a CSV in the data's own units; `nnfw
-export` writes the `Sampler` (the decoder or the generator)."""
+"""What a generative task samples from: a GAN's generator or a VAE's decoder as one module
+(`Sampler`, which `nnfw export` writes), and seeded image samples for pictures and judges."""
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 import numpy as np
-import pandas as pd
 import torch
 from torch import nn
 
-from nnfw.pipeline import pictures
-from nnfw.pipeline.predict import write_csv
-from nnfw.pipeline.restore import Restored
 from nnfw.tasks.gan import AdversarialTraining
 from nnfw.tasks.reconstruction import decoded_values
 from nnfw.tasks.vae import VariationalAutoencoder
@@ -50,33 +44,3 @@ def sampled_images(task: VariationalAutoencoder | AdversarialTraining, datamodul
     with torch.no_grad():
         values = sampler(sampler.codes(count, torch.Generator().manual_seed(seed)).to(task.device))
     return (values if sampler.bernoulli else datamodule.denormalize(values)).clamp(0, 1).cpu().numpy()
-
-
-def is_generative(restored: Restored) -> bool:
-    return isinstance(restored.task, GENERATIVE_TASKS)
-
-
-def generate(restored: Restored, count: int, seed: int) -> torch.Tensor:
-    """`count` samples of the model, on the CPU, in the scale the model was trained in."""
-    sampler = Sampler(restored.task.cpu())
-    with torch.no_grad():
-        return sampler(sampler.codes(count, torch.Generator().manual_seed(seed)))
-
-
-def in_data_units(restored: Restored, samples: torch.Tensor) -> np.ndarray:
-    """Samples with the training data's standardization undone."""
-    values = samples.numpy()
-    mean, std = getattr(restored.datamodule, "mean", None), getattr(restored.datamodule, "std", None)
-    return values if mean is None else values * std + mean
-
-
-def write_samples(restored: Restored, count: int, seed: int, output: Path | None) -> Path:
-    """Write `count` samples to `output` (default: samples.png for images, samples.csv for rows)."""
-    values = in_data_units(restored, generate(restored, count, seed))
-    if restored.spec.image_shape:
-        path = output or Path("samples.png")
-        path.parent.mkdir(parents=True, exist_ok=True)
-        return pictures.save_png(pictures.grid(values, [pictures.NEUTRAL] * count), path)
-    path = output or Path("samples.csv")
-    write_csv(pd.DataFrame(values.reshape(count, -1), columns=list(restored.spec.feature_names)), path)
-    return path

@@ -8,10 +8,10 @@ from pathlib import Path
 import lightning.pytorch as pl
 from omegaconf import DictConfig, OmegaConf
 
+from nnfw.artifacts.checkpoints import load_checkpoint
 from nnfw.data.spec import DataSpec
-from nnfw.pipeline.building import build
-from nnfw.pipeline.checkpoints import load_checkpoint
-from nnfw.pipeline.train import build_task
+from nnfw.run.building import build
+from nnfw.run.train import build_task
 from nnfw.tasks import SupervisedTask
 
 

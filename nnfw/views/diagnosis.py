@@ -13,7 +13,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from nnfw.pipeline.history import main_metric, series
+from nnfw.artifacts.history import main_metric, series
 
 #: the training loss growing this many times over its smallest value, or the weights' norm over
 #: its first value, is divergence

@@ -15,12 +15,12 @@ import numpy as np
 import torch
 from lightning.pytorch.callbacks import Callback
 
-from nnfw.pipeline import pictures
-from nnfw.pipeline.generate import sampled_images
-from nnfw.pipeline.insight import publish
 from nnfw.tasks.gan import AdversarialTraining
 from nnfw.tasks.reconstruction import Reconstruction
+from nnfw.tasks.sampling import sampled_images
 from nnfw.tasks.vae import VariationalAutoencoder
+from nnfw.views import pictures
+from nnfw.views.insight import publish
 
 
 class GenerativePictures(Callback):

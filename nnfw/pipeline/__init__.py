@@ -1,1 +1,0 @@
-"""Pipeline layer: builds data, model, task, callbacks and trainer from a config and runs them."""
