@@ -1,6 +1,8 @@
-"""The private APIs of Hydra, Lightning and torch that nnfw cannot do without, in one place.
+"""The private APIs of Hydra and Lightning that nnfw cannot do without, in one place.
 
-Each has no public equivalent. tests/test_privates.py fails when an installed version renames,
+Everything else nnfw does with Lightning goes through its public API (callbacks, `Checkpoint`,
+`Trainer.save_checkpoint`, the progress bar's public attributes). Each function here has no
+public equivalent, and says why. tests/test_privates.py fails when an installed version renames,
 removes or changes one of them, so that an upgrade is refused loudly instead of running nnfw
 slower or counting wrong; pyproject.toml bounds the versions to the ones that were tested.
 Imports are lazy: the command line is checked before torch or Lightning load.
@@ -48,9 +50,17 @@ def step_counted(optimizer: Any) -> None:
     optimizer._on_after_step()
 
 
-def tensorboard_file_writer(logger: Any) -> Any:
-    """The event file writer of a TensorBoardLogger's SummaryWriter, for an hparams session summary."""
-    return logger.experiment._get_file_writer()
+def step_uncounted(optimizer: Any) -> None:
+    """Step a LightningOptimizer through Lightning (precision plugin, strategy) without counting
+    it in `trainer.global_step`: manual optimization counts every optimizer's steps, and a GAN's
+    `trainer.max_steps` and logged steps count its generator's alone. No option of Lightning's
+    chooses which optimizer counts."""
+    before, after = optimizer._on_before_step, optimizer._on_after_step
+    optimizer._on_before_step = optimizer._on_after_step = lambda: None
+    try:
+        optimizer.step()
+    finally:
+        optimizer._on_before_step, optimizer._on_after_step = before, after
 
 
 def skip_needless_moves_of_logged_values() -> None:

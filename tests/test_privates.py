@@ -8,8 +8,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pytest
-
 from nnfw import privates
 
 
@@ -54,18 +52,37 @@ def test_lightning_counts_the_steps_nnfw_takes_itself(tmp_path: Path) -> None:
     assert trainer.fit_loop.epoch_loop._batches_that_stepped == 6
 
 
-def test_tensorboard_writes_an_hparams_session(tmp_path: Path) -> None:
-    pytest.importorskip("tensorboard")
-    from lightning.pytorch.loggers import TensorBoardLogger
-    from torch.utils.tensorboard.summary import hparams
+def test_a_step_taken_uncounted_is_not_counted_in_global_step(tmp_path: Path) -> None:
+    """`step_uncounted` steps the optimizer (its parameters move) without adding to `global_step`,
+    as a GAN's discriminator steps; the counted step beside it counts once."""
+    import lightning.pytorch as pl
+    import torch
 
-    logger = TensorBoardLogger(tmp_path, name="tb", version="")
-    _, start, end = hparams({"lr": 0.1}, {"val/acc": 1.0})
-    writer = privates.tensorboard_file_writer(logger)
-    writer.add_summary(start, 0)
-    writer.add_summary(end, 0)
-    logger.finalize("success")
-    assert any((tmp_path / "tb").glob("events.out.tfevents.*"))
+    class TwoOptimizers(pl.LightningModule):
+        def __init__(self) -> None:
+            super().__init__()
+            self.first, self.second = torch.nn.Linear(2, 1), torch.nn.Linear(2, 1)
+            self.automatic_optimization = False
+
+        def training_step(self, batch: list[torch.Tensor], batch_idx: int) -> None:
+            counted, uncounted = self.optimizers()
+            for optimizer, layer, step in ((uncounted, self.second, privates.step_uncounted),
+                                           (counted, self.first, lambda o: o.step())):
+                optimizer.zero_grad()
+                self.manual_backward(layer(batch[0]).pow(2).mean())
+                step(optimizer)
+
+        def configure_optimizers(self) -> list[torch.optim.Optimizer]:
+            return [torch.optim.SGD(self.first.parameters(), lr=0.1), torch.optim.SGD(self.second.parameters(), lr=0.1)]
+
+    module = TwoOptimizers()
+    before = module.second.weight.detach().clone()
+    data = torch.utils.data.DataLoader(torch.utils.data.TensorDataset(torch.ones(4, 2)), batch_size=2)
+    trainer = pl.Trainer(max_epochs=1, logger=False, enable_checkpointing=False, enable_progress_bar=False,
+                         enable_model_summary=False, default_root_dir=tmp_path)
+    trainer.fit(module, data)
+    assert trainer.global_step == 2  # two batches, one counted step each
+    assert not torch.equal(module.second.weight, before)
 
 
 def test_a_logged_value_on_its_device_is_not_moved_and_any_other_move_still_happens() -> None:

@@ -259,13 +259,13 @@ def test_last_checkpoint_writes_the_first_and_last_validation_and_every_every_s_
             Clock.now = 4.0 * trainer.current_epoch
 
     class Counted(saving.LastCheckpoint):
-        def _save_checkpoint(self, trainer, filepath):
-            super()._save_checkpoint(trainer, filepath)
+        def save(self, trainer):
+            super().save(trainer)
             steps.append(trainer.global_step)
 
     steps: list[int] = []
     monkeypatch.setattr(saving.time, "monotonic", lambda: Clock.now)
-    last = Counted(every_s=every_s, dirpath=tmp_path, filename="last", monitor=None)
+    last = Counted(every_s=every_s, dirpath=tmp_path, filename="last")
     trainer = pl.Trainer(max_epochs=8, max_steps=max_steps, limit_train_batches=2, limit_val_batches=1,
                          callbacks=[Clock(), last], logger=False, enable_progress_bar=False,
                          enable_model_summary=False, default_root_dir=tmp_path)

@@ -67,11 +67,18 @@ class EpochProgressBar(RichProgressBar):
         left = self.run_left(trainer) if trainer.training else None
         return {**metrics, "run left": duration(left)} if left is not None else metrics
 
-    def _get_train_description(self, current_epoch: int) -> str:
-        per_step = getattr(self.trainer.lightning_module, "epochs_per_step", 1)
-        description = f"Epoch {current_epoch * per_step}"
-        if self.trainer.max_epochs is not None:
-            description += f"/{self.trainer.max_epochs * per_step - 1}"
+    def on_train_epoch_start(self, trainer: pl.Trainer, pl_module: pl.LightningModule) -> None:
+        """Lightning's bar for the epoch, its description counting the user's epochs (public
+        attributes of RichProgressBar only: `progress` and `train_progress_bar_id`)."""
+        super().on_train_epoch_start(trainer, pl_module)
+        if self.progress is not None and self.train_progress_bar_id is not None:
+            self.progress.update(self.train_progress_bar_id, description=self.epoch_description(trainer))
+
+    def epoch_description(self, trainer: pl.Trainer) -> str:
+        per_step = getattr(trainer.lightning_module, "epochs_per_step", 1)
+        description = f"Epoch {trainer.current_epoch * per_step}"
+        if trainer.max_epochs is not None:
+            description += f"/{trainer.max_epochs * per_step - 1}"
         return f"{description:{len(self.validation_description)}}"  # padded as Lightning pads it
 
 

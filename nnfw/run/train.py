@@ -26,7 +26,7 @@ from nnfw.artifacts.trust import targets
 from nnfw.config import declarations
 from nnfw.data.spec import DataSpec
 from nnfw.errors import Interrupted, UserError, suggestion
-from nnfw.privates import skip_needless_moves_of_logged_values, tensorboard_file_writer
+from nnfw.privates import skip_needless_moves_of_logged_values
 from nnfw.run.building import build, check_accelerator
 from nnfw.run.speed import batches_per_step, compile_model, epochs_per_step, fused_trainer_arguments, use_channels_last
 from nnfw.run.threads import set_threads
@@ -179,7 +179,7 @@ def log_hparams(trainer: pl.Trainer, cfg: DictConfig, metrics: dict[str, float])
         if isinstance(logger, TensorBoardLogger):
             _, session_start, session_end = hparams(flat, final)
             for summary in (session_start, session_end):
-                tensorboard_file_writer(logger).add_summary(summary, trainer.global_step)
+                logger.experiment.file_writer.add_summary(summary, trainer.global_step)
         else:
             logger.log_hyperparams(flat)
 

@@ -12,23 +12,13 @@ from torch import nn
 from torchmetrics import MetricCollection
 
 from nnfw.errors import UserError
+from nnfw.privates import step_uncounted
 from nnfw.tasks.base import STAGES, EpochOutputs, SupervisedTask
 from nnfw.tasks.modes import SAMPLES, mixture_modes, mode_coverage
 from nnfw.tasks.reconstruction import UNSUPERVISED_INPUTS
 
 #: what a training epoch logs, averaged over its batches
 TRAINING_SCALARS = ("d_loss", "g_loss", "d_real", "d_fake")
-
-
-def uncounted_step(optimizer: LightningOptimizer) -> None:
-    """A step through Lightning (precision, strategy) that `trainer.global_step` does not count:
-    the discriminator's, so that global_step and `trainer.max_steps` count generator steps."""
-    before, after = optimizer._on_before_step, optimizer._on_after_step
-    optimizer._on_before_step = optimizer._on_after_step = lambda: None
-    try:
-        optimizer.step()
-    finally:
-        optimizer._on_before_step, optimizer._on_after_step = before, after
 
 
 class AdversarialTraining(SupervisedTask):
@@ -113,7 +103,7 @@ class AdversarialTraining(SupervisedTask):
         if counted:
             optimizer.step()
         else:
-            uncounted_step(optimizer)
+            step_uncounted(optimizer)
 
     def training_step(self, batch: tuple[torch.Tensor, torch.Tensor], batch_idx: int) -> torch.Tensor:
         real = batch[0]
