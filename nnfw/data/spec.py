@@ -21,6 +21,9 @@ class DataSpec:
     num_classes: int = 0  # 0 for regression; the vocabulary size for language models
     num_targets: int = 1  # regression outputs; values a forecast predicts
     feature_names: tuple[str, ...] = field(default_factory=tuple)
+    # the table column each feature comes from (a category's one-hot inputs and a missing-value
+    # indicator share their column's name), so that importances count a column once; () : each its own
+    source_columns: tuple[str, ...] = field(default_factory=tuple)
     class_names: tuple[str, ...] = field(default_factory=tuple)  # a language model's vocabulary
     image_shape: tuple[int, ...] = ()  # (channels, height, width) of image data; () for other data
     unit_range: bool = False  # every value lies in [0, 1] (pixels, binary data): a Bernoulli decoder fits
@@ -31,8 +34,13 @@ class DataSpec:
     stateful: bool = False  # each training batch's rows continue the previous batch's (a model may carry state)
 
     def __post_init__(self) -> None:
-        for name in ("image_shape", "target_mean", "target_std"):  # lists after a JSON round trip
+        for name in ("image_shape", "target_mean", "target_std", "source_columns"):  # lists after a JSON round trip
             object.__setattr__(self, name, tuple(getattr(self, name)))
+
+    @property
+    def feature_sources(self) -> tuple[str, ...]:
+        """The table column of each feature: `source_columns`, or each feature's own name."""
+        return self.source_columns or self.feature_names
 
     def unscale_targets(self, values: Any) -> Any:
         """Targets or predictions (numpy or torch, one column per target) back in the data's own units."""
