@@ -34,9 +34,12 @@ from nnfw.artifacts.summary import SUMMARY_FILE
 from nnfw.views import figures
 from nnfw.views.diagnosis import Finding, diagnose
 
-#: the run directory's pictures in the order a reader wants them; any other picture follows
-PICTURES = ("learning_curves", "decision_boundary", "hidden_units", "fitted_curve", "confusion_matrix",
-            "predictions", "filters", "reconstructions", "samples", "attention", "gradients_through_time")
+#: the run directory's pictures in the order a reader wants them (how it trained, what it learned,
+#: where it errs, what it reads); any other picture follows
+PICTURES = ("learning_curves", "lr_finder", "decision_boundary", "hidden_units", "fitted_curve",
+            "predicted_vs_actual", "residuals", "roc_pr", "confusion_matrix", "per_class", "predictions",
+            "top_losses", "feature_importance", "filters", "reconstructions", "samples", "attention",
+            "gradients_through_time")
 STYLE = """body{font-family:system-ui,sans-serif;max-width:1100px;margin:2em auto;padding:0 1em;color:#222}
 table{border-collapse:collapse;margin:.5em 0}td,th{border:1px solid #ccc;padding:.25em .6em;text-align:right}
 td:first-child,th:first-child{text-align:left}.baseline{color:#777}img{max-width:100%;border:1px solid #eee}
