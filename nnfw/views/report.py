@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import yaml
 
 from nnfw.artifacts.files import written_whole
 from nnfw.artifacts.history import main_metric, read_history
@@ -33,6 +34,7 @@ from nnfw.artifacts.runs import (
 from nnfw.artifacts.summary import SUMMARY_FILE
 from nnfw.views import figures
 from nnfw.views.diagnosis import Finding, diagnose
+from nnfw.views.shown_config import config_yaml, users_config
 
 #: the run directory's pictures in the order a reader wants them (how it trained, what it learned,
 #: where it errs, what it reads); any other picture follows
@@ -115,10 +117,21 @@ def page(title: str, sections: Sequence[tuple[str, str]]) -> str:
             f"<style>{STYLE}</style></head>\n<body><h1>{escape(title)}</h1>\n{body}\n</body></html>\n")
 
 
+def config_html(run_dir: Path) -> str:
+    """The run's composed config (.hydra/config.yaml) as its user reads it: no declarations."""
+    path = run_dir / ".hydra" / "config.yaml"
+    if not path.is_file():
+        return ""
+    try:
+        shown = config_yaml(users_config(yaml.safe_load(path.read_text())))
+    except yaml.YAMLError:
+        shown = path.read_text()
+    return f"<pre>{escape(shown)}</pre>"
+
+
 def run_report(run_dir: Path) -> str:
     summary = read_summary(run_dir / SUMMARY_FILE)
     history = read_history(run_dir)
-    config = run_dir / ".hydra" / "config.yaml"
     status = f"<p>status: <b>{escape(str(summary.get('status')))}</b>"
     status += f" ({escape(str(summary['error']))})" if summary.get("error") else ""
     status += f", {summary['epochs']} epochs" if summary.get("epochs") else ""
@@ -128,7 +141,7 @@ def run_report(run_dir: Path) -> str:
         ("diagnosis", findings_html(diagnose(history, summary))),
         ("metrics (baselines fitted on the same split)", metrics_html(summary)),
         ("pictures", pictures_html(run_dir)),
-        ("config", f"<pre>{escape(config.read_text())}</pre>" if config.is_file() else ""),
+        ("config", config_html(run_dir)),
     ])
 
 
