@@ -103,6 +103,8 @@ def metrics_html(summary: Mapping[str, Any]) -> str:
             stage, _, metric = name.partition("/")
             table.setdefault(f"{baseline} ({stage})", {})[metric] = number
     table = {row: values for row, values in table.items() if values}
+    if not table:
+        return ""
     columns = sorted({m for values in table.values() for m in values}, key=lambda m: (m != "loss", m))
     head = "".join(f"<th>{escape(c)}</th>" for c in ["", *columns])
     body = "".join(f'<tr{" class=baseline" if "(" in row else ""}><td>{escape(row)}</td>'
@@ -115,6 +117,17 @@ def page(title: str, sections: Sequence[tuple[str, str]]) -> str:
     body = "\n".join(f"<h2>{escape(heading)}</h2>\n{content}" for heading, content in sections if content)
     return (f'<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8"><title>{escape(title)}</title>'
             f"<style>{STYLE}</style></head>\n<body><h1>{escape(title)}</h1>\n{body}\n</body></html>\n")
+
+
+def lr_finder_html(summary: Mapping[str, Any]) -> str:
+    """What the learning-rate finder suggested, for a run that asked it (optimizer.lr=auto, nnfw tune lr)."""
+    found = summary.get("lr_finder")
+    if not isinstance(found, Mapping) or not isinstance(found.get("suggested_lr"), (int, float)):
+        return ""
+    used = "trained with" if summary.get("command") != "tune lr" else "suggested"
+    return (f"<p>learning-rate finder: {used} <code>optimizer.lr={found['suggested_lr']:.4g}</code>, where the "
+            f"loss fell fastest ({escape(str(found.get('steps')))} steps from {_number(found.get('min_lr'))} to "
+            f"{_number(found.get('max_lr'))}; lr_finder.png)</p>")
 
 
 def config_html(run_dir: Path) -> str:
@@ -132,13 +145,14 @@ def config_html(run_dir: Path) -> str:
 def run_report(run_dir: Path) -> str:
     summary = read_summary(run_dir / SUMMARY_FILE)
     history = read_history(run_dir)
+    searched_only = summary.get("command") == "tune lr"  # no training to judge
     status = f"<p>status: <b>{escape(str(summary.get('status')))}</b>"
     status += f" ({escape(str(summary['error']))})" if summary.get("error") else ""
     status += f", {summary['epochs']} epochs" if summary.get("epochs") else ""
     status += f", {summary['wall_time_s']:.1f} s</p>" if isinstance(summary.get("wall_time_s"), float) else "</p>"
     return page(f"nnfw run {run_dir.name}", [
-        ("summary", status),
-        ("diagnosis", findings_html(diagnose(history, summary))),
+        ("summary", status + lr_finder_html(summary)),
+        ("diagnosis", "" if searched_only else findings_html(diagnose(history, summary))),
         ("metrics (baselines fitted on the same split)", metrics_html(summary)),
         ("pictures", pictures_html(run_dir)),
         ("config", config_html(run_dir)),
