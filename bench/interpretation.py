@@ -25,7 +25,7 @@ from unittest import mock
 
 from steps import run_nnfw
 
-from nnfw.views.interpretation import TestSplitPictures
+from nnfw.views.interpretation import Interpretation
 
 CASES = {
     "spirals (binary, 2 inputs)": ["experiment=spirals"],
@@ -40,17 +40,17 @@ CASES = {
 def timed_interpretation() -> Iterator[dict[str, float]]:
     """Seconds spent in each interpreting callback's `on_test_epoch_end`, by class name."""
     seconds: dict[str, float] = defaultdict(float)
-    original = TestSplitPictures.on_test_epoch_end
+    original = Interpretation.on_test_epoch_end
 
     @functools.wraps(original)
-    def timed(self: TestSplitPictures, *args: Any) -> None:
+    def timed(self: Interpretation, *args: Any) -> None:
         started = time.perf_counter()
         try:
             original(self, *args)
         finally:
             seconds[type(self).__name__] += time.perf_counter() - started
 
-    with mock.patch.object(TestSplitPictures, "on_test_epoch_end", timed):
+    with mock.patch.object(Interpretation, "on_test_epoch_end", timed):
         yield seconds
 
 

@@ -57,7 +57,7 @@ def split_outputs(trainer: pl.Trainer, pl_module: pl.LightningModule, batches: I
     return torch.cat(outputs), torch.cat(targets)
 
 
-class TestSplitPictures(Callback):
+class Interpretation(Callback):
     """Interprets the model when testing ends, where the run tests the checkpoint it reports; only
     for the tasks `applies` accepts."""
 
@@ -78,7 +78,7 @@ class TestSplitPictures(Callback):
         return split_outputs(trainer, pl_module, trainer.datamodule.test_dataloader())
 
 
-class RegressionPictures(TestSplitPictures):
+class RegressionPictures(Interpretation):
     """predicted_vs_actual.png and residuals.png of a regression's test split, in the data's units."""
 
     def applies(self, pl_module: pl.LightningModule, datamodule: Any) -> bool:
@@ -94,7 +94,7 @@ class RegressionPictures(TestSplitPictures):
         publish(trainer, "residuals", interpretation_figures.residuals(actual, predicted))
 
 
-class ROCPRCurves(TestSplitPictures):
+class ROCPRCurves(Interpretation):
     """roc_pr.png of a binary classifier's test split: the ROC curve and its area (test/auroc), the
     precision-recall curve and its average precision, logged as test/average_precision. Computed
     exactly (torchmetrics without thresholds), as scikit-learn's roc_auc_score and
@@ -121,7 +121,7 @@ class ROCPRCurves(TestSplitPictures):
         publish(trainer, "roc_pr", picture)
 
 
-class PerClassPictures(TestSplitPictures):
+class PerClassPictures(Interpretation):
     """per_class.png of a multiclass classifier's test split: each class's precision and recall;
     for data other than images, whose confusion matrix ImagePictures draws, confusion_matrix.png
     of the same split beside it."""
@@ -147,7 +147,7 @@ class PerClassPictures(TestSplitPictures):
                                                                           split="test"))
 
 
-class TopLosses(TestSplitPictures):
+class TopLosses(Interpretation):
     """top_losses.png of an image classifier: the `count` test images of the highest loss, each
     under its predicted class and that class's probability, the true class beneath in the frame's
     colour (red: wrong; green: right, but unsure), in rows of `columns`."""
@@ -219,7 +219,7 @@ def permutation_importance(losses: Callable[[torch.Tensor], torch.Tensor], featu
     return increases.mean(dim=1).numpy(), increases.std(dim=1, unbiased=False).numpy()
 
 
-class FeatureImportance(TestSplitPictures):
+class FeatureImportance(Interpretation):
     """feature_importance.png and feature_importance.csv of a model on a table: how much the test
     loss grows when one column's values are shuffled among the test rows (permutation importance,
     `repeats` shuffles each). A column the data encodes as several inputs (a category's one-hot
