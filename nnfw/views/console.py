@@ -5,14 +5,13 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-import yaml
 from lightning.fabric.utilities.rank_zero import rank_zero_only
 from omegaconf import DictConfig, OmegaConf
 from rich.console import Console
 from rich.table import Table
 from rich.tree import Tree
 
-from nnfw.config.declarations import DECLARATIONS
+from nnfw.views.shown_config import config_yaml, users_config
 
 #: config sections shown in the tree, in this order; hydra's own node is left to .hydra/
 TREE_SECTIONS = ("data", "model", "optimizer", "scheduler", "regularization", "trainer", "callbacks", "logger")
@@ -22,35 +21,20 @@ NAMED_SECTIONS = ("callbacks", "logger")
 console = Console()
 
 
-#: keys a user does not set when running: Hydra's and the components' declarations
-UNSET_KEYS = ("_partial_", *DECLARATIONS)
-
-
-def _compact(node: Any) -> Any:
-    """The config as a user reads it: no nulls, no `_partial_` or declarations, callbacks and loggers by name."""
-    if isinstance(node, dict):
-        return {k: _compact(v) for k, v in node.items() if v is not None and k not in UNSET_KEYS}
-    return node
-
-
-def _yaml(node: dict[str, Any]) -> str:
-    """A resolved section as YAML (plain data: PyYAML writes it three times faster than OmegaConf)."""
-    return yaml.safe_dump(node, sort_keys=False, allow_unicode=True).rstrip()
-
-
 def config_tree(resolved: dict[str, Any], compact: bool = False) -> Tree:
-    """The resolved config by section; `compact` drops nulls and names callbacks and loggers."""
+    """The resolved config by section, without the keys a user does not set (`users_config`);
+    `compact` drops nulls too and names callbacks and loggers."""
     tree = Tree("[bold]config[/bold]", guide_style="dim")
     for section in TREE_SECTIONS:
         value = resolved.get(section)
         if compact and section in NAMED_SECTIONS:
             value = ", ".join(k for k, v in (value or {}).items() if v) or "none"
-        elif compact:
-            value = _compact(value)
-        text = _yaml(value) if isinstance(value, dict) else str(value)
+        else:
+            value = users_config(value, drop_nulls=compact)
+        text = config_yaml(value) if isinstance(value, dict) else str(value)
         tree.add(f"[bold cyan]{section}[/bold cyan]").add(text or "{}")
     root = {k: v for k, v in resolved.items() if not isinstance(v, dict)}
-    tree.add("[bold cyan]run[/bold cyan]").add(_yaml(root))
+    tree.add("[bold cyan]run[/bold cyan]").add(config_yaml(root))
     return tree
 
 
