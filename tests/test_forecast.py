@@ -90,7 +90,7 @@ def test_baselines_forecast_the_networks_test_points_and_seasonal_naive_beats_na
 
 
 def test_exponential_smoothing_is_fitted_on_the_training_part_and_never_sees_a_forecasts_future(tmp_path):
-    from nnfw.views.forecast_baselines import forecasts
+    from nnfw.views.forecast_baselines import exponential_smoothing, forecasts
 
     values = trend_and_season()
     original = series_module(write_series(tmp_path / "a.csv", values), horizon=3)
@@ -101,6 +101,9 @@ def test_exponential_smoothing_is_fitted_on_the_training_part_and_never_sees_a_f
     before, after = forecasts(original)["ets"]["test"], forecasts(other)["ets"]["test"]
     np.testing.assert_allclose(before[:11], after[:11])  # same parameters, same past: same forecasts
     assert not np.allclose(before[11:], after[11:])  # later windows see the new values
+    one_step = exponential_smoothing(values, original.bounds(len(values))["train"][1], original.period,
+                                     {"test": original.ends["test"]}, horizon=1)["test"]
+    np.testing.assert_allclose(one_step[:, 0], before[:, 0])  # one filter pass gives the dynamic first steps
 
 
 def test_each_step_ahead_has_its_own_metrics():
