@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +20,8 @@ TREE_SECTIONS = ("data", "model", "optimizer", "scheduler", "regularization", "t
 NAMED_SECTIONS = ("callbacks", "logger")
 
 console = Console()
+#: a multi-step forecast's metric for one step ahead (test/rmse_h3): shown in a table of its own
+STEP_METRIC = re.compile(r"^(\w+)/(\w+)_h(\d+)$")
 
 
 def config_tree(resolved: dict[str, Any], compact: bool = False) -> Tree:
@@ -51,6 +54,28 @@ def show_config(cfg: DictConfig, save_to: Path, show: bool) -> None:
 @rank_zero_only
 def show_results(metrics: dict[str, Any], baselines: dict[str, dict[str, float]], title: str) -> None:
     console.print(results_table(metrics, title, baselines))
+    if any(STEP_METRIC.match(name) for name in metrics):
+        console.print(steps_table(metrics, baselines))
+
+
+def steps_table(metrics: dict[str, Any], baselines: dict[str, dict[str, float]], metric: str = "rmse") -> Table:
+    """A multi-step forecast's test (else val) `metric` per step ahead, one row per step, the
+    network's beside each baseline's (summary.json holds the MAE per step too)."""
+    stage = "test" if any(name.startswith("test/") for name in metrics) else "val"
+    sources = {"network": metrics, **baselines}
+    steps: dict[int, dict[str, float]] = {}
+    for source, values in sources.items():
+        for name, value in values.items():
+            matched = STEP_METRIC.match(name)
+            if matched and matched[1] == stage and matched[2] == metric:
+                steps.setdefault(int(matched[3]), {})[source] = value
+    table = Table(title=f"{stage} {metric} per step ahead", title_justify="left")
+    table.add_column("step", justify="right", style="bold")
+    for source in sources:
+        table.add_column(source if source == "network" else f"[dim]{source}[/dim]", justify="right")
+    for step in sorted(steps):
+        table.add_row(str(step), *(_format(steps[step].get(source)) for source in sources))
+    return table
 
 
 def results_table(metrics: dict[str, Any], title: str, baselines: dict[str, dict[str, float]] | None = None) -> Table:
@@ -60,7 +85,8 @@ def results_table(metrics: dict[str, Any], title: str, baselines: dict[str, dict
     for name, value in metrics.items():
         stage, _, metric = name.partition("/")
         stages.setdefault(stage, {})[metric] = value
-    columns = sorted({m for values in stages.values() for m in values}, key=lambda m: (m != "loss", m))
+    columns = sorted({m for values in stages.values() for m in values if not STEP_METRIC.match(f"stage/{m}")},
+                     key=lambda m: (m != "loss", m))
     table = Table(title=title, title_justify="left")
     table.add_column("split", style="bold")
     for column in columns:
