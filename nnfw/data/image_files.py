@@ -71,6 +71,7 @@ class ImageFiles(AugmentsTrainingBatches, pl.LightningDataModule):
         self.spec = DataSpec(task="binary" if len(by_class) == 2 else "multiclass",
                              num_features=channels * self.size * self.size, num_classes=len(by_class),
                              class_names=tuple(by_class), image_shape=(channels, self.size, self.size))
+        self.augment.standardized_with(self.mean, self.std)
 
     def _statistics(self, files: list[Path]) -> tuple[np.ndarray, np.ndarray]:
         """Per-channel mean and spread, shaped (C, 1, 1), of up to `statistics_from` training images."""
@@ -93,6 +94,13 @@ class ImageFiles(AugmentsTrainingBatches, pl.LightningDataModule):
         dataset = ImageFileDataset(files, labels, self.size, self.mode, self.mean, self.std)
         generator = torch.Generator().manual_seed(self.seed) if shuffle else None
         return DataLoader(dataset, batch_size=self.batch_size, shuffle=shuffle, generator=generator, **self.workers)
+
+    def training_examples(self, count: int) -> tuple[torch.Tensor, torch.Tensor]:
+        """The first `count` training images, read and standardized as batches are."""
+        files, labels = self.splits["train"]
+        dataset = ImageFileDataset(files[:count], labels[:count], self.size, self.mode, self.mean, self.std)
+        images, targets = zip(*(dataset[i] for i in range(len(dataset))))
+        return torch.stack(images), torch.stack(targets)
 
     def train_dataloader(self) -> DataLoader:
         return self._loader("train", shuffle=True)

@@ -26,6 +26,10 @@ class ImageDataModule(AugmentsTrainingBatches, ArrayDataModule):
         super().__init__(source, **kwargs)
         self.augment = augment or Augment()
 
+    def setup(self, stage: str | None = None) -> None:
+        super().setup(stage)
+        self.augment.standardized_with(self.mean, self.std)
+
     def statistics(self, X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """One mean and spread per channel, shaped (C, 1, 1) to broadcast over images."""
         return channel_statistics(X)

@@ -8,6 +8,8 @@ import numpy as np
 import torch
 
 from nnfw.data.arrays import ArrayDataModule
+from nnfw.data.augment import AugmentsTrainingBatches
+from nnfw.data.augment_series import SeriesAugment
 from nnfw.data.csv import complete_column, read_frame
 from nnfw.data.spec import DataSpec
 from nnfw.errors import UserError
@@ -34,21 +36,23 @@ def read_column(path: str, column: str | None = None) -> np.ndarray:
     return values.to_numpy(dtype=np.float64)
 
 
-class SeriesDataModule(ArrayDataModule):
+class SeriesDataModule(AugmentsTrainingBatches, ArrayDataModule):
     """Windows of `window` values, each followed by the `horizon` values to forecast.
 
     The series is split by position (train | val | test), and a window's target lies inside
     its split; its inputs may reach back into the previous split, as they would in use.
     Values are not rescaled: metrics (MAE, RMSE, MAPE) are in the series' own units.
     A val_fraction of 0 validates on the training windows. Batching and device placement are
-    the in-memory datamodule's.
+    the in-memory datamodule's; `augment` changes training windows only, on the device.
     """
 
     def __init__(self, path: str | None = None, column: str | None = None, days: int = 200, window: int = 30,
                  horizon: int = 1, val_fraction: float = 0.1, test_fraction: float = 0.25,
-                 batch_size: int | str = 16, shuffle: bool = True, seed: int = 0) -> None:
+                 batch_size: int | str = 16, shuffle: bool = True, seed: int = 0,
+                 augment: SeriesAugment | None = None) -> None:
         super().__init__(source=f"{__name__}.stock", batch_size=batch_size, val_fraction=val_fraction,
                          test_fraction=test_fraction, standardize=False, seed=seed, shuffle=shuffle)
+        self.augment = augment or SeriesAugment()
         self.path, self.column, self.days = path, column, days
         self.window, self.horizon = window, horizon
         self.series: np.ndarray | None = None
