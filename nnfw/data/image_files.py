@@ -12,7 +12,7 @@ from torch.utils.data import DataLoader, Dataset
 
 from nnfw.data.augment import Augment, AugmentsTrainingBatches
 from nnfw.data.folder import class_files, read_image
-from nnfw.data.images import denormalize
+from nnfw.data.images import denormalize, pixel_statistics
 from nnfw.data.spec import DataSpec
 from nnfw.data.splits import channel_statistics, split_rows
 
@@ -70,7 +70,8 @@ class ImageFiles(AugmentsTrainingBatches, pl.LightningDataModule):
         channels = 1 if self.mode == "L" else 3
         self.spec = DataSpec(task="binary" if len(by_class) == 2 else "multiclass",
                              num_features=channels * self.size * self.size, num_classes=len(by_class),
-                             class_names=tuple(by_class), image_shape=(channels, self.size, self.size))
+                             class_names=tuple(by_class), image_shape=(channels, self.size, self.size),
+                             sizes=pixel_statistics(self.mean, self.std))
         self.augment.standardized_with(self.mean, self.std)
 
     def _statistics(self, files: list[Path]) -> tuple[np.ndarray, np.ndarray]:

@@ -12,6 +12,7 @@ import torch
 from omegaconf import DictConfig
 from torch import nn
 
+from nnfw.tasks.finetuning import frozen_epochs
 from nnfw.tasks.fusion import FusedSteps
 
 
@@ -61,12 +62,13 @@ def epochs_per_step(cfg: DictConfig, datamodule: Any, task: Any) -> int:
     Lightning spends more than that around every step and epoch. Up to `fuse_epochs` of them
     run in one step when nothing needs Lightning in between, and validation only at block ends
     (the count divides `max_epochs` and `check_val_every_n_epoch`, so the run validates when it
-    would have).
+    would have, and a fine-tuned backbone's frozen epochs, so that it is unfrozen when planned).
     """
     if getattr(datamodule, "batch_size", None) != "full" or not _fusable(cfg, task):
         return 1
     trainer = cfg.trainer
-    return math.gcd(int(cfg.get("fuse_epochs") or 1), int(trainer.check_val_every_n_epoch or 1), int(trainer.max_epochs))
+    return math.gcd(int(cfg.get("fuse_epochs") or 1), int(trainer.check_val_every_n_epoch or 1), int(trainer.max_epochs),
+                    frozen_epochs(getattr(task, "model", None)))
 
 
 def batches_per_step(cfg: DictConfig, datamodule: Any, task: Any) -> int:
