@@ -1,5 +1,5 @@
 """Pretrained backbones from timm: building, weights from files and caches (never downloaded),
-and fine-tuning (a frozen start, discriminative rates).
+fine-tuning (a frozen start, discriminative rates), and `nnfw embed`.
 
 The networks are timm's `test_resnet` (373k parameters) on 32x32 images, built without
 pretrained weights or with weights the tests save themselves.
@@ -228,6 +228,28 @@ def test_a_full_batch_run_fuses_epochs_that_divide_the_frozen_ones(weights_file)
 
 
 @pytest.mark.slow
+def test_embed_writes_one_row_of_backbone_features_per_image(train, tmp_path, weights_file):
+    folder = write_image_folder(tmp_path / "pets", per_class=6)
+    result = train(*SMALL, f"model.weights={weights_file}", "data=image_folder", f"data.path={folder}",
+                   "data.size=16", "trainer.max_epochs=2")
+    assert result.code == 0, result.err
+    output = tmp_path / "features.csv"
+    assert cli("embed", f"run={result.run_dir}", f"input={folder}", f"output={output}") == 0
+    frame = pd.read_csv(output)
+    files = sorted(folder.rglob("*.png"))
+    assert frame["input"].tolist() == [str(f) for f in files]
+    assert frame.shape == (len(files), 1 + 96)  # test_resnet's 96 pooled features
+    from nnfw.inference.inputs import read_images
+    from nnfw.run.restore import restore
+
+    restored = restore(result.run_dir / "checkpoints" / "best.ckpt")
+    images, _ = read_images(folder, restored.datamodule)
+    with torch.no_grad():
+        expected = restored.task.model.features(images)
+    assert torch.allclose(torch.tensor(frame.drop(columns="input").to_numpy(), dtype=torch.float32), expected, atol=1e-5)
+
+
+@pytest.mark.slow
 def test_a_run_from_a_weights_file_predicts_after_the_file_is_gone(train, tmp_path, weights_file):
     copy = tmp_path / "weights.pth"
     copy.write_bytes(weights_file.read_bytes())
@@ -243,11 +265,13 @@ def test_a_run_from_a_weights_file_predicts_after_the_file_is_gone(train, tmp_pa
 BACKBONE_ANSWERS = [
     ["train", "--cfg", "job", "model=backbone", "data=digits"],
     ["train", "model=backbone", "data=digits", "model.freeze_epochs=-1"],
+    ["embed", "--help"],
 ]
 
 
-def test_backbone_configs_answer_without_torch_or_timm(fresh_answers):
+def test_backbone_configs_and_embed_help_answer_without_torch_or_timm(fresh_answers):
     answers = fresh_answers(BACKBONE_ANSWERS)
-    assert [a.code for a in answers] == [0, 2]
+    assert [a.code for a in answers] == [0, 2, 0]
     assert "model.freeze_epochs must be >= 0" in answers[1].err
+    assert "input:" in answers[2].out
     assert not {"torch", "timm", "torchvision"} & answers[-1].imported
