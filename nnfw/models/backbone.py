@@ -186,7 +186,7 @@ class Backbone(nn.Module):
                                               **({"pretrained_cfg_overlay": {"file": str(cached)}} if cached else {}))
         except TypeError as err:
             raise UserError(f"model.timm_options={dict(timm_options or {})}: timm's {name} refuses them ({err})",
-                            "give arguments its constructor takes, or model.timm_options={}") from err
+                            "give arguments its constructor takes, or model.timm_options=null") from err
         if file is not None:
             expected = self.backbone.state_dict()
             self.backbone.load_state_dict(backbone_state(read_weights(file), expected, file, name))
