@@ -160,3 +160,19 @@ def test_augmented_png_shows_the_training_images_and_their_versions(train):
     assert width > height * 0.9  # 8 columns (the image and 7 versions) of 8 rows
     events = b"".join(path.read_bytes() for path in (result.run_dir / "tensorboard").glob("events.*"))
     assert b"images/augmented" in events
+
+
+@pytest.mark.slow
+def test_augmented_batches_train_alike_in_fused_steps_and_one_step_at_a_time(train):
+    """An augmented block changes each batch as its step takes it: with dropout drawing from
+    the same random stream, blocks of 4 steps give the weights Lightning's own loop gives."""
+    weights = {}
+    for fuse in (1, 4):
+        result = train("model=cnn", "data=digits", "model.channels=[4]", "model.hidden_sizes=[16]",
+                       "regularization.dropout=0.2", "trainer.max_epochs=2", f"fuse_steps={fuse}",
+                       *CHANGES["images"])
+        assert result.code == 0, result.err
+        weights[fuse] = torch.load(result.run_dir / "checkpoints" / "last.ckpt", weights_only=True)["state_dict"]
+    assert weights[1].keys() == weights[4].keys()
+    for name, value in weights[1].items():
+        assert torch.equal(weights[4][name], value), name

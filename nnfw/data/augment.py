@@ -158,6 +158,21 @@ class Augment(BatchAugment):
         return pixels if statistics is None else (pixels - statistics[0]) / statistics[1]
 
 
+class AugmentedBlock(list):
+    """A block of training batches for fused steps (nnfw/tasks/fusion.py), each augmented when the
+    step that trains on it takes it: the random draws come in the order Lightning's own loop
+    makes them (a batch's augmentation, then its step's dropout), so that fused and unfused
+    runs see the same batches. Read it by iterating, as the fused steps do."""
+
+    def __init__(self, batches: list[tuple[torch.Tensor, torch.Tensor]], augment: BatchAugment) -> None:
+        super().__init__(batches)
+        self.augment = augment
+
+    def __iter__(self) -> Any:
+        for inputs, targets in super().__iter__():
+            yield self.augment.batch(inputs, targets)
+
+
 class AugmentsTrainingBatches:
     """Datamodule behaviour: training batches are augmented with `self.augment` where they are,
     after the transfer to the device; validation and test batches never."""
@@ -166,9 +181,11 @@ class AugmentsTrainingBatches:
     trainer: Any
 
     def on_after_batch_transfer(self, batch: Any, dataloader_idx: int) -> Any:
-        if self.augment.active and self.trainer is not None and self.trainer.training:
-            return self.augment.batch(*batch)
-        return batch
+        if not (self.augment.active and self.trainer is not None and self.trainer.training):
+            return batch
+        if isinstance(batch, list):  # a block of batches, one fused step each
+            return AugmentedBlock(batch, self.augment)
+        return self.augment.batch(*batch)
 
     def training_examples(self, count: int) -> tuple[torch.Tensor, torch.Tensor]:
         """The first `count` training examples (inputs, targets) as batches hold them, for

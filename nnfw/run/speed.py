@@ -74,11 +74,10 @@ def epochs_per_step(cfg: DictConfig, datamodule: Any, task: Any) -> int:
 def batches_per_step(cfg: DictConfig, datamodule: Any, task: Any) -> int:
     """How many mini-batches each Lightning step trains (1: Lightning's own loop): `fuse_steps`
     for in-memory data that can serve them in blocks, when nothing needs Lightning between two
-    steps (augmentation is Lightning's per-batch transfer hook, drawing from the same random
-    stream as dropout: blocks would change the draws)."""
-    augments = getattr(getattr(datamodule, "augment", None), "active", False)
+    steps. An augmented block changes each batch as its step takes it (nnfw.data.augment.AugmentedBlock),
+    so its random draws come in the unfused order."""
     if (not hasattr(datamodule, "batches_per_item") or getattr(datamodule, "batch_size", None) == "full"
-            or augments or not _fusable(cfg, task)):
+            or not _fusable(cfg, task)):
         return 1
     return int(cfg.get("fuse_steps") or 1)
 
