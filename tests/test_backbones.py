@@ -275,3 +275,20 @@ def test_backbone_configs_and_embed_help_answer_without_torch_or_timm(fresh_answ
     assert "model.freeze_epochs must be >= 0" in answers[1].err
     assert "input:" in answers[2].out
     assert not {"torch", "timm", "torchvision"} & answers[-1].imported
+
+
+@pytest.mark.slow
+def test_the_transfer_experiments_chain_pretraining_into_fine_tuning(train, tmp_path):
+    pretrained = train("experiment=backbone_pretrain", "trainer.max_epochs=1", f"hydra.run.dir={tmp_path / 'pre'}")
+    assert pretrained.code == 0, pretrained.err
+    assert pretrained.summary["data"]["class_names"] == ["0", "1", "2", "3", "4"]
+    weights = tmp_path / "pre" / "checkpoints" / "best.ckpt"
+    tuned = train("experiment=backbone_finetune", f"model.weights={weights}", "trainer.max_epochs=2")
+    scratch = train("experiment=backbone_scratch", "trainer.max_epochs=2")
+    for result in (tuned, scratch):
+        assert result.code == 0, result.err
+        assert result.summary["data"]["class_names"] == ["5", "6", "7", "8", "9"]
+        assert result.summary["data"]["splits"] == {"train": 40, "val": 40, "test": 120}
+    assert tuned.summary["parameters"] == scratch.summary["parameters"] == pretrained.summary["parameters"] == 317345
+    assert "epoch 1: backbone unfrozen" in (tuned.run_dir / "train.log").read_text()
+    assert "backbone unfrozen" not in (scratch.run_dir / "train.log").read_text()
