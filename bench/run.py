@@ -5,7 +5,8 @@
 - spirals: the tutorial's MLP, full batch, 1000 epochs (bench/steps.py), fit and end to end;
 - mini-batches: `experiment=spirals` (300 epochs of 10 batches of 32) and a 20k x 20 table with
   a 256-256 MLP at batch 32 (bench/steps.py), fit;
-- digits CNN: one training epoch (bench/images.py);
+- digits CNN: one training epoch (bench/images.py), and 5 epochs with every image augmentation
+  against none (bench/augment.py: nnfw against itself);
 - char-LSTM: a fixed number of steps on ../shared/data/tinyshakespeare.txt (bench/sequences.py);
 - start-up: `nnfw --help`, `nnfw train` to its first training step, and `import lightning.pytorch`
   alone (bench/startup.py);
@@ -42,6 +43,7 @@ import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+import augment  # noqa: E402
 import diagnostics  # noqa: E402
 import images  # noqa: E402
 import sequences  # noqa: E402
@@ -65,6 +67,7 @@ def main() -> None:
     minibatch = repeated(lambda: steps.bench_case("spirals_minibatch"))
     table = repeated(lambda: steps.bench_case("classification_minibatch"))
     cnn = repeated(images.bench_cnn_digits)
+    augmented = augment.bench_augmentation(5, args.repeat)
     lstm = repeated(lambda: sequences.bench_steps(args.text))
     rows = [
         ("spirals MLP, 1000 full-batch epochs: fit", *steps.compared(spirals, "nnfw_fit_s", "plain_fit_s")),
@@ -87,6 +90,8 @@ def main() -> None:
     for name, nnfw, plain, pairs, peer in rows:
         against_peer = f" {peer:>11.2f} {nnfw / peer:>6.2f}" if peer else ""
         print(f"{name:<52} {nnfw:>8.2f} {plain:>8.2f} {nnfw / plain:>6.2f} {pairs:>6.2f}{against_peer}")
+    print(f"{'digits CNN, 5 epochs: augmented / not (fit)':<52} {augmented['augmented_s']:>8.2f} "
+          f"{augmented['plain_s']:>8.2f} {augmented['ratio']:>6.2f} {augmented['median_ratio']:>6.2f}")
     print(f"{'nnfw --help':<52} {help_s:>8.2f}")
     print(f"{'nnfw train to its first training step':<52} {first_step_s:>8.2f}")
     print(f"{'import lightning.pytorch alone':<52} {import_s:>8.2f}")
@@ -95,7 +100,7 @@ def main() -> None:
         figures = {"rows": [{"case": n, "nnfw_s": a, "plain_s": b, "ratio": a / b, "median_pair_ratio": m,
                              "lightning_s": p} for n, a, b, m, p in rows],
                    "help_s": help_s, "first_step_s": first_step_s, "import_lightning_s": import_s,
-                   "diagnostics": costs,
+                   "diagnostics": costs, "augmentation": augmented,
                    "torch": torch.__version__, "device": device}
         args.json.write_text(json.dumps(figures, indent=2) + "\n")
 

@@ -127,6 +127,8 @@ def test_missing_files_exit_2_naming_the_path_and_the_fix_and_write_nothing(trai
 
 
 def test_download_without_a_working_torchvision_exits_2_saying_how_to_get_the_files(train, tmp_path, monkeypatch):
+    import lightning.pytorch  # noqa: F401  (with torchvision installed, torchmetrics imports it as Lightning loads)
+
     monkeypatch.setitem(sys.modules, "torchvision", None)  # as if missing: nothing is fetched
     result = train("data=mnist", f"data.root={tmp_path}", "data.download=true", "debug=fast")
     assert result.code == 2

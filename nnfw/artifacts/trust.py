@@ -17,7 +17,7 @@ from typing import Any
 BUILDING_BLOCKS = {
     "model": "torch.nn.Module",
     "data": "lightning.pytorch.LightningDataModule",
-    "data.augment": "nnfw.data.augment.Augment",
+    "data.augment": "nnfw.data.augment.BatchAugment",
     "optimizer": "torch.optim.Optimizer",
     "scheduler.scheduler": ("torch.optim.lr_scheduler.LRScheduler", "torch.optim.lr_scheduler.ReduceLROnPlateau"),
 }

@@ -30,6 +30,7 @@ SUBCOMMANDS: dict[str, tuple[Callable[[list[str]], int], str]] = {
     "tune": (_lazy("tune"), "find a learning rate for a model and data: nnfw tune lr [group=option] [key=value ...]"),
     "eval": (_lazy("eval"), "evaluate a checkpoint on its test split: nnfw eval run=RUN_DIR [split=val]"),
     "predict": (_lazy("predict"), "predict for new inputs: nnfw predict run=RUN_DIR input=FILE output=FILE.csv"),
+    "embed": (_lazy("embed"), "write a model's features for new inputs: nnfw embed run=RUN_DIR input=FOLDER output=FILE.csv"),
     "export": (_lazy("export"), "export a model: nnfw export run=RUN_DIR format=onnx|torchscript [output=FILE]"),
     "sample": (_lazy("sample"), "generate text from a language model: nnfw sample run=RUN_DIR prompt=TEXT length=500"),
     "runs": (_lazy("runs"), "a table of finished runs: nnfw runs [DIR] [--sort val/acc] [--format csv|markdown]"),

@@ -81,6 +81,21 @@ def positive_ints(value: Any) -> str | None:
     return None
 
 
+def value_range(high: float | None) -> Rule:
+    """A [low, high] pair of numbers with 0 < low <= high (<= `high` when given)."""
+
+    def rule(value: Any) -> str | None:
+        bounded = f" <= {high}" if high is not None else ""
+        problem = f"must be a [low, high] pair with 0 < low <= high{bounded}, e.g. [0.5, 1]"
+        if not isinstance(value, (list, tuple)) or len(value) != 2 or any(
+                isinstance(v, bool) or not isinstance(v, (int, float)) for v in value):
+            return problem
+        low, top = value
+        return problem if not 0 < low <= top or (high is not None and top > high) else None
+
+    return rule
+
+
 def max_epochs(value: Any) -> str | None:
     if value == -1:
         return None
@@ -106,10 +121,13 @@ NAMED: dict[str, Rule] = {
     "positive": number(0, low_open=True, high=None),
     "nonnegative": number(0),
     "fraction": number(0, 1),
+    "share": number(0, 1, low_open=True, high_open=False),
     "positive_int": number(1, integer=True),
     "nonnegative_int": number(0, integer=True),
     "positive_ints": positive_ints,
     "learning_rate": learning_rate,
+    "fraction_range": value_range(1),
+    "positive_range": value_range(None),
     "flag": flag,
     "existing_path": existing_path,
     "batch_size": batch_size,

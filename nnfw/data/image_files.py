@@ -12,7 +12,7 @@ from torch.utils.data import DataLoader, Dataset
 
 from nnfw.data.augment import Augment, AugmentsTrainingBatches
 from nnfw.data.folder import class_files, read_image
-from nnfw.data.images import denormalize
+from nnfw.data.images import denormalize, pixel_statistics
 from nnfw.data.spec import DataSpec
 from nnfw.data.splits import channel_statistics, split_rows
 
@@ -70,7 +70,9 @@ class ImageFiles(AugmentsTrainingBatches, pl.LightningDataModule):
         channels = 1 if self.mode == "L" else 3
         self.spec = DataSpec(task="binary" if len(by_class) == 2 else "multiclass",
                              num_features=channels * self.size * self.size, num_classes=len(by_class),
-                             class_names=tuple(by_class), image_shape=(channels, self.size, self.size))
+                             class_names=tuple(by_class), image_shape=(channels, self.size, self.size),
+                             sizes=pixel_statistics(self.mean, self.std))
+        self.augment.standardized_with(self.mean, self.std)
 
     def _statistics(self, files: list[Path]) -> tuple[np.ndarray, np.ndarray]:
         """Per-channel mean and spread, shaped (C, 1, 1), of up to `statistics_from` training images."""
@@ -93,6 +95,13 @@ class ImageFiles(AugmentsTrainingBatches, pl.LightningDataModule):
         dataset = ImageFileDataset(files, labels, self.size, self.mode, self.mean, self.std)
         generator = torch.Generator().manual_seed(self.seed) if shuffle else None
         return DataLoader(dataset, batch_size=self.batch_size, shuffle=shuffle, generator=generator, **self.workers)
+
+    def training_examples(self, count: int) -> tuple[torch.Tensor, torch.Tensor]:
+        """The first `count` training images, read and standardized as batches are."""
+        files, labels = self.splits["train"]
+        dataset = ImageFileDataset(files[:count], labels[:count], self.size, self.mode, self.mean, self.std)
+        images, targets = zip(*(dataset[i] for i in range(len(dataset))))
+        return torch.stack(images), torch.stack(targets)
 
     def train_dataloader(self) -> DataLoader:
         return self._loader("train", shuffle=True)

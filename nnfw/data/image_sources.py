@@ -5,26 +5,36 @@ Each source returns a `Table` of images (n, channels, height, width) scaled to [
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
 from sklearn import datasets
 
 from nnfw.data.table import Table
+from nnfw.errors import UserError
 
 PATTERNS = ("vertical stripes", "horizontal stripes", "checkerboard", "gradient")
 
 
-def digits(binarize: bool = False) -> Table:
+def digits(binarize: bool = False, classes: Sequence[int] | None = None, per_class: int | None = None) -> Table:
     """scikit-learn's handwritten digits: 1797 images of 8x8 pixels, 10 classes.
 
     `binarize=True` sets each pixel to 1 where its ink is at least half (8 of 16), else 0:
-    the binary images whose likelihood a Bernoulli VAE measures in nats.
+    the binary images whose likelihood a Bernoulli VAE measures in nats. `classes` keeps only
+    those digits (e.g. [5, 6, 7, 8, 9]) and `per_class` the first that many images of each: a
+    small labelled set of digits another model never saw, for transfer learning.
     """
     bunch = datasets.load_digits()
     images = bunch.images[:, None] / 16.0
     if binarize:
         images = (images >= 0.5).astype(np.float32)
-    return Table(images, bunch.target, "multiclass",
-                 class_names=tuple(str(d) for d in bunch.target_names))
+    kept = np.array(sorted(set(classes))) if classes is not None else bunch.target_names
+    if not set(kept.tolist()) <= set(range(10)) or not len(kept):
+        raise UserError(f"data.classes={list(classes or [])} must list digits from 0 to 9", "e.g. data.classes=[5,6,7,8,9]")
+    rows = np.concatenate([np.flatnonzero(bunch.target == digit)[:per_class] for digit in kept])
+    rows.sort()
+    labels = np.searchsorted(kept, bunch.target[rows])
+    return Table(images[rows], labels, "multiclass", class_names=tuple(str(d) for d in kept))
 
 
 def shapes(n: int = 200, size: int = 16, noise: float = 0.1, radius: tuple[int, int] = (3, 4),

@@ -26,6 +26,10 @@ class ImageDataModule(AugmentsTrainingBatches, ArrayDataModule):
         super().__init__(source, **kwargs)
         self.augment = augment or Augment()
 
+    def setup(self, stage: str | None = None) -> None:
+        super().setup(stage)
+        self.augment.standardized_with(self.mean, self.std)
+
     def statistics(self, X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """One mean and spread per channel, shaped (C, 1, 1) to broadcast over images."""
         return channel_statistics(X)
@@ -34,7 +38,7 @@ class ImageDataModule(AugmentsTrainingBatches, ArrayDataModule):
         channels, height, width = table.X.shape[1:]
         return DataSpec(task=table.task, num_features=channels * height * width,
                         num_classes=len(table.class_names), class_names=table.class_names,
-                        image_shape=(channels, height, width))
+                        image_shape=(channels, height, width), sizes=pixel_statistics(self.mean, self.std))
 
     def images(self, split: str) -> torch.Tensor:
         """A split's images with the standardization undone, in [0, 1] for pictures."""
@@ -42,6 +46,14 @@ class ImageDataModule(AugmentsTrainingBatches, ArrayDataModule):
 
     def denormalize(self, images: torch.Tensor) -> torch.Tensor:
         return denormalize(images, self.mean, self.std)
+
+
+def pixel_statistics(mean: np.ndarray | None, std: np.ndarray | None) -> dict[str, list[float]]:
+    """The per-channel statistics images were standardized with, for models that read pixels
+    (a pretrained backbone normalizes them its own way): {} when they were not standardized."""
+    if mean is None or std is None:
+        return {}
+    return {"pixel_mean": np.ravel(mean).tolist(), "pixel_std": np.ravel(std).tolist()}
 
 
 def denormalize(images: torch.Tensor, mean: np.ndarray | None, std: np.ndarray | None) -> torch.Tensor:

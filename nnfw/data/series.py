@@ -9,6 +9,8 @@ import numpy as np
 import torch
 
 from nnfw.data.arrays import ArrayDataModule
+from nnfw.data.augment import AugmentsTrainingBatches
+from nnfw.data.augment_series import SeriesAugment
 from nnfw.data.csv import complete_column, read_frame
 from nnfw.data.spec import DataSpec
 from nnfw.errors import UserError
@@ -80,7 +82,7 @@ def read_column(path: str, column: str | None = None, option: str = "data.path")
     return values.to_numpy(dtype=np.float64)
 
 
-class SeriesDataModule(ArrayDataModule):
+class SeriesDataModule(AugmentsTrainingBatches, ArrayDataModule):
     """Windows of `window` values, each followed by the `horizon` values to forecast.
 
     The series is split by position (train | val | test), and a window's targets lie inside
@@ -94,15 +96,18 @@ class SeriesDataModule(ArrayDataModule):
     part's mean and spread, and metrics and predictions mapped back to the series' units. The spec
     tells models `season`: the period when the value a season ago forecasts the training part
     better than the last value does, else 0, so a forecaster can start from the better of the two.
-    Batching and device placement are the in-memory datamodule's.
+    Batching and device placement are the in-memory datamodule's; `augment` changes training
+    windows only, on the device.
     """
 
     def __init__(self, path: str | None = None, column: str | None = None, days: int = 200,
                  window: int | None = None, horizon: int = 1, period: int | None = None, scale: bool = True,
                  val_fraction: float = 0.1, test_fraction: float = 0.25, batch_size: int | str = 16,
-                 shuffle: bool = True, seed: int = 0) -> None:
+                 shuffle: bool = True, seed: int = 0,
+                 augment: SeriesAugment | None = None) -> None:
         super().__init__(source=f"{__name__}.stock", batch_size=batch_size, val_fraction=val_fraction,
                          test_fraction=test_fraction, standardize=False, seed=seed, shuffle=shuffle)
+        self.augment = augment or SeriesAugment()
         self.path, self.column, self.days = path, column, days
         self.window, self.horizon, self.period, self.scale = window, horizon, period, scale
         self.series: np.ndarray | None = None

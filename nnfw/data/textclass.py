@@ -11,6 +11,8 @@ import numpy as np
 import torch
 
 from nnfw.data.arrays import ArrayDataModule
+from nnfw.data.augment import AugmentsTrainingBatches
+from nnfw.data.augment_text import TokenDropout
 from nnfw.data.csv import complete_column, read_frame
 from nnfw.data.spec import DataSpec
 from nnfw.data.table import Table
@@ -32,20 +34,23 @@ def read_labelled(path: str, text_column: str = "text", label_column: str = "lab
     return [str(t) for t in texts], [str(label) for label in labels]
 
 
-class TextClassificationDataModule(ArrayDataModule):
+class TextClassificationDataModule(AugmentsTrainingBatches, ArrayDataModule):
     """Texts split at random (stratified by label, as tables are), then turned into word ids.
 
     The vocabulary holds the training split's words (id 0 pads, id 1 stands for unknown words)
     and is saved in checkpoints. Each text becomes its first `max_len` words, padded on the
     left so that a recurrent classifier's last step is the text's last word.
     Two labels make a binary task, more a multiclass one. Without a path: built-in reviews.
+    `augment` (word dropout) changes training batches only, on the device.
     """
 
     def __init__(self, path: str | None = None, text_column: str = "text", label_column: str = "label",
                  max_len: int = 64, batch_size: int | str = 16, val_fraction: float = 0.2,
-                 test_fraction: float = 0.2, shuffle: bool = True, seed: int = 0) -> None:
+                 test_fraction: float = 0.2, shuffle: bool = True, seed: int = 0,
+                 augment: TokenDropout | None = None) -> None:
         super().__init__(source="nnfw.data.reviews.reviews", batch_size=batch_size, val_fraction=val_fraction,
                          test_fraction=test_fraction, standardize=False, seed=seed, shuffle=shuffle)
+        self.augment = augment or TokenDropout()
         self.path, self.text_column, self.label_column, self.max_len = path, text_column, label_column, max_len
         self.vocabulary: list[str] = []
 

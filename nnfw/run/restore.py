@@ -14,6 +14,9 @@ from nnfw.run.building import build
 from nnfw.run.train import build_task
 from nnfw.tasks import SupervisedTask
 
+#: model options naming the weights a model starts training from (a pretrained backbone's)
+STARTING_WEIGHTS = ("pretrained", "weights")
+
 
 @dataclass
 class Restored:
@@ -32,6 +35,9 @@ def restore(path: Path) -> Restored:
     stored = checkpoint["nnfw"]
     config = OmegaConf.create(stored["config"])
     config.model.compile = config.model.channels_last = False  # eval, predict and export run the plain model
+    for key in STARTING_WEIGHTS:  # the checkpoint holds the weights: nothing else is read for them
+        if key in config.model:
+            config.model[key] = None if key == "weights" else False
     spec = DataSpec(**stored["spec"])
     datamodule = build("data", config.data)
     state = checkpoint.get(type(datamodule).__qualname__)

@@ -12,6 +12,7 @@ import torch
 from omegaconf import DictConfig
 from torch import nn
 
+from nnfw.tasks.finetuning import frozen_epochs
 from nnfw.tasks.fusion import FusedSteps
 
 
@@ -61,22 +62,22 @@ def epochs_per_step(cfg: DictConfig, datamodule: Any, task: Any) -> int:
     Lightning spends more than that around every step and epoch. Up to `fuse_epochs` of them
     run in one step when nothing needs Lightning in between, and validation only at block ends
     (the count divides `max_epochs` and `check_val_every_n_epoch`, so the run validates when it
-    would have).
+    would have, and a fine-tuned backbone's frozen epochs, so that it is unfrozen when planned).
     """
     if getattr(datamodule, "batch_size", None) != "full" or not _fusable(cfg, task):
         return 1
     trainer = cfg.trainer
-    return math.gcd(int(cfg.get("fuse_epochs") or 1), int(trainer.check_val_every_n_epoch or 1), int(trainer.max_epochs))
+    return math.gcd(int(cfg.get("fuse_epochs") or 1), int(trainer.check_val_every_n_epoch or 1), int(trainer.max_epochs),
+                    frozen_epochs(getattr(task, "model", None)))
 
 
 def batches_per_step(cfg: DictConfig, datamodule: Any, task: Any) -> int:
     """How many mini-batches each Lightning step trains (1: Lightning's own loop): `fuse_steps`
     for in-memory data that can serve them in blocks, when nothing needs Lightning between two
-    steps (augmentation is Lightning's per-batch transfer hook, drawing from the same random
-    stream as dropout: blocks would change the draws)."""
-    augments = getattr(getattr(datamodule, "augment", None), "active", False)
+    steps. An augmented block changes each batch as its step takes it (nnfw.data.augment.AugmentedBlock),
+    so its random draws come in the unfused order."""
     if (not hasattr(datamodule, "batches_per_item") or getattr(datamodule, "batch_size", None) == "full"
-            or augments or not _fusable(cfg, task)):
+            or not _fusable(cfg, task)):
         return 1
     return int(cfg.get("fuse_steps") or 1)
 

@@ -15,6 +15,7 @@ from torchmetrics import MetricCollection
 
 from nnfw.data.spec import DataSpec, TaskKind
 from nnfw.errors import UserError
+from nnfw.tasks.finetuning import parameter_groups, per_group_rates, scale_group_rates
 from nnfw.tasks.fusion import FusedSteps
 
 STAGES = ("train", "val", "test")
@@ -209,14 +210,17 @@ class SupervisedTask(FusedSteps, pl.LightningModule):
         return factory(parameters)
 
     def configure_optimizers(self) -> Any:
-        optimizer = self.build_optimizer(self.optimizer_factory, self.parameters())
+        """The optimizer (a backbone's parameters in a group of their own rate, see
+        nnfw.tasks.finetuning) and its scheduler."""
+        optimizer = self.build_optimizer(self.optimizer_factory, parameter_groups(self, self.model))
+        scale_group_rates(optimizer)
         if not self.scheduler_config:
             return optimizer
         config = dict(self.scheduler_config)
         if not self.automatic_optimization:  # fused steps step schedulers themselves
             config = {key: value for key, value in config.items() if key not in ("monitor", "strict")}
         factory = config.pop("scheduler")
-        config["scheduler"] = factory(optimizer, **self._run_length(factory))
+        config["scheduler"] = factory(optimizer, **self._run_length(factory), **per_group_rates(factory, optimizer))
         return {"optimizer": optimizer, "lr_scheduler": config}
 
     def _run_length(self, factory: partial) -> dict[str, int]:
