@@ -30,7 +30,8 @@ class DataSpec:
     # a regression's targets are trained standardized: value = standardized * std + mean (() : as given)
     target_mean: tuple[float, ...] = ()
     target_std: tuple[float, ...] = ()
-    sizes: dict[str, float] = field(default_factory=dict)  # further sizes, by the argument name models take them as
+    sizes: dict[str, Any] = field(default_factory=dict)  # further sizes, by the argument name models take them as
+    # (a recommender's num_users; a table's `categories`: [feature index, codes] of each feature holding a category code)
     stateful: bool = False  # each training batch's rows continue the previous batch's (a model may carry state)
 
     def __post_init__(self) -> None:
