@@ -153,10 +153,10 @@ class Preprocessor:
         it is) for codes, one-hot and missing-value features."""
         means, stds = [], []
         for column in self.columns:
-            count = len(column.feature_names)
             numeric = isinstance(column, NumericColumn)
-            means += [column.mean if numeric else 0.0] + [0.0] * (count - 1)
-            stds += [column.std if numeric else 1.0] + [1.0] * (count - 1)
+            for position in range(len(column.feature_names)):  # none: a category of rare values alone
+                means.append(column.mean if numeric and position == 0 else 0.0)
+                stds.append(column.std if numeric and position == 0 else 1.0)
         return np.asarray(means, dtype=np.float32), np.asarray(stds, dtype=np.float32)
 
     def raw(self, frame: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
@@ -166,6 +166,30 @@ class Preprocessor:
                   else c.codes(frame[c.name]) for c in self.columns]
         matrix = np.column_stack(values) if values else np.zeros((len(frame), 0))
         return matrix, np.array([isinstance(c, CategoricalColumn) for c in self.columns], dtype=bool)
+
+    def describe(self, mean: np.ndarray | None, std: np.ndarray | None) -> list[dict[str, Any]]:
+        """Each feature in order, in words and numbers: how a program without nnfw computes it
+        from its column (`mean` and `std`: the datamodule's standardization, None for none)."""
+        described, index = [], 0
+        for column in self.columns:
+            for position, feature in enumerate(column.feature_names):
+                entry: dict[str, Any] = {"index": index, "feature": feature, "column": column.name}
+                if isinstance(column, NumericColumn) and position == 0:
+                    entry["computed"] = f"the number, a gap as {column.fill:.6g}" + (
+                        "; then (value - mean) / std" if mean is not None else "")
+                    entry.update(fill=column.fill, **({"mean": float(mean[index]), "std": float(std[index])}
+                                                      if mean is not None else {}))
+                elif feature.endswith("_missing") and (isinstance(column, NumericColumn) or position == len(column.categories)):
+                    entry["computed"] = "1 where the column is empty, else 0"
+                elif column.one_hot:
+                    entry["computed"] = f"1 where the column is {column.categories[position]!r}, else 0"
+                else:
+                    entry["computed"] = ("the category's code: 0 for a value not listed, 1, 2 ... for the listed "
+                                         "categories in order" + (", the last code for an empty cell" if column.missing else ""))
+                    entry["categories"] = list(column.categories)
+                described.append(entry)
+                index += 1
+        return described
 
     def to_state(self) -> dict[str, Any]:
         """Plain data (str, float, bool, lists), as checkpoints loaded with weights_only hold it."""
