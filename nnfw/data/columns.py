@@ -16,6 +16,7 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
+from nnfw.data.header import as_names
 from nnfw.errors import UserError
 
 ColumnKind = Literal["numeric", "categorical", "drop"]
@@ -38,7 +39,7 @@ def category_texts(column: pd.Series) -> pd.Series:
         return column.map(category_text, na_action="ignore")
     values = column.to_numpy(dtype=float)
     present = ~np.isnan(values)
-    if np.all(np.mod(values[present], 1) == 0):
+    if np.all(np.isfinite(values[present])) and np.all(np.mod(values[present], 1) == 0):
         texts = pd.Series(np.where(present, np.nan_to_num(values).astype(np.int64).astype(str), ""),
                           index=column.index, dtype=object)
     else:
@@ -89,7 +90,7 @@ def inferred_kind(column: pd.Series, name: str, source: object) -> tuple[ColumnK
             return "drop", f"column '{name}' looks like an identifier (a different text in every row): dropped"
         return "categorical", None
     values = present.to_numpy(dtype=float)
-    if not np.all(np.mod(values, 1) == 0):
+    if not (np.all(np.isfinite(values)) and np.all(np.mod(values, 1) == 0)):
         return "numeric", None
     if unique_per_row and values.max() - values.min() == len(values) - 1:
         return "drop", f"column '{name}' looks like an identifier (integers counting up, one per row): dropped"
@@ -117,8 +118,7 @@ def declared_kinds(categorical: Iterable[str] = (), numeric: Iterable[str] = (),
     """Column name -> the kind a config declares for it; a column declared twice is a UserError."""
     declared: dict[str, ColumnKind] = {}
     for kind, names in (("categorical", categorical), ("numeric", numeric), ("drop", drop)):
-        for name in names or ():
-            name = str(name)
+        for name in as_names(names):
             if name in declared and declared[name] != kind:
                 raise UserError(f"column '{name}' is declared both data.{declared[name]} and data.{kind}",
                                 "name each column in one of data.categorical, data.numeric and data.drop")

@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 
 from nnfw.data.columns import category_texts, column_kinds, declared_kinds
+from nnfw.data.header import as_names
 from nnfw.data.preprocess import Impute, Plan
 from nnfw.data.spec import TaskKind
 from nnfw.data.table import Table
@@ -138,7 +139,7 @@ def read_csv(path: str, target: str | None = None, features: list[str] | None = 
     if task != "unsupervised":
         target = target or str(frame.columns[-1])
         frame = target_rows(frame, target, file)
-    names = [str(n) for n in features] if features else [str(c) for c in frame.columns if c != target]
+    names = as_names(features) or [str(c) for c in frame.columns if c != target]
     for name in names:
         if name not in frame.columns:
             raise UserError(f"feature column '{name}' is not in {file}",

@@ -14,6 +14,13 @@ from typing import Any
 from nnfw.errors import UserError, suggestion
 
 
+def as_names(value: Any) -> list[str]:
+    """The column names an option gives: a list, or one name alone (`data.drop=id`)."""
+    if value is None:
+        return []
+    return [str(value)] if isinstance(value, str) else [str(name) for name in value]
+
+
 def header(path: Path, option: str = "data.path") -> list[str]:
     """The column names in the first line of the CSV file at `path` (given as `option`)."""
     if path.is_dir():
@@ -41,7 +48,7 @@ def check_columns(data: Mapping[str, Any]) -> None:
     file = Path(str(path)).expanduser()
     columns = header(file)
     named = [("target", target)] if target is not None else []
-    named += [(role, name) for option, role in NAMING_OPTIONS.items() for name in (data.get(option) or [])]
+    named += [(role, name) for option, role in NAMING_OPTIONS.items() for name in as_names(data.get(option))]
     for role, name in named:
         if str(name) not in columns:
             raise UserError(f"{role} column '{name}' is not in {file}", suggestion(str(name), columns, "columns"))
