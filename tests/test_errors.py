@@ -161,8 +161,8 @@ BAD_CSVS = {
     "ragged rows": ("a,b,y\n1,2,0\n3,4,5,1\n", "cannot read the CSV file"),
     "empty file": ("", "data file is empty"),
     "header only": ("a,b,y\n", "has a header but no rows"),
-    "text feature": ("a,b,y\n1,x,0\n2,3,1\n", "feature column 'b'"),
-    "missing value": ("a,b,y\n1,,0\n2,3,1\n", "column 'b'"),
+    "a word among numbers": ("a,b,y\n1,2,0\n2,x,1\n3,4,0\n", "column 'b' of"),
+    "no target value": ("a,b,y\n1,2,\n3,4,\n", "target column 'y' of"),
 }
 
 

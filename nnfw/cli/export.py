@@ -15,7 +15,7 @@ def run(argv: list[str]) -> int:
         return 0
     cfg, checkpoint = given
 
-    from nnfw.inference.export import SUFFIXES, export
+    from nnfw.inference.export import SUFFIXES, export, inputs_path
     from nnfw.run.restore import restore
 
     output = Path(cfg.output).expanduser() if cfg.output else options.run_dir_of(checkpoint) / SUFFIXES[cfg.format]
@@ -23,5 +23,7 @@ def run(argv: list[str]) -> int:
     checked = ("not checked: onnxruntime is not installed" if compared is None
                else "largest difference from the checkpoint's outputs: {:.2g} (allowed {:.2g})".format(*compared))
     print(f"{cfg.format}: {checked}")
+    if inputs_path(output).exists():
+        print(f"its inputs and outputs: {inputs_path(output)}")
     print(output)
     return 0

@@ -13,6 +13,7 @@ from hydra.utils import get_method
 
 from nnfw.data.corrupt import corrupt
 from nnfw.data.loader import TensorLoader, process_share
+from nnfw.data.preprocess import Preprocessor, fit
 from nnfw.data.spec import DataSpec, TaskKind
 from nnfw.data.splits import feature_statistics, split_rows
 from nnfw.data.table import Table
@@ -35,6 +36,11 @@ class ArrayDataModule(pl.LightningDataModule):
     `corruption` (gaussian | masking, of strength `corruption_level`) turns the data into pairs
     (corrupted row, clean row) for a denoising autoencoder; each split's corruption is drawn
     once from the seed, so every epoch and every evaluation sees the same noisy rows.
+
+    A table that comes as read (a DataFrame and its `Plan`: a user's CSV file) is encoded by a
+    `Preprocessor` fitted on the training split (fills for gaps, categories, statistics), which
+    travels in checkpoints as plain data; `columns` keeps each split's columns as numbers and
+    category codes for the baselines, which take a table as it is.
     """
 
     def __init__(self, source: str, batch_size: int | str = 32, val_fraction: float = 0.2,
@@ -54,6 +60,8 @@ class ArrayDataModule(pl.LightningDataModule):
         self.target_mean: np.ndarray | None = None
         self.target_std: np.ndarray | None = None
         self.tensors: dict[str, tuple[torch.Tensor, torch.Tensor]] = {}
+        self.preprocessor: Preprocessor | None = None
+        self.columns: dict[str, np.ndarray] = {}
         self.spec: DataSpec | None = None
         self.batches_per_item = 1
 
@@ -78,7 +86,8 @@ class ArrayDataModule(pl.LightningDataModule):
         test_fraction = 0.0 if table.test is not None else self.test_fraction
         labels = table.y if table.task not in ("regression", "unsupervised") else None
         rows = split_rows(len(table.X), labels, self.val_fraction, test_fraction, self.seed)
-        parts = {name: (table.X[picked], table.y[picked]) for name, picked in rows.items()}
+        rows_of = (lambda X, picked: X.iloc[picked]) if table.plan is not None else (lambda X, picked: X[picked])
+        parts = {name: (rows_of(table.X, picked), table.y[picked]) for name, picked in rows.items()}
         if table.test is not None:
             parts["test"] = (table.test.X, table.test.y)
         return parts
@@ -88,6 +97,8 @@ class ArrayDataModule(pl.LightningDataModule):
             return
         table = self.load()
         parts = self._split(table)
+        if table.plan is not None:
+            parts = self._encoded(table, parts)
         if self.standardize and self.mean is None:
             self.mean, self.std = self.statistics(parts["train"][0])
         if self.standardize_target and table.task == "regression" and self.target_mean is None:
@@ -110,6 +121,20 @@ class ArrayDataModule(pl.LightningDataModule):
         self.spec = replace(self.describe(table), task="denoising" if self.corruption else table.task,
                             unit_range=bool(features.min() >= 0 and features.max() <= 1))
 
+    def _encoded(self, table: Table, parts: dict[str, tuple[Any, np.ndarray]]) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+        """Each split of a table as read, encoded with the preprocessing fitted on its training
+        split (or restored from a checkpoint); its columns kept for the baselines."""
+        if self.preprocessor is None:
+            self.preprocessor = fit(parts["train"][0], table.plan, self.seed)
+        if self.standardize and self.mean is None:
+            self.mean, self.std = self.preprocessor.scaling()
+        self.columns = {name: self.preprocessor.raw(frame)[0] for name, (frame, _) in parts.items()}
+        return {name: (self.preprocessor.transform(frame), y) for name, (frame, y) in parts.items()}
+
+    def encode(self, frame: Any) -> np.ndarray:
+        """New rows of a table as read (a DataFrame with the training columns) as the model reads them."""
+        return self.transform(self.preprocessor.transform(frame))
+
     def _corrupted(self, parts: dict[str, tuple[np.ndarray, np.ndarray]]) -> dict[str, tuple[np.ndarray, np.ndarray]]:
         """Each split as (corrupted rows, clean rows), with noise of its own drawn from the seed."""
         train = parts["train"][0]
@@ -124,12 +149,15 @@ class ArrayDataModule(pl.LightningDataModule):
 
     def describe(self, table: Table) -> DataSpec:
         """The sizes and names models and reports are built from."""
+        encoded = self.preprocessor
         return DataSpec(
             task=table.task,
-            num_features=table.X.shape[1],
+            num_features=len(encoded.feature_names) if encoded else table.X.shape[1],
             num_classes=len(table.class_names),
             num_targets=1 if table.y.ndim == 1 else table.y.shape[1],
-            feature_names=table.feature_names,
+            feature_names=encoded.feature_names if encoded else table.feature_names,
+            source_columns=encoded.source_columns if encoded else (),
+            sizes={"categories": encoded.categories} if encoded and encoded.categories else {},
             class_names=table.class_names,
             target_mean=() if self.target_mean is None else tuple(self.target_mean.tolist()),
             target_std=() if self.target_std is None else tuple(self.target_std.tolist()),
@@ -180,10 +208,13 @@ class ArrayDataModule(pl.LightningDataModule):
         """Preprocessing that inference must reuse, saved in every checkpoint."""
         as_list = (lambda a: None if a is None else a.tolist())  # plain types load with weights_only
         return {"mean": as_list(self.mean), "std": as_list(self.std),
-                "target_mean": as_list(self.target_mean), "target_std": as_list(self.target_std)}
+                "target_mean": as_list(self.target_mean), "target_std": as_list(self.target_std),
+                "preprocessor": self.preprocessor.to_state() if self.preprocessor else None}
 
     def load_state_dict(self, state: dict[str, Any]) -> None:
         as_array = (lambda v: None if v is None else np.asarray(v, dtype=np.float32))
         self.mean, self.std = as_array(state["mean"]), as_array(state["std"])
         # checkpoints written before targets were standardized hold none
         self.target_mean, self.target_std = as_array(state.get("target_mean")), as_array(state.get("target_std"))
+        encoded = state.get("preprocessor")  # none before tables were read as they are
+        self.preprocessor = Preprocessor.from_state(encoded) if encoded else None

@@ -14,6 +14,13 @@ from typing import Any
 from nnfw.errors import UserError, suggestion
 
 
+def as_names(value: Any) -> list[str]:
+    """The column names an option gives: a list, or one name alone (`data.drop=id`)."""
+    if value is None:
+        return []
+    return [str(value)] if isinstance(value, str) else [str(name) for name in value]
+
+
 def header(path: Path, option: str = "data.path") -> list[str]:
     """The column names in the first line of the CSV file at `path` (given as `option`)."""
     if path.is_dir():
@@ -29,15 +36,19 @@ def header(path: Path, option: str = "data.path") -> list[str]:
     return [name.strip() for name in first]
 
 
+#: the options of a table's config that name columns, and the role each gives them
+NAMING_OPTIONS = {"features": "feature", "categorical": "categorical", "numeric": "numeric", "drop": "dropped"}
+
+
 def check_columns(data: Mapping[str, Any]) -> None:
-    """The target and feature columns a CSV dataset's config names are in its file's header."""
-    path, target, features = data.get("path"), data.get("target"), data.get("features")
+    """The columns a CSV dataset's config names (target, features, declared kinds) are in its file's header."""
+    path, target = data.get("path"), data.get("target")
     if path is None or "target" not in data or not Path(str(path)).expanduser().exists():
         return
     file = Path(str(path)).expanduser()
     columns = header(file)
     named = [("target", target)] if target is not None else []
-    named += [("feature", name) for name in (features or [])]
+    named += [(role, name) for option, role in NAMING_OPTIONS.items() for name in as_names(data.get(option))]
     for role, name in named:
         if str(name) not in columns:
             raise UserError(f"{role} column '{name}' is not in {file}", suggestion(str(name), columns, "columns"))

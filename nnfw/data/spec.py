@@ -31,7 +31,8 @@ class DataSpec:
     target_mean: tuple[float, ...] = ()
     target_std: tuple[float, ...] = ()
     # further sizes and statistics, by the argument name models take them as (a recommender's
-    # num_users; the per-channel pixel_mean and pixel_std images were standardized with)
+    # num_users; the per-channel pixel_mean and pixel_std images were standardized with; a table's
+    # `categories`: [feature index, codes] of each feature holding a category code)
     sizes: dict[str, Any] = field(default_factory=dict)
     stateful: bool = False  # each training batch's rows continue the previous batch's (a model may carry state)
 

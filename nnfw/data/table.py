@@ -3,10 +3,16 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from nnfw.data.spec import TaskKind
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from nnfw.data.preprocess import Plan
 
 
 @dataclass
@@ -15,17 +21,23 @@ class Table:
 
     `test` is a test set that ships apart from the training data (MNIST's, CIFAR-10's): when
     given, it is the test split and only the validation split is cut from X.
+
+    A user's table comes as read: X a DataFrame of its feature columns (text, gaps and all) and
+    `plan` the preprocessing that turns them into features, which the datamodule fits on the
+    training split alone (nnfw.data.preprocess).
     """
 
-    X: np.ndarray
+    X: np.ndarray | pd.DataFrame
     y: np.ndarray | None  # None for unsupervised data: rows without targets
     task: TaskKind
     feature_names: tuple[str, ...] = ()
     class_names: tuple[str, ...] = ()
     test: Table | None = None
+    plan: Plan | None = None
 
     def __post_init__(self) -> None:
-        self.X = np.asarray(self.X, dtype=np.float32)
+        if self.plan is None:
+            self.X = np.asarray(self.X, dtype=np.float32)
         if self.X.ndim == 1:
             self.X = self.X[:, None]
         if self.y is None:

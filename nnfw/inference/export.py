@@ -11,7 +11,9 @@ from __future__ import annotations
 import logging
 import warnings
 from collections.abc import Callable
+import json
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import torch
@@ -91,9 +93,43 @@ def allowed_difference(expected: np.ndarray) -> float:
     return ROUNDING_STEPS * float(np.finfo(expected.dtype).eps) * max(1.0, float(np.abs(expected).max()))
 
 
+def inputs_path(path: Path) -> Path:
+    """Where the description of an exported model's inputs and outputs goes: beside it, FILE.json."""
+    return path.with_name(path.name + ".json")
+
+
+def description(restored: Restored) -> dict[str, Any] | None:
+    """What a table model's exported file reads and writes, for programs without nnfw: each input
+    feature (its column and how it is computed from it: fill, standardization, category codes)
+    and the outputs; None for models that read something else."""
+    if is_generative(restored) or declarations.gives(restored.config.data) not in ("features", "vectors"):
+        return None
+    datamodule, spec = restored.datamodule, restored.spec
+    preprocessor = getattr(datamodule, "preprocessor", None)
+    mean, std = getattr(datamodule, "mean", None), getattr(datamodule, "std", None)
+    if preprocessor is not None:
+        features = preprocessor.describe(mean, std)
+        columns = preprocessor.names
+    else:
+        features = [{"index": i, "feature": name, "column": name,
+                     **({"computed": "(value - mean) / std", "mean": float(mean[i]), "std": float(std[i])}
+                        if mean is not None else {"computed": "the number as it is"})}
+                    for i, name in enumerate(spec.feature_names)]
+        columns = list(spec.feature_names)
+    if spec.task == "binary":
+        outputs = f"one logit per row: P({spec.class_names[1]}) = sigmoid(output), else {spec.class_names[0]}"
+    elif spec.task == "multiclass":
+        outputs = f"one score per class, softmax for probabilities, in the order {', '.join(spec.class_names)}"
+    else:
+        outputs = "the predicted value(s), in the data's own units"
+    return {"input": f"float32, shape (rows, {len(features)}): one row per table row, the features below in order",
+            "columns": columns, "features": features, "output": outputs, "classes": list(spec.class_names)}
+
+
 def export(restored: Restored, format: str, path: Path) -> tuple[float, float] | None:
-    """Write the model to `path`; the largest difference from the model on test inputs and the
-    difference allowed (None: not checked). A file beyond that is not written: a UserError says by how much."""
+    """Write the model to `path` (and for a table model the description of its inputs beside it,
+    `inputs_path`); the largest difference from the model on test inputs and the difference
+    allowed (None: not checked). A file beyond that is not written: a UserError says by how much."""
     quiet()
     model, example = exported(restored)
     varying = VARYING_DIMS.get(declarations.gives(restored.config.data), {})
@@ -103,6 +139,7 @@ def export(restored: Restored, format: str, path: Path) -> tuple[float, float] |
         warnings.simplefilter("ignore", torch.jit.TracerWarning)  # recurrent layers' shape checks; the check below covers them
         run = EXPORTERS[format](model, example, temporary, varying)
         if run is None:
+            write_description(restored, path)
             return None
         wider = torch.cat([example, example, example])  # a batch size the file was not traced with
         expected = model(wider).numpy()
@@ -112,4 +149,12 @@ def export(restored: Restored, format: str, path: Path) -> tuple[float, float] |
             raise UserError(f"the exported {format} model differs from the checkpoint's by up to {difference:.3g} "
                             f"(allowed: {allowed:.3g}, for outputs up to {np.abs(expected).max():.3g}); nothing was written",
                             "try the other format (format=onnx or format=torchscript)")
+    write_description(restored, path)
     return difference, allowed
+
+
+def write_description(restored: Restored, path: Path) -> None:
+    described = description(restored)
+    if described is not None:
+        with written_whole(inputs_path(path), "the description of the model's inputs") as temporary:
+            temporary.write_text(json.dumps(described, indent=2) + "\n")

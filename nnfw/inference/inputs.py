@@ -22,15 +22,23 @@ Reader = Callable[[Path, Any], tuple[torch.Tensor, list[str] | None]]
 
 
 def read_features(path: Path, datamodule: Any) -> tuple[torch.Tensor, None]:
-    """A CSV with a header holding the training feature columns (other columns are ignored)."""
+    """A CSV with a header holding the training feature columns (other columns are ignored).
+
+    A table read as it was (text, gaps) goes through the preprocessing the checkpoint holds:
+    gaps filled, categories coded (an unseen one is the unknown category), numbers standardized.
+    """
     from nnfw.data.csv import feature_matrix, read_frame
 
-    frame = read_frame(path, option="input")
-    names = list(datamodule.spec.feature_names)
+    preprocessor = getattr(datamodule, "preprocessor", None)
+    frame = read_frame(path, option="input", missing_values=getattr(datamodule, "params", {}).get("missing_values"))
+    names = preprocessor.names if preprocessor else list(datamodule.spec.feature_names)
     missing = [name for name in names if name not in frame.columns]
     if missing:
         raise UserError(f"{path} lacks the feature column(s) {', '.join(missing)}",
                         f"the model reads a CSV with a header and the columns {', '.join(names)}")
+    if preprocessor:
+        preprocessor.source = str(path)  # named in messages about its cells
+        return torch.as_tensor(datamodule.encode(frame), dtype=torch.float32), None
     return torch.as_tensor(datamodule.transform(feature_matrix(frame, names, path)), dtype=torch.float32), None
 
 

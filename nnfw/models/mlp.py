@@ -7,20 +7,23 @@ from torch import nn
 
 from nnfw.models.layers import activation as make_activation
 from nnfw.models.layers import initialize
+from nnfw.models.tabular import tabular_input
 
 
 class MLP(nn.Module):
     """A fully connected network with any number of hidden layers.
 
     The last layer outputs raw scores (logits); the task applies sigmoid / softmax in its loss.
+    A table's category codes (`categories`, from the data) are embedded first (TabularInput).
     """
 
     def __init__(self, in_features: int, out_features: int, hidden_sizes: list[int] = (64,),
                  activation: str = "relu", init: str = "default", init_std: float = 0.01,
-                 dropout: float = 0.0, batchnorm: bool = False) -> None:
+                 dropout: float = 0.0, batchnorm: bool = False, categories: list[list[int]] | None = None,
+                 embedding_size: int | None = None) -> None:
         super().__init__()
+        self.inputs, width = tabular_input(in_features, categories, embedding_size)
         layers: list[nn.Module] = [nn.Flatten()]
-        width = in_features
         for size in hidden_sizes:
             layers.append(nn.Linear(width, size, bias=not batchnorm))
             if batchnorm:
@@ -34,4 +37,4 @@ class MLP(nn.Module):
         initialize(self, init, init_std)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return self.net(x)
+        return self.net(x if self.inputs is None else self.inputs(x))

@@ -9,6 +9,7 @@ import signal
 import time
 import warnings
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -101,6 +102,16 @@ def task_type(name: str) -> type[SupervisedTask]:
     raise UserError(f"unknown task '{name}'", suggestion(name, TASKS, "tasks"))
 
 
+def with_weight_decay_per_row(optimizer: Any, cfg: DictConfig, datamodule: pl.LightningDataModule) -> Any:
+    """The optimizer's weight decay plus `regularization.weight_decay_rows` / training rows: a
+    penalty the data outweighs as it grows (a restored run, whose data is not loaded, keeps its own)."""
+    per_row = cfg.regularization.get("weight_decay_rows") or 0.0
+    rows = (datamodule.split_sizes().get("train") if hasattr(datamodule, "split_sizes") else None) or 0
+    if not (per_row and rows and isinstance(optimizer, partial) and "weight_decay" in optimizer.keywords):
+        return optimizer
+    return partial(optimizer, weight_decay=optimizer.keywords["weight_decay"] + per_row / rows)
+
+
 def build_task(cfg: DictConfig, datamodule: pl.LightningDataModule) -> SupervisedTask:
     """The model sized from the data, wrapped in the task its data (or its config) calls for."""
     spec = datamodule.spec
@@ -119,7 +130,7 @@ def build_task(cfg: DictConfig, datamodule: pl.LightningDataModule) -> Supervise
     return task_class(
         model=model,
         spec=spec,
-        optimizer=build("optimizer", cfg.optimizer),
+        optimizer=with_weight_decay_per_row(build("optimizer", cfg.optimizer), cfg, datamodule),
         scheduler=build("scheduler", cfg.scheduler) or None,
         l1=cfg.regularization.l1,
         config=OmegaConf.to_container(cfg, resolve=True),

@@ -4,6 +4,9 @@ Classification: the majority class and logistic regression; regression: the trai
 ridge regression (scikit-learn, metrics in the data's units); language models: the unigram
 model (each character at its training frequency), whose bits per character are its entropy;
 forecasts: the last value, the value a season ago and exponential smoothing (forecast_baselines).
+A user's table read as it is (categories, gaps) also gets scikit-learn's HistGradientBoosting,
+which takes categories and gaps natively; there the linear models read it one-hot encoded and
+median-imputed with a missing-value indicator, as a practitioner would prepare it by hand.
 """
 
 from __future__ import annotations
@@ -31,8 +34,19 @@ def compute(datamodule: Any, spec: DataSpec) -> dict[str, Scores]:
     tensors = getattr(datamodule, "tensors", None)
     if spec.task not in ("binary", "multiclass", "regression") or not tensors:
         return {}
-    splits = {name: (x.flatten(1).cpu().numpy(), y.cpu().numpy()) for name, (x, y) in tensors.items()}
+    columns = getattr(datamodule, "columns", None)
+    preprocessor = getattr(datamodule, "preprocessor", None)
+    if columns and preprocessor is not None:  # the table as read: numbers with gaps, category codes
+        splits = {name: (columns[name], y.cpu().numpy()) for name, (_, y) in tensors.items()}
+        categorical = np.array([column.kind == "categorical" for column in preprocessor.columns], dtype=bool)
+        linear = _table_linear_input(categorical)
+        boosted = _boosting(spec, categorical, [c.cardinality for c in preprocessor.columns if c.kind == "categorical"],
+                            getattr(datamodule, "seed", 0))
+    else:
+        splits = {name: (x.flatten(1).cpu().numpy(), y.cpu().numpy()) for name, (x, y) in tensors.items()}
+        linear, boosted = None, None
     X, y = splits["train"]
+    fitted = (lambda model: model if linear is None else _pipeline(linear, model))
     if spec.task == "regression":
         unscale = spec.unscale_targets
         mean = np.mean(y, axis=0)
@@ -40,18 +54,59 @@ def compute(datamodule: Any, spec: DataSpec) -> dict[str, Scores]:
         if X.size <= LINEAR_LIMIT:
             from sklearn.linear_model import Ridge
 
-            found["ridge"] = _regression_scores(splits, Ridge(alpha=1.0).fit(X, y).predict, unscale)
+            found["ridge"] = _regression_scores(splits, fitted(Ridge(alpha=1.0)).fit(X, y).predict, unscale)
+        if boosted is not None and y.ndim == 1:
+            found["gradient_boosting"] = _regression_scores(splits, boosted.fit(X, y).predict, unscale)
         return found
     y = y.astype(np.int64)
     majority = np.bincount(y).argmax()
     found = {"majority": _accuracies(splits, lambda X: np.full(len(X), majority))}
-    if X.size <= LINEAR_LIMIT and len(np.unique(y)) > 1:
+    if len(np.unique(y)) > 1:
         from sklearn.linear_model import LogisticRegression
 
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # convergence warnings: the baseline is what it is
-            found["logistic"] = _accuracies(splits, LogisticRegression(max_iter=1000).fit(X, y).predict)
+            if X.size <= LINEAR_LIMIT:
+                found["logistic"] = _accuracies(splits, fitted(LogisticRegression(max_iter=1000)).fit(X, y).predict)
+            if boosted is not None:
+                found["gradient_boosting"] = _accuracies(splits, boosted.fit(X, y).predict)
     return found
+
+
+def _table_linear_input(categorical: np.ndarray) -> Any:
+    """A table's columns as a linear model reads them: numbers median-imputed (with a 0/1
+    indicator per column that had gaps) and standardized, category codes one-hot."""
+    from sklearn.compose import ColumnTransformer
+    from sklearn.impute import SimpleImputer
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import OneHotEncoder, StandardScaler
+
+    numbers = make_pipeline(SimpleImputer(strategy="median", add_indicator=True, keep_empty_features=True),
+                            StandardScaler())
+    return ColumnTransformer([("numbers", numbers, np.flatnonzero(~categorical)),
+                              ("categories", OneHotEncoder(handle_unknown="ignore"), np.flatnonzero(categorical))])
+
+
+def _pipeline(inputs: Any, model: Any) -> Any:
+    from sklearn.base import clone
+    from sklearn.pipeline import make_pipeline
+
+    return make_pipeline(clone(inputs), model)
+
+
+#: HistGradientBoosting takes a column as categorical while it has at most this many codes
+BOOSTING_CATEGORIES = 255
+
+
+def _boosting(spec: DataSpec, categorical: np.ndarray, cardinalities: list[int], seed: int) -> Any:
+    """scikit-learn's HistGradientBoosting for the task, with the table's categories native
+    (a category of more codes than it bins reads its codes as numbers) and gaps native."""
+    from sklearn.ensemble import HistGradientBoostingClassifier, HistGradientBoostingRegressor
+
+    native = categorical.copy()
+    native[np.flatnonzero(categorical)] = np.asarray(cardinalities) <= BOOSTING_CATEGORIES
+    model = HistGradientBoostingRegressor if spec.task == "regression" else HistGradientBoostingClassifier
+    return model(categorical_features=native if native.any() else None, random_state=seed)
 
 
 def _accuracies(splits: dict[str, tuple[np.ndarray, np.ndarray]], predict: Any) -> Scores:

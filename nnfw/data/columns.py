@@ -1,0 +1,126 @@
+"""What each column of a user's table is: a number, a category, or something to leave out.
+
+Inferred from the values, overridable per column (`data.categorical`, `data.numeric`,
+`data.drop`): text and booleans are categories, and so are integers with a few distinct
+values; a column unique in every row (text, or integers counting up) is an identifier and an
+empty column says nothing, so both are dropped with a notice; a column of numbers with a few
+cells of text is refused, naming the first such cell, since it is a mistake more often than a
+category.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Literal
+
+import numpy as np
+import pandas as pd
+
+from nnfw.data.header import as_names
+from nnfw.errors import UserError
+
+ColumnKind = Literal["numeric", "categorical", "drop"]
+KINDS: tuple[ColumnKind, ...] = ("numeric", "categorical", "drop")
+#: an integer column with this many distinct values or fewer (and more than two) is categorical
+MAX_INTEGER_CATEGORIES = 10
+#: a table needs this many rows before a column unique in every row is taken for an identifier
+MIN_ROWS_FOR_IDENTIFIERS = 10
+#: a text column whose cells are numbers in more than this share is numbers with mistakes in it
+MOSTLY_NUMBERS = 0.5
+
+
+def category_texts(column: pd.Series) -> pd.Series:
+    """Each value as the text that names its category (missing values stay missing).
+
+    Integral numbers read as floats (a column of integers with gaps) name the same category as
+    the integers: 3.0 is '3', so a category is found whatever dtype pandas read its column as.
+    """
+    if pd.api.types.is_bool_dtype(column) or not pd.api.types.is_numeric_dtype(column):
+        return column.map(category_text, na_action="ignore")
+    values = column.to_numpy(dtype=float)
+    present = ~np.isnan(values)
+    if np.all(np.isfinite(values[present])) and np.all(np.mod(values[present], 1) == 0):
+        texts = pd.Series(np.where(present, np.nan_to_num(values).astype(np.int64).astype(str), ""),
+                          index=column.index, dtype=object)
+    else:
+        texts = column.astype(str).astype(object)
+    return texts.where(present, np.nan)
+
+
+def category_text(value: object) -> str:
+    """The text of one value: integral floats as integers, everything else as str() writes it."""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def numbers_in(column: pd.Series, name: str, source: object) -> pd.Series:
+    """The column as floats (missing as NaN); a cell that is not a number is a UserError naming it."""
+    if pd.api.types.is_numeric_dtype(column) and not pd.api.types.is_bool_dtype(column):
+        return column.astype(float)
+    numbers = pd.to_numeric(column, errors="coerce")
+    bad = column.notna() & numbers.isna()
+    if bad.any():
+        row = bad.idxmax()
+        raise UserError(f"column '{name}' of {source} holds numbers but line {line_of(column, row)} holds "
+                        f"{column[row]!r} ({int(bad.sum())} such cell(s))",
+                        f"fix those cells, declare the column data.categorical=[{name}] or data.drop=[{name}], "
+                        f"or name the text that means missing with data.missing_values=[...]")
+    return numbers.astype(float)
+
+
+def line_of(column: pd.Series, row: object) -> int:
+    """The file line of a row read from a CSV file with a header (row labels count from 0)."""
+    return int(row) + 2 if isinstance(row, (int, np.integer)) else 0
+
+
+def inferred_kind(column: pd.Series, name: str, source: object) -> tuple[ColumnKind, str | None]:
+    """The kind a column's values say it is, and a notice when it is dropped."""
+    present = column.dropna()
+    if present.empty:
+        return "drop", f"column '{name}' is empty: dropped"
+    if pd.api.types.is_bool_dtype(present):  # before the numbers: pandas counts booleans among them
+        return "categorical", None
+    unique_per_row = present.nunique() == len(column) >= MIN_ROWS_FOR_IDENTIFIERS
+    if not pd.api.types.is_numeric_dtype(present):
+        numbers = pd.to_numeric(present, errors="coerce")
+        if numbers.notna().mean() > MOSTLY_NUMBERS:
+            numbers_in(column, name, source)  # raises, naming the first cell that is not a number
+        if unique_per_row:
+            return "drop", f"column '{name}' looks like an identifier (a different text in every row): dropped"
+        return "categorical", None
+    values = present.to_numpy(dtype=float)
+    if not (np.all(np.isfinite(values)) and np.all(np.mod(values, 1) == 0)):
+        return "numeric", None
+    if unique_per_row and values.max() - values.min() == len(values) - 1:
+        return "drop", f"column '{name}' looks like an identifier (integers counting up, one per row): dropped"
+    distinct = len(np.unique(values))
+    return ("categorical" if 2 < distinct <= MAX_INTEGER_CATEGORIES else "numeric"), None
+
+
+def column_kinds(frame: pd.DataFrame, declared: Mapping[str, ColumnKind], source: object) -> tuple[dict[str, ColumnKind], list[str]]:
+    """The kind of every column of `frame` (those `declared` as given), and the notices of the dropped ones."""
+    kinds: dict[str, ColumnKind] = {}
+    notices = []
+    for name in frame.columns:
+        if name in declared:
+            kinds[name] = declared[name]
+            continue
+        kinds[name], notice = inferred_kind(frame[name], name, source)
+        if notice:
+            notices.append(notice + f" (keep it with data.categorical=[{name}] or data.numeric=[{name}])"
+                           if "identifier" in notice else notice)
+    return kinds, notices
+
+
+def declared_kinds(categorical: Iterable[str] = (), numeric: Iterable[str] = (),
+                   drop: Iterable[str] = ()) -> dict[str, ColumnKind]:
+    """Column name -> the kind a config declares for it; a column declared twice is a UserError."""
+    declared: dict[str, ColumnKind] = {}
+    for kind, names in (("categorical", categorical), ("numeric", numeric), ("drop", drop)):
+        for name in as_names(names):
+            if name in declared and declared[name] != kind:
+                raise UserError(f"column '{name}' is declared both data.{declared[name]} and data.{kind}",
+                                "name each column in one of data.categorical, data.numeric and data.drop")
+            declared[name] = kind
+    return declared

