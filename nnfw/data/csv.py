@@ -1,4 +1,4 @@
-"""A user's CSV file as a `Table`: features, target, and the task the target implies."""
+"""A user's CSV file as a `Table`: features, target(s), and the task the targets imply (nnfw.data.targets)."""
 
 from __future__ import annotations
 
@@ -7,23 +7,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from nnfw.data.spec import TaskKind
 from nnfw.data.table import Table
+from nnfw.data.targets import read_targets
 from nnfw.errors import UserError, suggestion
-
-#: An integer target with at most this many distinct values is read as classes.
-MAX_INTEGER_CLASSES = 20
-
-
-def infer_task(target: pd.Series) -> TaskKind:
-    """binary for two values, multiclass for labels or a few integers, regression otherwise."""
-    distinct = target.nunique()
-    if distinct == 2:
-        return "binary"
-    if not pd.api.types.is_numeric_dtype(target):
-        return "multiclass"
-    integral = bool(np.all(np.mod(target.to_numpy(dtype=float), 1) == 0))
-    return "multiclass" if integral and distinct <= MAX_INTEGER_CLASSES else "regression"
 
 
 def read_frame(path: Path, option: str = "data.path") -> pd.DataFrame:
@@ -69,9 +55,10 @@ def feature_matrix(frame: pd.DataFrame, names: list[str], file: Path) -> np.ndar
     return np.stack([c.to_numpy(dtype=np.float32) for c in columns], axis=1)
 
 
-def read_csv(path: str, target: str | None = None, features: list[str] | None = None,
-             task: TaskKind | None = None) -> Table:
-    """Load a CSV with a header; `target` defaults to the last column, `features` to the others.
+def read_csv(path: str, target: str | list[str] | None = None, features: list[str] | None = None,
+             task: str | dict[str, str] | None = None) -> Table:
+    """Load a CSV with a header; `target` (one column, or several) defaults to the last column,
+    `features` to the others; `task` gives the target's kind, or each target's ({name: kind}).
 
     `task=unsupervised` reads rows without a target (for autoencoders and generative models):
     every column, or `features`, is a feature.
@@ -81,20 +68,9 @@ def read_csv(path: str, target: str | None = None, features: list[str] | None = 
     if task == "unsupervised":
         names = list(features) if features else [str(c) for c in frame.columns]
         return Table(feature_matrix(frame, names, file), None, task, tuple(names))
-    target = target or str(frame.columns[-1])
-    y = complete_column(frame, target, "target", file)
-    names = list(features) if features else [str(c) for c in frame.columns if c != target]
+    targets = read_targets(frame, target, task, file)
+    frame = frame[targets.kept]  # rows with a missing target are dropped
+    names = list(features) if features else [str(c) for c in frame.columns if c not in targets.names]
     if not names:
-        raise UserError(f"{file} has no feature columns besides the target '{target}'")
-    X = feature_matrix(frame, names, file)
-    task = task or infer_task(y)
-    if task == "regression":
-        if not pd.api.types.is_numeric_dtype(y):
-            raise UserError(f"target column '{target}' is not numeric, so it cannot be a regression target")
-        return Table(X, y.to_numpy(dtype=np.float32), task, tuple(names))
-    labels = sorted(y.unique(), key=lambda v: (str(type(v)), v))
-    if task == "binary" and len(labels) != 2:
-        raise UserError(f"target column '{target}' has {len(labels)} distinct values, not 2",
-                        "use data.task=multiclass or data.task=regression")
-    index = {label: i for i, label in enumerate(labels)}
-    return Table(X, y.map(index).to_numpy(), task, tuple(names), tuple(str(v) for v in labels))
+        raise UserError(f"{file} has no feature columns besides the target(s) {', '.join(targets.names)}")
+    return targets.table(feature_matrix(frame, names, file), names)

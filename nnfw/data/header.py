@@ -30,13 +30,14 @@ def header(path: Path, option: str = "data.path") -> list[str]:
 
 
 def check_columns(data: Mapping[str, Any]) -> None:
-    """The target and feature columns a CSV dataset's config names are in its file's header."""
+    """The target column(s) and feature columns a CSV dataset's config names are in its file's header."""
     path, target, features = data.get("path"), data.get("target"), data.get("features")
     if path is None or "target" not in data or not Path(str(path)).expanduser().exists():
         return
     file = Path(str(path)).expanduser()
     columns = header(file)
-    named = [("target", target)] if target is not None else []
+    targets = [target] if isinstance(target, str) or target is None else list(target)  # one, or several
+    named = [("target", name) for name in targets if name is not None]
     named += [("feature", name) for name in (features or [])]
     for role, name in named:
         if str(name) not in columns:
