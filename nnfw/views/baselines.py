@@ -3,6 +3,7 @@
 Classification: the majority class and logistic regression; regression: the training mean and
 ridge regression (scikit-learn, metrics in the data's units); language models: the unigram
 model (each character at its training frequency), whose bits per character are its entropy.
+Several targets: each target's own baselines, one target at a time.
 """
 
 from __future__ import annotations
@@ -21,13 +22,32 @@ Scores = dict[str, float]
 
 
 def compute(datamodule: Any, spec: DataSpec) -> dict[str, Scores]:
-    """Baseline name -> its metrics on the val and test splits, named as the network's are."""
+    """Baseline name -> its metrics on the val and test splits, named as the network's are
+    (with several targets, each target's as `stage/target/metric`)."""
     if spec.task == "language_model" and hasattr(datamodule, "tokens"):
         return {"unigram": unigram(datamodule.tokens, spec.num_classes)}
     tensors = getattr(datamodule, "tensors", None)
-    if spec.task not in ("binary", "multiclass", "regression") or not tensors:
+    if spec.task not in ("binary", "multiclass", "regression", "multitarget") or not tensors:
         return {}
     splits = {name: (x.flatten(1).cpu().numpy(), y.cpu().numpy()) for name, (x, y) in tensors.items()}
+    if spec.task != "multitarget":
+        return _fitted(splits, spec)
+    found: dict[str, Scores] = {}
+    for index, target in enumerate(spec.targets):
+        columns = {name: (X, y[:, index]) for name, (X, y) in splits.items()}
+        for name, scores in _fitted(columns, spec.target_spec(index)).items():
+            found.setdefault(name, {}).update({_of_target(key, target.name): value for key, value in scores.items()})
+    return found
+
+
+def _of_target(name: str, target: str) -> str:
+    """`stage/metric` as `stage/target/metric`."""
+    stage, _, metric = name.partition("/")
+    return f"{stage}/{target}/{metric}"
+
+
+def _fitted(splits: dict[str, tuple[np.ndarray, np.ndarray]], spec: DataSpec) -> dict[str, Scores]:
+    """The baselines of one target of kind `spec.task`, fitted on the training split of `splits`."""
     X, y = splits["train"]
     if spec.task == "regression":
         unscale = spec.unscale_targets
