@@ -23,7 +23,9 @@ class Unscale(nn.Module):
 
 
 def _shaped(spec: DataSpec, outputs: torch.Tensor) -> torch.Tensor:
-    return outputs.squeeze(-1) if spec.num_targets == 1 else outputs
+    """One value per row (n,) of one target's outputs (n, 1); a model that gives (n,) already
+    (a recommender's scores) keeps them, even for a batch of one row."""
+    return outputs.squeeze(-1) if spec.num_targets == 1 and outputs.ndim > 1 else outputs
 
 
 class Regression(SingleTarget):
