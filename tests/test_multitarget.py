@@ -214,3 +214,14 @@ def test_the_molecules_experiment_beats_every_propertys_baselines_by_far(train):
         assert metrics[f"test/{name}/rmse"] < 0.7 * baselines["ridge"][f"test/{name}/rmse"]
     for name in ("toxic", "solubility"):
         assert metrics[f"test/{name}/acc"] > baselines["logistic"][f"test/{name}/acc"] + 0.05
+
+
+def test_a_row_dropped_for_its_missing_target_no_longer_makes_its_columns_text(tmp_path):
+    from nnfw.data.csv import read_csv
+
+    path = tmp_path / "gaps.csv"
+    path.write_text("a,b,y\n1,2,3.5\nunknown,5,\n4,5,6.5\n7,8,9.5\n")
+    table = read_csv(str(path), target="y")
+    assert table.task == "regression"
+    np.testing.assert_array_equal(table.X, [[1, 2], [4, 5], [7, 8]])
+    np.testing.assert_array_equal(table.y, [3.5, 6.5, 9.5])

@@ -69,7 +69,7 @@ def read_csv(path: str, target: str | list[str] | None = None, features: list[st
         names = list(features) if features else [str(c) for c in frame.columns]
         return Table(feature_matrix(frame, names, file), None, task, tuple(names))
     targets = read_targets(frame, target, task, file)
-    frame = frame[targets.kept]  # rows with a missing target are dropped
+    frame = targets.rows(frame)  # rows with a missing target are dropped
     names = list(features) if features else [str(c) for c in frame.columns if c not in targets.names]
     if not names:
         raise UserError(f"{file} has no feature columns besides the target(s) {', '.join(targets.names)}")

@@ -87,6 +87,16 @@ def encode(column: pd.Series, kind: TargetKind, source: str) -> tuple[np.ndarray
     return column.map(index).to_numpy(dtype=np.int64), tuple(str(v) for v in labels)
 
 
+def retyped(frame: pd.DataFrame) -> pd.DataFrame:
+    """`frame` with each text column whose every value is a number read as numbers: a dropped
+    row's text no longer makes a column of numbers text."""
+    columns = {}
+    for name, column in frame.items():
+        numbers = column if pd.api.types.is_numeric_dtype(column) else pd.to_numeric(column, errors="coerce")
+        columns[name] = numbers if numbers.notna().sum() == column.notna().sum() else column
+    return pd.DataFrame(columns, index=frame.index)
+
+
 @dataclass(frozen=True)
 class Targets:
     """A frame's targets: which of its rows have every target (`kept`), their encoded values
@@ -95,6 +105,10 @@ class Targets:
     kept: np.ndarray
     values: np.ndarray
     described: tuple[Target, ...]
+
+    def rows(self, frame: pd.DataFrame) -> pd.DataFrame:
+        """The rows of `frame` that have every target, each column's type read from them alone."""
+        return frame if self.kept.all() else retyped(frame[self.kept])
 
     @property
     def names(self) -> tuple[str, ...]:
@@ -135,8 +149,9 @@ def read_targets(frame: pd.DataFrame, target: str | Sequence[str] | None, task: 
         log.warning("%d of %d rows of %s dropped: they miss a target value (%s)", int((~kept).sum()), len(kept),
                     source, gaps)
     columns, described = [], []
+    complete = frame if kept.all() else retyped(frame.loc[kept, list(names)])
     for name in names:
-        column = frame.loc[kept, name]
+        column = complete[name]
         kind = kinds[name] or infer_kind(column)
         values, classes = encode(column, kind, str(source))
         columns.append(values)
