@@ -17,7 +17,8 @@ DATASETS = [d for d in locate.options("data") if d not in ("csv", *SEQUENCES, *I
 BINARY = ["xor", "and", "or", "hours_pass", "spirals", "moons", "circles", "classification"]
 KINDS = {"xor": "binary", "and": "binary", "or": "binary", "hours_pass": "binary", "spirals": "binary",
          "moons": "binary", "circles": "binary", "classification": "binary", "blobs": "multiclass",
-         "iris": "multiclass", "hours_score": "regression", "regression": "regression", "timeseries": "forecast"}
+         "iris": "multiclass", "hours_score": "regression", "regression": "regression", "timeseries": "forecast",
+         "molecules": "multitarget"}
 
 
 def test_the_matrix_covers_every_dataset():

@@ -166,10 +166,10 @@ def test_rows_without_a_target_are_dropped_with_a_count_in_the_log(tmp_path, cap
     frame = customers(40)
     frame.loc[[3, 7, 8], "left"] = np.nan
     frame.to_csv(tmp_path / "c.csv", index=False)
-    with caplog.at_level(logging.WARNING, logger="nnfw.data.csv"):
+    with caplog.at_level(logging.WARNING, logger="nnfw.data"):
         table = read_csv(str(tmp_path / "c.csv"), target="left")
     assert len(table.X) == len(table.y) == 37 and table.task == "binary" and table.class_names == ("no", "yes")
-    assert "3 row(s) of" in caplog.text and "without a value in the target column 'left' dropped" in caplog.text
+    assert "3 of 40 rows of" in caplog.text and "dropped: they miss a target value (left (3))" in caplog.text
     assert "'customer' looks like an identifier" in caplog.text and "'notes' is empty" in caplog.text
 
 

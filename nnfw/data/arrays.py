@@ -17,6 +17,7 @@ from nnfw.data.preprocess import Preprocessor, fit
 from nnfw.data.spec import DataSpec, TaskKind
 from nnfw.data.splits import feature_statistics, split_rows
 from nnfw.data.table import Table
+from nnfw.data.targets import target_statistics, weighted
 from nnfw.errors import UserError, suggestion
 
 
@@ -28,7 +29,8 @@ class ArrayDataModule(pl.LightningDataModule):
     fraction of 0 evaluates on the training data, as the tutorials do for 4-row truth tables.
     Standardization statistics come from the training split only and travel in checkpoints;
     a regression's targets are standardized too (`standardize_target`), so that the network
-    fits values near 0 whatever their units; metrics and predictions map them back.
+    fits values near 0 whatever their units; metrics and predictions map them back. With several
+    targets, `target_weights` ({name: weight}, 1 for the others) weighs each target's loss.
     `batches_per_item` > 1 serves training batches in lists of that many (see TensorLoader).
     Validation and test read `eval_batch_size` rows per batch: they keep no gradients, so a
     larger batch costs little memory and saves Lightning a step per training-sized batch.
@@ -47,7 +49,8 @@ class ArrayDataModule(pl.LightningDataModule):
                  test_fraction: float = 0.2, standardize: bool = True, seed: int = 0,
                  eval_batch_size: int | str = 1024,
                  task: TaskKind | None = None, shuffle: bool = True, standardize_target: bool = True,
-                 corruption: str = "none", corruption_level: float = 0.0, **params: Any) -> None:
+                 corruption: str = "none", corruption_level: float = 0.0,
+                 target_weights: dict[str, float] | None = None, **params: Any) -> None:
         super().__init__()
         self.source, self.params = source, params
         self.corruption = None if corruption == "none" else corruption
@@ -55,6 +58,7 @@ class ArrayDataModule(pl.LightningDataModule):
         self.batch_size, self.eval_batch_size, self.seed, self.task = batch_size, eval_batch_size, seed, task
         self.val_fraction, self.test_fraction = val_fraction, test_fraction
         self.standardize, self.shuffle, self.standardize_target = standardize, shuffle, standardize_target
+        self.target_weights = target_weights
         self.mean: np.ndarray | None = None
         self.std: np.ndarray | None = None
         self.target_mean: np.ndarray | None = None
@@ -84,7 +88,7 @@ class ArrayDataModule(pl.LightningDataModule):
 
     def _split(self, table: Table) -> dict[str, tuple[np.ndarray, np.ndarray]]:
         test_fraction = 0.0 if table.test is not None else self.test_fraction
-        labels = table.y if table.task not in ("regression", "unsupervised") else None
+        labels = table.y if table.task not in ("regression", "unsupervised", "multitarget") else None
         rows = split_rows(len(table.X), labels, self.val_fraction, test_fraction, self.seed)
         rows_of = (lambda X, picked: X.iloc[picked]) if table.plan is not None else (lambda X, picked: X[picked])
         parts = {name: (rows_of(table.X, picked), table.y[picked]) for name, picked in rows.items()}
@@ -101,9 +105,9 @@ class ArrayDataModule(pl.LightningDataModule):
             parts = self._encoded(table, parts)
         if self.standardize and self.mean is None:
             self.mean, self.std = self.statistics(parts["train"][0])
-        if self.standardize_target and table.task == "regression" and self.target_mean is None:
-            targets = parts["train"][1].reshape(len(parts["train"][1]), -1)
-            self.target_mean, self.target_std = feature_statistics(targets)
+        values = table.task == "regression" or any(target.kind == "regression" for target in table.targets)
+        if self.standardize_target and values and self.target_mean is None:
+            self.target_mean, self.target_std = target_statistics(parts["train"][1], table.targets)
         if self.corruption:
             parts = self._corrupted(parts)
         for name, (X, y) in parts.items():
@@ -161,6 +165,7 @@ class ArrayDataModule(pl.LightningDataModule):
             class_names=table.class_names,
             target_mean=() if self.target_mean is None else tuple(self.target_mean.tolist()),
             target_std=() if self.target_std is None else tuple(self.target_std.tolist()),
+            targets=weighted(table.targets, self.target_weights),
         )
 
     def transform(self, X: np.ndarray) -> np.ndarray:

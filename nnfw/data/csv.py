@@ -1,8 +1,9 @@
-"""A user's CSV file as a `Table`: its feature columns as read, the target, and the task it implies.
+"""A user's CSV file as a `Table`: its feature columns as read, the target(s), and the task they imply.
 
 The feature columns stay as the file holds them (text, gaps): their kinds are inferred here
 (nnfw.data.columns), and the datamodule fits their encoding on the training split alone
-(nnfw.data.preprocess). Rows whose target is missing are dropped, with a count in the log.
+(nnfw.data.preprocess). The targets are read by nnfw.data.targets: rows missing a target are
+dropped, with a count in the log.
 """
 
 from __future__ import annotations
@@ -13,29 +14,14 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from nnfw.data.columns import category_texts, column_kinds, declared_kinds
+from nnfw.data.columns import column_kinds, declared_kinds
 from nnfw.data.header import as_names
 from nnfw.data.preprocess import Impute, Plan
-from nnfw.data.spec import TaskKind
 from nnfw.data.table import Table
+from nnfw.data.targets import GivenKinds, read_targets
 from nnfw.errors import UserError, suggestion
 
 log = logging.getLogger(__name__)
-
-#: An integer target with at most this many distinct values is read as classes.
-MAX_INTEGER_CLASSES = 20
-
-
-def infer_task(target: pd.Series) -> TaskKind:
-    """binary for two values, multiclass for labels or a few integers, regression otherwise."""
-    distinct = target.nunique()
-    if distinct == 2:
-        return "binary"
-    if not pd.api.types.is_numeric_dtype(target) or pd.api.types.is_bool_dtype(target):
-        return "multiclass"
-    integral = bool(np.all(np.mod(target.to_numpy(dtype=float), 1) == 0))
-    return "multiclass" if integral and distinct <= MAX_INTEGER_CLASSES else "regression"
-
 
 def read_frame(path: Path, option: str = "data.path", missing_values: list[str] | None = None) -> pd.DataFrame:
     """The CSV at `path` (given as `option`, named in the messages) as a frame of at least one row;
@@ -82,44 +68,12 @@ def feature_matrix(frame: pd.DataFrame, names: list[str], file: Path) -> np.ndar
     return np.stack([c.to_numpy(dtype=np.float32) for c in columns], axis=1)
 
 
-def target_rows(frame: pd.DataFrame, target: str, file: Path) -> pd.DataFrame:
-    """The rows of `frame` that have a target value; the others are dropped with a count in the log."""
-    if target not in frame.columns:
-        raise UserError(f"target column '{target}' is not in {file}",
-                        suggestion(target, [str(c) for c in frame.columns], "columns"))
-    present = frame[target].notna()
-    if not present.any():
-        raise UserError(f"target column '{target}' of {file} is empty in every row",
-                        "choose another column with data.target=...")
-    dropped = int((~present).sum())
-    if dropped:
-        log.warning("%d row(s) of %s without a value in the target column '%s' dropped", dropped, file, target)
-    return frame[present]
-
-
-def encoded_target(y: pd.Series, task: TaskKind | None, target: str) -> tuple[np.ndarray, TaskKind, tuple[str, ...]]:
-    """A target column as training reads it: values (regression) or class indices, the task, and
-    the class names (sorted: numbers by value, labels alphabetically)."""
-    task = task or infer_task(y)
-    if task == "regression":
-        if not pd.api.types.is_numeric_dtype(y) or pd.api.types.is_bool_dtype(y):
-            raise UserError(f"target column '{target}' is not numeric, so it cannot be a regression target")
-        return y.to_numpy(dtype=np.float32), task, ()
-    numeric = pd.api.types.is_numeric_dtype(y) and not pd.api.types.is_bool_dtype(y)
-    labels = sorted(y.unique(), key=float) if numeric else sorted(category_texts(y).unique())
-    if task == "binary" and len(labels) != 2:
-        raise UserError(f"target column '{target}' has {len(labels)} distinct values, not 2",
-                        "use data.task=multiclass or data.task=regression")
-    names = [str(name) for name in category_texts(pd.Series(labels, dtype=y.dtype if numeric else object))]
-    index = {label: i for i, label in enumerate(labels if numeric else names)}
-    return (y if numeric else category_texts(y)).map(index).to_numpy(dtype=np.int64), task, tuple(names)
-
-
-def read_csv(path: str, target: str | None = None, features: list[str] | None = None,
-             task: TaskKind | None = None, categorical: list[str] | None = None, numeric: list[str] | None = None,
+def read_csv(path: str, target: str | list[str] | None = None, features: list[str] | None = None,
+             task: GivenKinds = None, categorical: list[str] | None = None, numeric: list[str] | None = None,
              drop: list[str] | None = None, missing_values: list[str] | None = None, impute: Impute = "median",
              one_hot_max: int | None = 10, min_category_count: int = 2) -> Table:
-    """Load a CSV with a header; `target` defaults to the last column, `features` to the others.
+    """Load a CSV with a header; `target` (one column, or several) defaults to the last column,
+    `features` to the others; `task` gives the target's kind, or each target's ({name: kind}).
 
     Columns are numeric or categorical as their values say, or as `categorical`, `numeric` and
     `drop` declare (see nnfw.data.columns); `missing_values` names further texts that mean a gap;
@@ -136,10 +90,11 @@ def read_csv(path: str, target: str | None = None, features: list[str] | None = 
         if name not in frame.columns:
             raise UserError(f"column '{name}' (data.{declared[name]}) is not in {file}",
                             suggestion(name, [str(c) for c in frame.columns], "columns"))
+    targets = None
     if task != "unsupervised":
-        target = target or str(frame.columns[-1])
-        frame = target_rows(frame, target, file)
-    names = as_names(features) or [str(c) for c in frame.columns if c != target]
+        targets = read_targets(frame, target, task, file)
+        frame = targets.rows(frame)  # rows with a missing target are dropped
+    names = as_names(features) or [str(c) for c in frame.columns if targets is None or c not in targets.names]
     for name in names:
         if name not in frame.columns:
             raise UserError(f"feature column '{name}' is not in {file}",
@@ -149,12 +104,11 @@ def read_csv(path: str, target: str | None = None, features: list[str] | None = 
         log.warning("%s", notice)
     kept = [name for name in names if kinds[name] != "drop"]
     if not kept:
-        raise UserError(f"{file} has no feature columns left besides the target '{target}'"
-                        if task != "unsupervised" else f"{file} has no feature columns left",
+        raise UserError(f"{file} has no feature columns left besides the target(s) {', '.join(targets.names)}"
+                        if targets is not None else f"{file} has no feature columns left",
                         "name the columns to train on with data.features=[...], or declare their kinds")
     plan = Plan({name: kinds[name] for name in kept}, impute, one_hot_max, min_category_count, str(file))
     X = frame[kept]  # row labels stay the file's, so that messages name its lines
-    if task == "unsupervised":
-        return Table(X, None, task, tuple(kept), plan=plan)
-    y, task, class_names = encoded_target(frame[target], task, target)
-    return Table(X, y, task, tuple(kept), class_names, plan=plan)
+    if targets is None:
+        return Table(X, None, "unsupervised", tuple(kept), plan=plan)
+    return targets.table(X, kept, plan=plan)

@@ -41,13 +41,13 @@ NAMING_OPTIONS = {"features": "feature", "categorical": "categorical", "numeric"
 
 
 def check_columns(data: Mapping[str, Any]) -> None:
-    """The columns a CSV dataset's config names (target, features, declared kinds) are in its file's header."""
+    """The columns a CSV dataset's config names (target(s), features, declared kinds) are in its file's header."""
     path, target = data.get("path"), data.get("target")
     if path is None or "target" not in data or not Path(str(path)).expanduser().exists():
         return
     file = Path(str(path)).expanduser()
     columns = header(file)
-    named = [("target", target)] if target is not None else []
+    named = [("target", name) for name in as_names(target)]  # one, or several
     named += [(role, name) for option, role in NAMING_OPTIONS.items() for name in as_names(data.get(option))]
     for role, name in named:
         if str(name) not in columns:

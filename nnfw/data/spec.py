@@ -2,14 +2,35 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from typing import Any, Literal
 
 import numpy as np
 
-#: unsupervised: rows without targets; denoising: corrupted rows whose targets are the clean ones
-TaskKind = Literal["binary", "multiclass", "regression", "language_model", "forecast", "rating", "ranking",
-                   "unsupervised", "denoising"]
+#: unsupervised: rows without targets; denoising: corrupted rows whose targets are the clean ones;
+#: multitarget: several targets of one input, each of a TargetKind (`DataSpec.targets`)
+TaskKind = Literal["binary", "multiclass", "regression", "multitarget", "language_model", "forecast", "rating",
+                   "ranking", "unsupervised", "denoising"]
+#: what one of several targets can be
+TargetKind = Literal["binary", "multiclass", "regression"]
+
+
+@dataclass(frozen=True)
+class Target:
+    """One of several targets: its column, its kind, its classes, and its weight in the summed loss."""
+
+    name: str
+    kind: TargetKind
+    class_names: tuple[str, ...] = ()
+    weight: float = 1.0
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "class_names", tuple(str(n) for n in self.class_names))
+
+    @property
+    def output_size(self) -> int:
+        """The model outputs this target takes: one logit per class of a multiclass target, else one."""
+        return len(self.class_names) if self.kind == "multiclass" else 1
 
 
 @dataclass(frozen=True)
@@ -35,10 +56,13 @@ class DataSpec:
     # `categories`: [feature index, codes] of each feature holding a category code)
     sizes: dict[str, Any] = field(default_factory=dict)
     stateful: bool = False  # each training batch's rows continue the previous batch's (a model may carry state)
+    # several targets (task multitarget), in the order of the targets' columns; () : one target
+    targets: tuple[Target, ...] = field(default_factory=tuple)
 
     def __post_init__(self) -> None:
         for name in ("image_shape", "target_mean", "target_std", "source_columns"):  # lists after a JSON round trip
             object.__setattr__(self, name, tuple(getattr(self, name)))
+        object.__setattr__(self, "targets", tuple(t if isinstance(t, Target) else Target(**t) for t in self.targets))
 
     @property
     def feature_sources(self) -> tuple[str, ...]:
@@ -55,12 +79,24 @@ class DataSpec:
 
     @property
     def output_size(self) -> int:
-        """Units of the model's last layer: 1 logit (binary), one per class, or one per target."""
+        """Units of the model's last layer: 1 logit (binary), one per class, one per target, or
+        with several targets each one's outputs side by side."""
+        if self.targets:
+            return sum(target.output_size for target in self.targets)
         if self.task == "binary":
             return 1
         if self.task in ("multiclass", "language_model"):
             return self.num_classes
         return self.num_targets
+
+    def target_spec(self, index: int) -> DataSpec:
+        """The spec of the `index`-th of several targets alone, as a single-target dataset of its kind reports it."""
+        target = self.targets[index]
+        standardized = bool(self.target_mean) and target.kind == "regression"
+        return replace(self, task=target.kind, num_classes=len(target.class_names), num_targets=1,
+                       class_names=target.class_names, targets=(),
+                       target_mean=(self.target_mean[index],) if standardized else (),
+                       target_std=(self.target_std[index],) if standardized else ())
 
     def model_sizes(self) -> dict[str, Any]:
         """The sizes a model is built with (the rest of its arguments come from its config).

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from nnfw.data.spec import TaskKind
+from nnfw.data.spec import Target, TaskKind
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -18,6 +18,9 @@ if TYPE_CHECKING:
 @dataclass
 class Table:
     """Features X (n, d) or images X (n, C, H, W), targets y (n,) or (n, k), with names for tables and plots.
+
+    Several targets of their own kinds (task multitarget) are the columns of y (n, k) as float32,
+    class indices and values side by side, described in order by `targets`.
 
     `test` is a test set that ships apart from the training data (MNIST's, CIFAR-10's): when
     given, it is the test split and only the validation split is cut from X.
@@ -34,6 +37,7 @@ class Table:
     class_names: tuple[str, ...] = ()
     test: Table | None = None
     plan: Plan | None = None
+    targets: tuple[Target, ...] = ()
 
     def __post_init__(self) -> None:
         if self.plan is None:
@@ -42,13 +46,13 @@ class Table:
             self.X = self.X[:, None]
         if self.y is None:
             self.task, self.y = "unsupervised", np.zeros(len(self.X), dtype=np.int64)
-        elif self.task == "regression":
+        elif self.task in ("regression", "multitarget"):
             self.y = np.asarray(self.y, dtype=np.float32)
         else:
             self.y = np.asarray(self.y, dtype=np.int64)
         # plain str, never numpy.str_: names travel in checkpoints loaded with weights_only
         self.feature_names = tuple(str(n) for n in self.feature_names) or (
             tuple(f"x{i}" for i in range(self.X.shape[1])) if self.X.ndim == 2 else ())
-        if self.task not in ("regression", "unsupervised"):
+        if self.task not in ("regression", "unsupervised", "multitarget"):
             self.class_names = tuple(str(n) for n in self.class_names) or tuple(
                 str(c) for c in range(int(self.y.max()) + 1))

@@ -26,7 +26,16 @@ def predict(restored: Restored, inputs: torch.Tensor, batch_size: int) -> torch.
 
 def prediction_frame(spec: DataSpec, predictions: torch.Tensor) -> pd.DataFrame:
     """One row per input: the predicted class and one probability column per class (p_NAME),
-    or the predicted value(s) of a regression."""
+    or the predicted value(s) of a regression. Several targets: each target's columns side by
+    side, named for it (TARGET and p_TARGET_CLASS, or TARGET for a value)."""
+    if spec.targets:
+        frames, start = [], 0
+        for index, target in enumerate(spec.targets):
+            own = prediction_frame(spec.target_spec(index), predictions[:, start:start + target.output_size].squeeze(-1))
+            frames.append(own.rename(columns=lambda column, name=target.name: (
+                name if column == "prediction" else f"p_{name}_{column.removeprefix('p_')}")))
+            start += target.output_size
+        return pd.concat(frames, axis=1)
     if spec.task in ("binary", "multiclass"):
         probabilities = torch.stack([1 - predictions, predictions], -1) if spec.task == "binary" else predictions
         frame = pd.DataFrame(probabilities.numpy(), columns=[f"p_{name}" for name in spec.class_names])

@@ -7,6 +7,7 @@ from nnfw.tasks.classification import BinaryClassification, MulticlassClassifica
 from nnfw.tasks.forecast import Forecast
 from nnfw.tasks.gan import AdversarialTraining
 from nnfw.tasks.language_model import LanguageModel
+from nnfw.tasks.multitarget import MultiTarget
 from nnfw.tasks.perceptron import PerceptronRule
 from nnfw.tasks.recommendation import Ranking, Rating
 from nnfw.tasks.reconstruction import Reconstruction
@@ -18,6 +19,7 @@ TASKS: dict[str, type[SupervisedTask]] = {
     "binary": BinaryClassification,
     "multiclass": MulticlassClassification,
     "regression": Regression,
+    "multitarget": MultiTarget,
     "perceptron": PerceptronRule,
     "language_model": LanguageModel,
     "forecast": Forecast,

@@ -91,9 +91,8 @@ class SupervisedTask(FusedSteps, pl.LightningModule):
         self.model, self.spec = model, spec
         self.optimizer_factory, self.scheduler_config = optimizer, scheduler
         self.l1, self.config = l1, config or {}
-        metrics = self.build_metrics()
         # keyed "train_" etc.: a ModuleDict key may not shadow nn.Module.train
-        self.metrics = nn.ModuleDict({f"{stage}_": metrics.clone(prefix=f"{stage}/") for stage in STAGES})
+        self.metrics = nn.ModuleDict({f"{stage}_": self.stage_metrics(stage) for stage in STAGES})
         self.epoch_outputs = {stage: EpochOutputs(self.keeps_outputs) for stage in STAGES}
         self.samples_seen = 0
         self.tracking_train_metrics = True
@@ -103,6 +102,10 @@ class SupervisedTask(FusedSteps, pl.LightningModule):
 
     def build_metrics(self) -> MetricCollection:
         raise NotImplementedError
+
+    def stage_metrics(self, stage: str) -> nn.Module:
+        """One stage's metrics, which log as `stage/name`."""
+        return self.build_metrics().clone(prefix=f"{stage}/")
 
     def loss(self, outputs: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:
         raise NotImplementedError
@@ -253,3 +256,36 @@ class SupervisedTask(FusedSteps, pl.LightningModule):
 
         checkpoint["nnfw"] = {"version": __version__, "config": self.config, "spec": self.spec.to_dict(),
                               "epochs_per_step": self.epochs_per_step}
+
+
+class SingleTarget(SupervisedTask):
+    """A task of one target whose loss, metrics and predictions follow from a data spec alone, so
+    that a task of several targets (nnfw.tasks.multitarget) applies them to each target's own spec."""
+
+    @staticmethod
+    def metrics_for(spec: DataSpec) -> MetricCollection:
+        raise NotImplementedError
+
+    @staticmethod
+    def loss_for(spec: DataSpec, outputs: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:
+        raise NotImplementedError
+
+    @staticmethod
+    def predictions_for(spec: DataSpec, outputs: torch.Tensor) -> torch.Tensor:
+        raise NotImplementedError
+
+    @staticmethod
+    def targets_in_units_for(spec: DataSpec, targets: torch.Tensor) -> torch.Tensor:
+        return targets
+
+    def build_metrics(self) -> MetricCollection:
+        return self.metrics_for(self.spec)
+
+    def loss(self, outputs: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:
+        return self.loss_for(self.spec, outputs, targets)
+
+    def predictions(self, outputs: torch.Tensor) -> torch.Tensor:
+        return self.predictions_for(self.spec, outputs)
+
+    def targets_in_units(self, targets: torch.Tensor) -> torch.Tensor:
+        return self.targets_in_units_for(self.spec, targets)

@@ -34,9 +34,6 @@ class Rating(Penalized, Regression):
 
     accepts = ("rating",)
 
-    def _shaped(self, outputs: torch.Tensor) -> torch.Tensor:
-        return outputs
-
 
 class Ranking(Penalized):
     """Scores that rank each held-out item above the unrated items drawn with it.

@@ -11,7 +11,7 @@ from torchmetrics import MeanSquaredError, MetricCollection
 from nnfw.tasks.base import STAGES, SupervisedTask
 
 #: data an autoencoder can learn from: any rows or images; their targets, if any, are ignored
-UNSUPERVISED_INPUTS = ("binary", "multiclass", "regression", "unsupervised", "denoising")
+UNSUPERVISED_INPUTS = ("binary", "multiclass", "regression", "multitarget", "unsupervised", "denoising")
 
 
 def reconstruction_target(batch: tuple[torch.Tensor, torch.Tensor], denoising: bool) -> torch.Tensor:

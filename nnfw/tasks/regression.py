@@ -6,7 +6,8 @@ import torch
 from torch import nn
 from torchmetrics import MeanAbsoluteError, MeanSquaredError, MetricCollection
 
-from nnfw.tasks.base import SupervisedTask
+from nnfw.data.spec import DataSpec
+from nnfw.tasks.base import SingleTarget
 
 
 class Unscale(nn.Module):
@@ -21,30 +22,37 @@ class Unscale(nn.Module):
         return x * self.std + self.mean
 
 
-class Regression(SupervisedTask):
+def _shaped(spec: DataSpec, outputs: torch.Tensor) -> torch.Tensor:
+    """One value per row (n,) of one target's outputs (n, 1); a model that gives (n,) already
+    (a recommender's scores) keeps them, even for a batch of one row."""
+    return outputs.squeeze(-1) if spec.num_targets == 1 and outputs.ndim > 1 else outputs
+
+
+class Regression(SingleTarget):
     """Trains on the standardized targets the data gives (when it standardizes them): the loss is
     in those units, metrics and predictions in the data's own."""
 
     accepts = ("regression",)
 
-    def build_metrics(self) -> MetricCollection:
+    @staticmethod
+    def metrics_for(spec: DataSpec) -> MetricCollection:
         return MetricCollection({
             "mse": MeanSquaredError(),
             "mae": MeanAbsoluteError(),
             "rmse": MeanSquaredError(squared=False),
         })
 
-    def _shaped(self, outputs: torch.Tensor) -> torch.Tensor:
-        return outputs.squeeze(-1) if self.spec.num_targets == 1 else outputs
+    @staticmethod
+    def loss_for(spec: DataSpec, outputs: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:
+        return nn.functional.mse_loss(_shaped(spec, outputs), targets)
 
-    def loss(self, outputs: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:
-        return nn.functional.mse_loss(self._shaped(outputs), targets)
+    @staticmethod
+    def predictions_for(spec: DataSpec, outputs: torch.Tensor) -> torch.Tensor:
+        return spec.unscale_targets(_shaped(spec, outputs))
 
-    def predictions(self, outputs: torch.Tensor) -> torch.Tensor:
-        return self.spec.unscale_targets(self._shaped(outputs))
-
-    def targets_in_units(self, targets: torch.Tensor) -> torch.Tensor:
-        return self.spec.unscale_targets(targets)
+    @staticmethod
+    def targets_in_units_for(spec: DataSpec, targets: torch.Tensor) -> torch.Tensor:
+        return spec.unscale_targets(targets)
 
     def exportable(self) -> nn.Module:
         if not self.spec.target_mean:

@@ -7,12 +7,14 @@ forecasts: the last value, the value a season ago and exponential smoothing (for
 A user's table read as it is (categories, gaps) also gets scikit-learn's HistGradientBoosting,
 which takes categories and gaps natively; there the linear models read it one-hot encoded and
 median-imputed with a missing-value indicator, as a practitioner would prepare it by hand.
+Several targets: each target's own baselines, one target at a time.
 """
 
 from __future__ import annotations
 
 import math
 import warnings
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -26,25 +28,60 @@ Scores = dict[str, float]
 
 
 def compute(datamodule: Any, spec: DataSpec) -> dict[str, Scores]:
-    """Baseline name -> its metrics on the val and test splits, named as the network's are."""
+    """Baseline name -> its metrics on the val and test splits, named as the network's are
+    (with several targets, each target's as `stage/target/metric`)."""
     if spec.task == "language_model" and hasattr(datamodule, "tokens"):
         return {"unigram": unigram(datamodule.tokens, spec.num_classes)}
     if spec.task == "forecast":
         return forecast_baselines.compute(datamodule)
     tensors = getattr(datamodule, "tensors", None)
-    if spec.task not in ("binary", "multiclass", "regression") or not tensors:
+    if spec.task not in ("binary", "multiclass", "regression", "multitarget") or not tensors:
         return {}
     columns = getattr(datamodule, "columns", None)
     preprocessor = getattr(datamodule, "preprocessor", None)
+    table = None
     if columns and preprocessor is not None:  # the table as read: numbers with gaps, category codes
         splits = {name: (columns[name], y.cpu().numpy()) for name, (_, y) in tensors.items()}
-        categorical = np.array([column.kind == "categorical" for column in preprocessor.columns], dtype=bool)
-        linear = _table_linear_input(categorical)
-        boosted = _boosting(spec, categorical, [c.cardinality for c in preprocessor.columns if c.kind == "categorical"],
-                            getattr(datamodule, "seed", 0))
+        table = TableColumns.of(preprocessor, getattr(datamodule, "seed", 0))
     else:
         splits = {name: (x.flatten(1).cpu().numpy(), y.cpu().numpy()) for name, (x, y) in tensors.items()}
-        linear, boosted = None, None
+    if spec.task != "multitarget":
+        return _fitted(splits, spec, table)
+    found: dict[str, Scores] = {}
+    for index, target in enumerate(spec.targets):
+        columns_of_target = {name: (X, y[:, index]) for name, (X, y) in splits.items()}
+        for name, scores in _fitted(columns_of_target, spec.target_spec(index), table).items():
+            found.setdefault(name, {}).update({_of_target(key, target.name): value for key, value in scores.items()})
+    return found
+
+
+def _of_target(name: str, target: str) -> str:
+    """`stage/metric` as `stage/target/metric`."""
+    stage, _, metric = name.partition("/")
+    return f"{stage}/{target}/{metric}"
+
+
+@dataclass(frozen=True)
+class TableColumns:
+    """Which of a table's columns (as read) hold category codes, how many codes each, and the
+    run's seed: what the one-hot linear models and HistGradientBoosting are built from."""
+
+    categorical: np.ndarray
+    cardinalities: list[int]
+    seed: int
+
+    @classmethod
+    def of(cls, preprocessor: Any, seed: int) -> TableColumns:
+        columns = preprocessor.columns
+        return cls(np.array([column.kind == "categorical" for column in columns], dtype=bool),
+                   [column.cardinality for column in columns if column.kind == "categorical"], seed)
+
+
+def _fitted(splits: dict[str, tuple[np.ndarray, np.ndarray]], spec: DataSpec,
+            table: TableColumns | None) -> dict[str, Scores]:
+    """The baselines of one target of kind `spec.task`, fitted on the training split of `splits`."""
+    linear = None if table is None else _table_linear_input(table.categorical)
+    boosted = None if table is None else _boosting(spec, table.categorical, table.cardinalities, table.seed)
     X, y = splits["train"]
     fitted = (lambda model: model if linear is None else _pipeline(linear, model))
     if spec.task == "regression":

@@ -80,28 +80,42 @@ def steps_table(metrics: dict[str, Any], baselines: dict[str, dict[str, float]],
 
 def results_table(metrics: dict[str, Any], title: str, baselines: dict[str, dict[str, float]] | None = None) -> Table:
     """One row per stage (train / val / test), one column per metric; below them the baselines'
-    test (else val) values in the same columns, so the network's numbers have something to beat."""
-    stages: dict[str, dict[str, Any]] = {}
-    for name, value in metrics.items():
-        stage, _, metric = name.partition("/")
-        stages.setdefault(stage, {})[metric] = value
+    test (else val) values in the same columns, so the network's numbers have something to beat.
+    With several targets (`stage/target/metric`) a stage's own row (its summed loss) comes first,
+    then a row per target, named in a column of its own."""
+    stages = _by_row(metrics)
     columns = sorted({m for values in stages.values() for m in values if not STEP_METRIC.match(f"stage/{m}")},
                      key=lambda m: (m != "loss", m))
+    names = [target for _, target in stages if target]
+    targeted = bool(names)
     table = Table(title=title, title_justify="left")
     table.add_column("split", style="bold")
+    if targeted:  # the names in full: the metric columns narrow first
+        table.add_column("target", min_width=min(max(map(len, names)), 24))
     for column in columns:
         table.add_column(column, justify="right")
     for stage in ("train", "val", "test"):
-        if stage in stages:
-            row = stages[stage]
-            table.add_row(stage, *(_format(row.get(c)) for c in columns))
+        for (row_stage, target), row in stages.items():
+            if row_stage == stage:
+                table.add_row(stage, *([target] if targeted else []), *(_format(row.get(c)) for c in columns))
     if baselines:
         table.add_section()
     for name, scores in (baselines or {}).items():
         split = "test" if any(k.startswith("test/") for k in scores) else "val"
-        row = {k.partition("/")[2]: v for k, v in scores.items() if k.startswith(f"{split}/")}
-        table.add_row(f"[dim]{name} ({split})[/dim]", *(f"[dim]{_format(row.get(c))}[/dim]" for c in columns))
+        for (_, target), row in _by_row({k: v for k, v in scores.items() if k.startswith(f"{split}/")}).items():
+            table.add_row(f"[dim]{name} ({split})[/dim]", *([f"[dim]{target}[/dim]"] if targeted else []),
+                          *(f"[dim]{_format(row.get(c))}[/dim]" for c in columns))
     return table
+
+
+def _by_row(metrics: dict[str, Any]) -> dict[tuple[str, str], dict[str, Any]]:
+    """(stage, target) -> {metric: value} of `stage/metric` names (target '') and `stage/target/metric` ones."""
+    rows: dict[tuple[str, str], dict[str, Any]] = {}
+    for name, value in metrics.items():
+        stage, _, rest = name.partition("/")
+        target, _, metric = rest.rpartition("/")
+        rows.setdefault((stage, target), {})[metric] = value
+    return dict(sorted(rows.items(), key=lambda item: item[0][1] != ""))  # a stage's own row before its targets'
 
 
 def _format(value: Any) -> str:
