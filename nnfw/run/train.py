@@ -39,9 +39,11 @@ from nnfw.views import baselines
 from nnfw.views.console import show_config, show_results
 from nnfw.views.tuning import save_search
 
-#: Lightning's start-up chatter (GPU/TPU availability, tips) is not what users came for.
+#: Lightning's start-up chatter (GPU/TPU availability, tips, how it restores the learning-rate
+#: finder's checkpoint) is not what users came for.
 QUIET_LOGGERS = ("lightning.pytorch.utilities.rank_zero", "lightning.pytorch.accelerators.cuda",
-                 "lightning.fabric.utilities.seed", "lightning.fabric.utilities.distributed")
+                 "lightning.fabric.utilities.seed", "lightning.fabric.utilities.distributed",
+                 "lightning.pytorch.trainer.connectors.checkpoint_connector")
 
 
 #: Warnings that say nothing actionable about an nnfw run.
