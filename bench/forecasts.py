@@ -28,7 +28,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from steps import run_nnfw  # noqa: E402
+from steps import run_nnfw
 
 SEEDS = (0, 1, 2)
 
