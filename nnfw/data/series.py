@@ -4,6 +4,7 @@ simple forecasts every forecaster is judged against (the last value, the value a
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import torch
@@ -12,6 +13,7 @@ from nnfw.data.arrays import ArrayDataModule
 from nnfw.data.augment import AugmentsTrainingBatches
 from nnfw.data.augment_series import SeriesAugment
 from nnfw.data.csv import complete_column, read_frame
+from nnfw.data.smoothing import fit_smoothing, window_weights
 from nnfw.data.spec import DataSpec
 from nnfw.errors import UserError
 
@@ -28,6 +30,8 @@ def stock(days: int = 200, seed: int = 42) -> np.ndarray:
 
 #: the window when the series shows no season: a year of monthly values
 WINDOW_WITHOUT_SEASON = 12
+#: the window when the series has a season: this many seasons (at most a third of the training part)
+SEASONS_IN_WINDOW = 4
 #: a season's autocorrelation peak must reach this many times 1 / sqrt(length): three standard
 #: errors of white noise's autocorrelation, which a random peak among the lags searched seldom reaches
 SEASON_STANDARD_ERRORS = 3.0
@@ -91,11 +95,12 @@ class SeriesDataModule(AugmentsTrainingBatches, ArrayDataModule):
     forecast exactly the same points. A val_fraction of 0 validates on the training windows.
 
     `period` (default: found in the training part's autocorrelation) is the season length the
-    seasonal baselines use; `window` defaults to two seasons (12 values without one), at most a
+    seasonal baselines use; `window` defaults to four seasons (12 values without one), at most a
     third of the training part. With `scale`, inputs and targets are standardized with the training
-    part's mean and spread, and metrics and predictions mapped back to the series' units. The spec
-    tells models `season`: the period when the value a season ago forecasts the training part
-    better than the last value does, else 0, so a forecaster can start from the better of the two.
+    part's mean and spread, and metrics and predictions mapped back to the series' units.
+    `smoothing` is exponential smoothing fitted on the training part (None without statsmodels);
+    the spec tells models `base`, the weights of the simple forecast a forecaster starts from
+    (`base()`), and names it `base_forecast`.
     Batching and device placement are the in-memory datamodule's; `augment` changes training
     windows only, on the device.
     """
@@ -111,6 +116,7 @@ class SeriesDataModule(AugmentsTrainingBatches, ArrayDataModule):
         self.path, self.column, self.days = path, column, days
         self.window, self.horizon, self.period, self.scale = window, horizon, period, scale
         self.series: np.ndarray | None = None
+        self.smoothing: Any | None = None  # exponential smoothing fitted on the training part (statsmodels)
         self.ends: dict[str, range] = {}
 
     def _windows(self, ends: range) -> tuple[torch.Tensor, torch.Tensor]:
@@ -128,15 +134,24 @@ class SeriesDataModule(AugmentsTrainingBatches, ArrayDataModule):
         n_train = n - n_val - n_test
         return {"train": (0, n_train), "val": (n_train, n_train + n_val), "test": (n_train + n_val, n)}
 
-    def season(self) -> int:
-        """The period, when the value a season ago forecasts the training windows better than the
-        last value (and the window reaches back a season); else 0."""
-        if not self.period or self.period > self.window or not self.ends["train"]:
-            return 0
-        ends, truth = self.ends["train"], self.series[np.add.outer(np.asarray(self.ends["train"]), range(self.horizon))]
-        seasonal = seasonal_naive_forecasts(self.series, ends, self.horizon, self.period)
-        naive = naive_forecasts(self.series, ends, self.horizon)
-        return self.period if np.mean((seasonal - truth) ** 2) < np.mean((naive - truth) ** 2) else 0
+    def base(self) -> tuple[str, np.ndarray]:
+        """The simple forecast a forecaster starts from: the name and (horizon, window) weights of
+        whichever of the naive, seasonal naive and exponential smoothing's forecast from the
+        window (`window_weights`, fitted on the training part) forecasts the training and
+        validation windows best. The test part plays no part in the choice."""
+        window, horizon = self.window, self.horizon
+        candidates = {"naive": np.eye(window)[np.full(horizon, window - 1)]}
+        if self.period and self.period <= window:
+            steps = np.arange(horizon)
+            candidates["seasonal_naive"] = np.eye(window)[window - self.period + steps % self.period]
+        if self.smoothing is not None:
+            candidates["ets"] = window_weights(self.smoothing, window, horizon)
+        ends = np.r_[np.asarray(self.ends["train"]), np.asarray(self.ends["val"])].astype(int)
+        inputs = self.series[ends[:, None] + np.arange(-window, 0)]
+        truth = self.series[ends[:, None] + np.arange(horizon)]
+        errors = {name: np.mean((inputs @ weights.T - truth) ** 2) for name, weights in candidates.items()}
+        name = min(errors, key=errors.get)
+        return name, candidates[name]
 
     def setup(self, stage: str | None = None) -> None:
         if self.tensors:
@@ -146,8 +161,9 @@ class SeriesDataModule(AugmentsTrainingBatches, ArrayDataModule):
         bounds = self.bounds(n)
         training = self.series[slice(*bounds["train"])]
         self.period = self.period or seasonal_period(training)
+        self.smoothing = fit_smoothing(training, self.period)
         if self.window is None:
-            self.window = max(1, min(2 * self.period if self.period else WINDOW_WITHOUT_SEASON, len(training) // 3))
+            self.window = max(1, min(SEASONS_IN_WINDOW * self.period if self.period else WINDOW_WITHOUT_SEASON, len(training) // 3))
         if self.scale and self.mean is None:
             self.mean, self.std = np.array([training.mean()]), np.array([training.std() + 1e-8])
             self.target_mean, self.target_std = np.repeat(self.mean, self.horizon), np.repeat(self.std, self.horizon)
@@ -165,5 +181,7 @@ class SeriesDataModule(AugmentsTrainingBatches, ArrayDataModule):
         self.tensors = {name: self._windows(ends) for name, ends in self.ends.items()}
         scale = {} if self.target_mean is None else {"target_mean": tuple(self.target_mean.tolist()),
                                                       "target_std": tuple(self.target_std.tolist())}
+        start, base = self.base()
         self.spec = DataSpec(task="forecast", num_features=self.window, num_targets=self.horizon,
-                             sizes={"season": self.season(), "period": self.period or 0}, **scale)
+                             sizes={"base": base.tolist(), "base_forecast": start, "period": self.period or 0},
+                             **scale)

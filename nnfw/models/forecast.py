@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import torch
 from torch import nn
 
@@ -10,18 +12,21 @@ from nnfw.models.recurrent import CELLS
 
 class RecurrentForecaster(nn.Module):
     """RNN / LSTM / GRU over a window of values, predicting how what follows differs from a
-    simple forecast: the window's last value, or with `season` > 0 the value a season before
-    each step (the seasonal naive forecast).
+    simple forecast: a fixed linear forecast from the window, `base` (out_features, in_features),
+    which the data chooses (exponential smoothing fitted on the training part, the value a
+    season ago, or the last value); without one, the window's last value.
 
     The recurrent layers read the window as changes from its last value; their last state and
     a linear map of the same changes (an autoregressive skip, as LSTNet's highway) give the
     correction. Both start at zero, so an untrained forecaster is the simple forecast and
-    training moves it only where the data says so: on short series a network of this size
-    otherwise lands behind a last-value forecast. `in_features` is the window's length.
+    training moves it only where the data says so, as ES-RNN's network corrects exponential
+    smoothing: on short series a network of this size otherwise lands behind the classical
+    forecast. `in_features` is the window's length.
     """
 
     def __init__(self, in_features: int, out_features: int, cell: str = "lstm", hidden_size: int = 32,
-                 num_layers: int = 1, dropout: float = 0.0, season: int = 0) -> None:
+                 num_layers: int = 1, dropout: float = 0.0,
+                 base: Sequence[Sequence[float]] | None = None) -> None:
         super().__init__()
         self.rnn = CELLS[cell](1, hidden_size, num_layers, batch_first=True,
                                dropout=dropout if num_layers > 1 else 0.0)
@@ -30,12 +35,13 @@ class RecurrentForecaster(nn.Module):
         for layer in (self.head[1], self.skip):
             nn.init.zeros_(layer.weight)
             nn.init.zeros_(layer.bias)
-        steps = torch.arange(out_features)
-        start = in_features - season + steps % season if 0 < season <= in_features else torch.full_like(steps, -1)
-        self.register_buffer("start", start, persistent=False)
+        if base is None:
+            base = torch.eye(in_features)[[-1] * out_features]
+        self.register_buffer("base", torch.as_tensor(base, dtype=torch.float32).reshape(out_features, in_features),
+                             persistent=False)
 
     def forward(self, window: torch.Tensor) -> torch.Tensor:
         """Forecasts (batch, out_features) for windows (batch, length)."""
         change = window - window[:, -1:]
         hidden, _ = self.rnn(change.unsqueeze(-1))
-        return window[:, self.start] + self.skip(change) + self.head(hidden[:, -1])
+        return window @ self.base.T + self.skip(change) + self.head(hidden[:, -1])

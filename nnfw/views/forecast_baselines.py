@@ -9,9 +9,9 @@ per step, named as the network's metrics are:
 - `seasonal_naive`: the value a season before each step (the period given as data.period or found
   in the training part's autocorrelation); absent when the series shows no season;
 - `ets`: exponential smoothing (statsmodels' state-space ExponentialSmoothing, additive errors),
-  fitted on the training part only: level, damped trend or none, season (of at most
-  ETS_LONGEST_SEASON values) or none, whichever has the lowest AIC there. Its parameters then stay fixed: the model filters the rest of the series
-  observation by observation (statsmodels' `append` without refitting), and each window's
+  fitted on the training part only (`nnfw.data.smoothing.fit_smoothing`: level, damped trend or
+  none, season or none, whichever has the lowest AIC there). Its parameters then stay fixed: the
+  model filters the rest of the series observation by observation (statsmodels' `append` without refitting), and each window's
   forecast is the model's dynamic prediction from that window's end, which sees the values
   before the end and none after it. Absent when statsmodels is not installed (the `forecast` extra).
 """
@@ -28,9 +28,6 @@ from nnfw.data.series import naive_forecasts, seasonal_naive_forecasts
 from nnfw.tasks.forecast import step_metrics
 
 Scores = dict[str, float]
-#: exponential smoothing models a season of at most this many values (weekly data's year): a
-#: season is one state per value, and statsmodels' fit of a longer one takes minutes
-ETS_LONGEST_SEASON = 52
 #: the evaluated splits, in the order the results table lists them
 SPLITS = ("val", "test")
 #: datamodule -> its baselines' forecasts: the picture and the scores share one ETS fit
@@ -46,30 +43,21 @@ def forecasts(datamodule: Any) -> dict[str, dict[str, np.ndarray]]:
     if datamodule.period:
         found["seasonal_naive"] = {split: seasonal_naive_forecasts(series, ends[split], horizon, datamodule.period)
                                    for split in SPLITS}
-    smoothed = exponential_smoothing(series, datamodule.bounds(len(series))["train"][1], datamodule.period,
-                                     {split: ends[split] for split in SPLITS}, horizon)
-    if smoothed is not None:
-        found["ets"] = smoothed
+    if datamodule.smoothing is not None:
+        found["ets"] = exponential_smoothing(series, datamodule.smoothing, {split: ends[split] for split in SPLITS},
+                                             horizon)
     _drawn[datamodule] = found
     return found
 
 
-def exponential_smoothing(series: np.ndarray, n_train: int, period: int | None, ends: dict[str, range],
-                          horizon: int) -> dict[str, np.ndarray] | None:
-    """ETS fitted on series[:n_train], forecasting `horizon` steps from each end; None without statsmodels."""
-    try:
-        from statsmodels.tsa.statespace.exponential_smoothing import ExponentialSmoothing
-    except ImportError:
-        return None
-    seasons = [None] + ([period] if period and period <= ETS_LONGEST_SEASON and n_train >= 2 * period + 2 else [])
-    fitted = []
+def exponential_smoothing(series: np.ndarray, fitted: Any, ends: dict[str, range],
+                          horizon: int) -> dict[str, np.ndarray]:
+    """`horizon` steps from each end of the model `fitted` on the training part (fit_smoothing),
+    its parameters fixed while it filters the values after that part."""
+    n_train = int(fitted.model.nobs)
     with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # convergence and frequency warnings: the baseline is what it is
-        for trend in (False, True):
-            for seasonal in seasons:
-                model = ExponentialSmoothing(series[:n_train], trend=trend, damped_trend=trend, seasonal=seasonal)
-                fitted.append(model.fit(disp=False))
-        best = min(fitted, key=lambda result: result.aic).append(series[n_train:])
+        warnings.simplefilter("ignore")  # frequency warnings: the series has positions, not dates
+        best = fitted.append(series[n_train:])
         if horizon == 1:  # the filter's one-step predictions: the same numbers, without a call per window
             one_step = best.predict()
             return {split: one_step[np.asarray(split_ends, dtype=int), None] for split, split_ends in ends.items()}
