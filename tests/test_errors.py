@@ -68,6 +68,9 @@ CONFIG_ERRORS = [
     (["model=cnn", "data=xor"], ["model=cnn reads images, but data=xor gives features",
                                  models_for("features", "linear", "logistic", "mlp", "perceptron")]),
     (["model=cnn", "data=digits", "model.pooling=[max,sum]"], ["model.pooling must be one of max, avg, none"]),
+    # values that do not fit a component's signature (its type hints, read from its source)
+    (["callbacks.lr_monitor.logging_interval=hourly"],
+     ["callbacks.lr_monitor.logging_interval must be one of step, epoch or null (got 'hourly')"]),
     (["model=cnn", "data=digits", "model.kernel_size=0"], ["model.kernel_size must be >= 1"]),
     (["data=image_folder"], ["data.path must be set"]),
     (["data=image_files", "data.path=/no/such/folder"], ["image folder not found: /no/such/folder"]),
@@ -304,8 +307,6 @@ REFUSED_VALUES = [
     (["trainer.num_nodes=0"], ["trainer.num_nodes=0: Trainer refuses it", "must be a positive integer"]),
     (["trainer.max_time=soon"], ["trainer.max_time=soon: Trainer refuses it", "DD:HH:MM:SS"]),
     (["+trainer.foo=1"], ["trainer.foo=1: Trainer refuses it", "unexpected keyword argument 'foo'"]),
-    (["callbacks.lr_monitor.logging_interval=hourly"],
-     ["callbacks.lr_monitor.logging_interval=hourly: LearningRateMonitor refuses it"]),
     (["+callbacks.model_checkpoint.foo=1"], ["callbacks.model_checkpoint.foo=1: ModelCheckpoint refuses it"]),
     (["+model.foo=3"], ["model.foo=3: MLP refuses it", "unexpected keyword argument 'foo'"]),
     (["data=spirals", "+data.foo=3"], ["data.foo is not an option of this dataset", "its options: n, noise, overlapping"]),

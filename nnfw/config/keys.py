@@ -27,10 +27,12 @@ def check_groups(parsed: list[Any], base: DictConfig) -> None:
                 values = [str(v) for v in override.sweep_string_iterator()]
             elif isinstance(override.value(), list):  # several options of one group: logger=[tensorboard,csv]
                 values = [str(v) for v in override.value()]
+                if not values:
+                    raise UserError(f"{key}=[] chooses no {key}", suggestion("", all_groups[key], f"choices for {key}"))
             else:
                 values = [override.get_value_element_as_str()]
             for value in values:
-                if value not in all_groups[key] and value != "null":
+                if value not in all_groups[key]:
                     raise UserError(
                         f"unknown {key} '{value}'",
                         suggestion(value, all_groups[key], f"choices for {key}"),

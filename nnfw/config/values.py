@@ -80,11 +80,17 @@ def missing_values(node: DictConfig, prefix: str = "") -> list[str]:
 
 
 
+def check_missing(cfg: DictConfig) -> None:
+    """Every required value (`???`) is set."""
+    for key in missing_values(cfg):
+        raise UserError(f"{key} must be set", f"add {key}=... to the command line")
+
+
+
 def check_rules(cfg: DictConfig) -> None:
     """Every required value is set, and every rule holds: the run's own (RUN_RULES) and those the
     chosen components name for their keys (`_checks_`, see nnfw.config.rules)."""
-    for key in missing_values(cfg):
-        raise UserError(f"{key} must be set", f"add {key}=... to the command line")
+    check_missing(cfg)
     check_image_files(cfg.get("data") or {})  # before data.path's rule, which would call a folder a file
     for key, rule in {**RUN_RULES, **component_rules(cfg)}.items():
         parent_key, _, leaf = key.rpartition(".")
