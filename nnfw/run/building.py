@@ -22,7 +22,8 @@ from nnfw.config import declarations
 from nnfw.errors import UserError
 
 #: errors a library raises when it refuses a value it was given
-REFUSALS = (MisconfigurationException, ValueError, TypeError, KeyError, OSError, RuntimeError, ImportError)
+REFUSALS = (MisconfigurationException, ValueError, TypeError, KeyError, OSError, RuntimeError, ImportError,
+            MemoryError, OverflowError)
 #: `_target_` prefixes of the libraries whose refusals are the user's values' fault
 LIBRARIES = ("lightning.", "torch.")
 #: accelerators by the name Lightning registers them under -> what they are, in words
@@ -59,6 +60,7 @@ def culprits(where: str, node: Any, reason: str) -> dict[str, Any]:
     text = reason.lower().replace('"', "'")
     by_value = [k for k, v in items.items() if isinstance(v, (str, int, float)) and not isinstance(v, bool)
                 and (f"'{v}'".lower() in text or f"{k}={v}".lower() in text)]
+    by_value += [k for k, v in items.items() if isinstance(v, Mapping) and any(f"'{n}'".lower() in text for n in v)]
     return {f"{where}.{k}": items[k] for k in by_value or [k for k in items if k.lower() in text]}
 
 
@@ -67,6 +69,9 @@ def refused(where: str, node: Any, err: InstantiationException) -> UserError | N
     cause = err.__cause__
     if isinstance(cause, UserError):
         return cause
+    if cause is None:  # Hydra's own refusal of the config: a target it cannot find, call or allow
+        reason = str(err).strip().splitlines()[0]
+        return UserError(f"{where}: {reason}", f"change {where}._target_; `nnfw train --cfg job ...` shows every value")
     target = str(node.get("_target_", "")) if isinstance(node, Mapping) else ""
     from_library = target.startswith(LIBRARIES) and isinstance(cause, REFUSALS)
     frames = traceback.extract_tb(cause.__traceback__) if cause is not None else []

@@ -140,7 +140,7 @@ def build_trainer(cfg: DictConfig, **arguments: Any) -> pl.Trainer:
     callbacks = [build(f"callbacks.{name}", c) for name, c in (cfg.callbacks or {}).items() if c]
     loggers = [build(f"logger.{name}", c) for name, c in (cfg.logger or {}).items() if c]
     trainer = build("trainer", cfg.trainer, callbacks=[c for c in callbacks if c is not None], logger=loggers or False,
-                    **arguments)
+                    _convert_="all", **arguments)  # plain values: Lightning tells a dict (max_time) by its type
     io = trainer.strategy.checkpoint_io
     if isinstance(io, AtomicCheckpointIO):  # resuming and evaluating this run
         chosen_tasks = {str(cfg.task), str(declarations.task(cfg.model))}
