@@ -18,12 +18,14 @@ from hydra.utils import get_class
 from lightning.pytorch.loggers import TensorBoardLogger
 from lightning.pytorch.utilities.exceptions import SIGTERMException
 from omegaconf import DictConfig, OmegaConf
+from omegaconf.errors import OmegaConfBaseException
 from torch import nn
 
 from nnfw.artifacts.checkpoints import AtomicCheckpointIO, load_checkpoint
 from nnfw.artifacts.saving import saved_checkpoints
 from nnfw.artifacts.trust import targets
 from nnfw.config import declarations
+from nnfw.config.interpolations import unresolvable
 from nnfw.data.spec import DataSpec
 from nnfw.errors import Interrupted, UserError, suggestion
 from nnfw.privates import skip_needless_moves_of_logged_values
@@ -230,7 +232,10 @@ def prepare(cfg: DictConfig) -> Prepared:
     """
     started = time.perf_counter()
     quiet()
-    OmegaConf.resolve(cfg)
+    try:
+        OmegaConf.resolve(cfg)
+    except OmegaConfBaseException as err:  # checked before, unless this config was composed elsewhere
+        raise unresolvable(err) from err
     check_accelerator(str(cfg.trainer.accelerator), chosen=choice("trainer", cfg))
     pl.seed_everything(cfg.seed, workers=True, verbose=False)
     threads = set_threads(cfg)
