@@ -256,6 +256,13 @@ def prepare(cfg: DictConfig) -> Prepared:
     return Prepared(cfg, datamodule, task, trainer, fused, threads, started)
 
 
+def in_run(path: str, run_dir: Path) -> str:
+    """A file's path relative to the run directory, or absolute when it lies outside it (a checkpoint
+    callback's `dirpath` may be anywhere)."""
+    file = Path(path).absolute()
+    return str(file.relative_to(run_dir.absolute())) if file.is_relative_to(run_dir.absolute()) else str(file)
+
+
 def train(prepared: Prepared, run_dir: Path) -> dict[str, Any]:
     """Fit the prepared model and return what summary.json reports of the fit (metrics, checkpoints,
     counts, timings, data; `nnfw.artifacts.summary.completed_summary` completes it)."""
@@ -285,8 +292,8 @@ def train(prepared: Prepared, run_dir: Path) -> dict[str, Any]:
     fitted = {
         "task": task_name(cfg, task.spec),
         "metrics": metrics,
-        "best_checkpoint": str(Path(best).relative_to(run_dir)) if best else None,
-        "evaluated_checkpoint": str(Path(checkpoint).relative_to(run_dir)) if checkpoint else None,
+        "best_checkpoint": in_run(best, run_dir) if best else None,
+        "evaluated_checkpoint": in_run(checkpoint, run_dir) if checkpoint else None,
         "epochs": trainer.current_epoch * fused,
         "steps": trainer.global_step,
         "fit_time_s": round(fit_time, 3),
