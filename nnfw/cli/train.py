@@ -67,7 +67,7 @@ def run_composed(cfg: DictConfig, config_name: str) -> None:
     """
     from hydra.core.utils import configure_log, run_job
 
-    from nnfw.run.job import Prepared, create_run_dir, prepare_run  # torch and Lightning load from here on
+    from nnfw.run.job import Prepared, create_run_dir, holding, prepare_run  # torch and Lightning load from here on
     from nnfw.run.job import run_job as run_prepared
 
     if cfg.hydra.mode is None:  # what Hydra's entry point adds to the command line it runs
@@ -86,8 +86,10 @@ def run_composed(cfg: DictConfig, config_name: str) -> None:
 
     try:
         prepared = prepare_run(cfg)  # what the libraries refuse is reported before anything is written
-        create_run_dir(Path(cfg.hydra.runtime.output_dir))
-        hydra_run_and_report(lambda: run_once(prepared))
+        run_dir = Path(cfg.hydra.runtime.output_dir)
+        create_run_dir(run_dir)
+        with holding(run_dir):  # before Hydra writes .hydra/ there: a run in it already is left alone
+            hydra_run_and_report(lambda: run_once(prepared))
     finally:
         GlobalHydra.instance().clear()
 
