@@ -147,15 +147,17 @@ def finish(cfg: DictConfig, prepared: Prepared | None, run_dir: Path, started: f
         sys.exit(stop.exit_code)
     except Exception as error:
         exit_code = error.exit_code if isinstance(error, UserError) else 1
-        log.error("failed: %s", error)
+        log.error("failed: %s", error, exc_info=not isinstance(error, UserError))  # a bug's traceback: train.log
         record_failure(run_dir, failed_summary(error, time.perf_counter() - started, exit_code=exit_code,
                                                overrides=overrides, objective=objective(cfg)))
-        if isinstance(error, UserError) and not os.environ.get("NNFW_DEBUG"):
-            report(error)
-            if not multirun:
-                sys.exit(error.exit_code)
-        elif not multirun:
+        if os.environ.get("NNFW_DEBUG") and not multirun:
             raise
+        if isinstance(error, UserError):
+            report(error)
+        else:
+            tell_failure(error, run_dir)
+        if not multirun:
+            sys.exit(exit_code)
         print(run_dir)
         return worst(hydra_cfg)  # a failed job does not stop the sweep; the sweep report lists it
     tell_outcome(run_dir, summary)
@@ -172,6 +174,25 @@ def tell_outcome(run_dir: Path, summary: dict[str, Any]) -> None:
     for finding in diagnose(read_history(run_dir), summary):
         print(f"diagnosis: {finding.kind}: {finding.evidence}\n  {finding.advice}")
         log.info("diagnosis: %s: %s; %s", finding.kind, finding.evidence, finding.advice)
+
+
+def log_file() -> Path | None:
+    """The run's log file (Hydra's job log, RUN_DIR/train.log), if the run has one."""
+    handlers = [*log.handlers, *logging.getLogger().handlers]
+    return next((Path(h.baseFilename) for h in handlers if isinstance(h, logging.FileHandler)), None)
+
+
+def tell_failure(error: Exception, run_dir: Path) -> None:
+    """A run that failed once started, not for bad input: one line on the terminal, the traceback in
+    the run's log file (on the terminal too where there is none, so that it is not lost)."""
+    written = log_file()
+    reason = (str(error).strip().splitlines() or [""])[0]
+    print(f"nnfw: error: the run failed: {type(error).__name__}: {reason}", file=sys.stderr)
+    if written is not None and written.is_file():
+        print(f"  its traceback is in {written}; summary.json in {run_dir} records the failure "
+              "(NNFW_DEBUG=1 shows the traceback here)", file=sys.stderr)
+    else:
+        traceback.print_exception(error, file=sys.stderr)
 
 
 def record_failure(run_dir: Path, summary: dict[str, Any]) -> None:

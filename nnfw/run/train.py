@@ -198,10 +198,82 @@ def flat_params(params: dict[str, Any], prefix: str = "") -> dict[str, Any]:
     return flat
 
 
-def fit(trainer: pl.Trainer, task: SupervisedTask, datamodule: pl.LightningDataModule, ckpt_path: str | None) -> None:
-    """trainer.fit, with Lightning's ways of ending on a signal turned into `Interrupted`."""
+class FirstBatches(pl.Callback):
+    """Which stage's first batch is under way: until a training batch and a validation batch have
+    each ended, an error is the first batch's (`first_batch_error`)."""
+
+    def __init__(self) -> None:
+        self.trained = self.validated = False
+        self.stage: str | None = None
+
+    def on_train_batch_start(self, trainer: pl.Trainer, pl_module: pl.LightningModule, batch: Any, batch_idx: int) -> None:
+        self.stage = None if self.trained else "training"
+
+    def on_train_batch_end(self, trainer: pl.Trainer, pl_module: pl.LightningModule, outputs: Any, batch: Any,
+                           batch_idx: int) -> None:
+        self.trained, self.stage = True, None
+
+    def on_validation_batch_start(self, trainer: pl.Trainer, pl_module: pl.LightningModule, batch: Any,
+                                  batch_idx: int, dataloader_idx: int = 0) -> None:
+        self.stage = None if self.validated else "validation"
+
+    def on_validation_batch_end(self, trainer: pl.Trainer, pl_module: pl.LightningModule, outputs: Any, batch: Any,
+                                batch_idx: int, dataloader_idx: int = 0) -> None:
+        self.validated, self.stage = True, None
+
+
+#: what torch and a task raise when a model and its batches do not fit (shapes, dtypes, arguments)
+MISFITS = (RuntimeError, TypeError, ValueError, IndexError, AttributeError)
+
+
+def shapes(batch: Any) -> str:
+    """A batch's tensors as `int64 (64, 32)`, nested as the batch is."""
+    if hasattr(batch, "shape") and hasattr(batch, "dtype"):
+        return f"{str(batch.dtype).removeprefix('torch.')} {tuple(batch.shape)}"
+    if isinstance(batch, (list, tuple)):
+        return "(" + ", ".join(shapes(part) for part in batch) + ")"
+    if isinstance(batch, dict):
+        return "{" + ", ".join(f"{key}: {shapes(part)}" for key, part in batch.items()) + "}"
+    return type(batch).__name__
+
+
+def first_batch_error(cfg: DictConfig, task: SupervisedTask, datamodule: pl.LightningDataModule, stage: str,
+                      error: BaseException) -> UserError | None:
+    """The UserError for a model of the user's own that fails on its first training or validation
+    batch (its inputs are not what it reads), or None for nnfw's own models, whose errors are bugs."""
+    target = str(cfg.model.get("_target_", ""))
+    if target.startswith("nnfw.") or not isinstance(error, MISFITS):
+        return None
+    try:
+        batch = next(iter(datamodule.train_dataloader() if stage == "training" else datamodule.val_dataloader()))
+    except Exception:  # noqa: BLE001 - the batch only illustrates the message
+        batch = None
+    if stage == "training" and getattr(datamodule, "batches_per_item", 1) > 1:  # several batches a step
+        batch = batch[0]
+    reason = (str(error).strip().splitlines() or [type(error).__name__])[0]
+    gives, reads = declarations.gives(cfg.data), declarations.reads(cfg.model)
+    declared = f"its config declares _reads_: [{', '.join(reads)}]" if reads else \
+        f"its config declares no _reads_: a model for this data declares _reads_: [{gives or 'KIND'}], one for " \
+        "other data its own kind, and a mismatch is refused before torch loads"
+    return UserError(
+        f"model={choice('model', cfg)} ({target}) fails on its first {stage} batch: {type(error).__name__}: {reason}",
+        f"data={choice('data', cfg)} gives {gives or 'batches'}, batches of (inputs, targets) {shapes(batch)}; "
+        f"{declared} (see docs/extending.md)")
+
+
+def fit(trainer: pl.Trainer, task: SupervisedTask, datamodule: pl.LightningDataModule, ckpt_path: str | None,
+        cfg: DictConfig) -> None:
+    """trainer.fit, with Lightning's ways of ending on a signal turned into `Interrupted`, and a
+    user's model that fails on its first batch told as a UserError (`first_batch_error`)."""
+    first = FirstBatches()
+    trainer.callbacks.append(first)
     try:
         trainer.fit(task, datamodule=datamodule, ckpt_path=ckpt_path)
+    except MISFITS as error:
+        misfit = first_batch_error(cfg, task, datamodule, first.stage, error) if first.stage else None
+        if misfit is None:
+            raise
+        raise misfit from error
     except SIGTERMException as stop:
         raise Interrupted("SIGTERM", 128 + signal.SIGTERM) from stop
     except SystemExit as stop:  # Lightning exits this way after a graceful Ctrl-C
@@ -271,7 +343,7 @@ def train(prepared: Prepared, run_dir: Path) -> dict[str, Any]:
     multirun = HydraConfig.get().mode == RunMode.MULTIRUN  # a sweep's jobs keep their trees in their directories
     show_config(cfg, run_dir / "config_tree.txt", show=cfg.print_config and not multirun)
     started = time.perf_counter()
-    fit(trainer, task, datamodule, cfg.get("ckpt_path"))
+    fit(trainer, task, datamodule, cfg.get("ckpt_path"), cfg)
     fit_time = time.perf_counter() - started
 
     train_metrics = {k: float(v) for k, v in trainer.callback_metrics.items()
