@@ -87,7 +87,7 @@ def check_target(key: str, node: DictConfig) -> str | None:
                         "e.g. nnfw.models.mlp.MLP; `nnfw list` shows nnfw's own options")
     why = signatures.missing(target)
     if why:
-        raise UserError(f"{key}._target_={target} names nothing: {why}",
+        raise UserError(f"{key}._target_={target} is not a class or function: {why}",
                         "check its spelling, and that its package is installed or on PYTHONPATH")
     return target
 
@@ -102,7 +102,7 @@ def check_component(key: str, node: DictConfig) -> None:
     if isinstance(source, str):  # a datamodule hands its other options to its source
         why = signatures.missing(source)
         if why:
-            raise UserError(f"{key}.source={source} names nothing: {why}",
+            raise UserError(f"{key}.source={source} is not a function: {why}",
                             "give the dotted path of a function that returns the data")
         extra = signatures.signature(source)
         if extra is not None:

@@ -26,8 +26,8 @@ def unresolvable(err: OmegaConfBaseException, key: str | None = None) -> UserErr
     reason = str(getattr(err, "msg", None) or err).strip().splitlines()
     raw = reason[0] if reason else type(err).__name__
     return UserError(f"{where}: cannot resolve its value: {raw}",
-                     "an interpolation ${a.b} must name a key of the config (`nnfw train --cfg job` shows them), "
-                     "quote a value meant as text: 'a$b'")
+                     "an interpolation ${a.b} names a key of the config (`nnfw train --cfg job` shows them), "
+                     "${oc.env:NAME} a set environment variable")
 
 
 @contextlib.contextmanager

@@ -126,8 +126,9 @@ def trainer_arguments_added(overrides: list[str], parsed: list[Any], base: DictC
 
 
 def check_type(key: str, default: Any, given: Any) -> None:
-    """A value given on the command line has the type of the default it replaces."""
-    if given is None or isinstance(default, str):
+    """A value given on the command line has the type of the default it replaces (an interpolation
+    has the type of what it resolves to: the composed config's checks see that)."""
+    if given is None or isinstance(default, str) or (isinstance(given, str) and "${" in given):
         return
     if isinstance(default, bool):
         ok = isinstance(given, bool)

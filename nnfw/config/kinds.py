@@ -252,8 +252,8 @@ def out_of_range(value: Any, name: str = "") -> str | None:
     if is_seed(name):
         return None if SEEDS[0] <= value <= SEEDS[1] else f"must be a seed from {SEEDS[0]} to {SEEDS[1]}"
     if abs(value) > LARGEST_INT:
-        return f"must be at {'most' if value > 0 else 'least'} {'-' if value < 0 else ''}{LARGEST_INT:,} " \
-            "(no size, count or length of a run comes near it)"
+        return f"must be at {'most' if value > 0 else 'least'} {'-' if value < 0 else ''}{LARGEST_INT:,}: " \
+            "no size, count or length of a run comes near it"
     return None
 
 

@@ -346,12 +346,14 @@ def table_entry(table: str, key: str) -> str | None:
 
 
 def missing(target: str) -> str | None:
-    """Why `target` surely names nothing (`no module named 'foo'`, `nnfw.models has no 'nope'`),
-    or None when it exists or its source cannot tell."""
+    """Why `target` surely names no class or function (`no module named 'foo'`, `nnfw.models has no
+    'nope'`, `it is a module`), or None when it does or its source cannot tell."""
     parts = target.split(".")
     top = parts[0]
     if not all(part.isidentifier() for part in parts):
         return "it is not a dotted Python name"
+    if len(parts) == 1:
+        return "a class or function is named with its module, module.Name"
     try:
         if importlib.util.find_spec(top) is None:
             return f"no module named '{top}'"
@@ -371,5 +373,5 @@ def missing(target: str) -> str | None:
             found = resolve_name(owner, part)
             if found is None:
                 return None if owner.star_imports else f"{owner.name} has no '{part}'"
-        return None
+        return f"{target} is a module, not a class or function in it" if found.kind == "module" else None
     return None

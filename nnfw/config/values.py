@@ -10,6 +10,7 @@ from __future__ import annotations
 from omegaconf import DictConfig, ListConfig, OmegaConf
 
 from nnfw.config import declarations, rules
+from nnfw.config.interpolations import resolved
 from nnfw.data.header import check_columns
 from nnfw.data.layout import check_image_files
 from nnfw.errors import UserError
@@ -17,7 +18,7 @@ from nnfw.errors import UserError
 #: Rules for the run's own keys (train.yaml's, the regularization knobs, and the checkpoint
 #: commands' options); a component's keys have rules in its own config, under `_checks_`.
 RUN_RULES: dict[str, rules.Rule] = {
-    "seed": rules.number(0, integer=True),
+    "seed": rules.NAMED["seed"],
     "regularization.dropout": rules.NAMED["fraction"],
     "regularization.weight_decay": rules.NAMED["nonnegative"],
     "regularization.l1": rules.NAMED["nonnegative"],
@@ -95,14 +96,16 @@ def check_rules(cfg: DictConfig) -> None:
     for key, rule in {**RUN_RULES, **component_rules(cfg)}.items():
         parent_key, _, leaf = key.rpartition(".")
         parent = OmegaConf.select(cfg, parent_key) if parent_key else cfg
-        if not isinstance(parent, DictConfig) or leaf not in parent.keys() or OmegaConf.is_interpolation(parent, leaf):
-            continue  # absent here, or a copy of a value checked where it is set
-        value = OmegaConf.select(cfg, key)
+        if not isinstance(parent, DictConfig) or leaf not in parent.keys():
+            continue  # absent here
+        copied = OmegaConf.is_interpolation(parent, leaf)
+        value = resolved(cfg, key)
         if isinstance(value, (DictConfig, ListConfig)):
-            value = OmegaConf.to_object(value)
+            value = OmegaConf.to_container(value, resolve=True)
         problem = rule(value)
         if problem:
-            raise UserError(f"{key} {problem} (got {value!r})")
+            source = f", from {parent._get_node(leaf)._value()}" if copied else ""
+            raise UserError(f"{key} {problem} (got {value!r}{source})")
     fractions = (cfg.get("data") or {})
     if fractions.get("val_fraction", 0) + fractions.get("test_fraction", 0) >= 1:
         raise UserError(

@@ -70,7 +70,7 @@ def refused(where: str, node: Any, err: InstantiationException) -> UserError | N
     if isinstance(cause, UserError):
         return cause
     if cause is None:  # Hydra's own refusal of the config: a target it cannot find, call or allow
-        reason = str(err).strip().splitlines()[0]
+        reason = " ".join(str(err).split())
         return UserError(f"{where}: {reason}", f"change {where}._target_; `nnfw train --cfg job ...` shows every value")
     target = str(node.get("_target_", "")) if isinstance(node, Mapping) else ""
     from_library = target.startswith(LIBRARIES) and isinstance(cause, REFUSALS)
