@@ -104,6 +104,9 @@ CONFIG_ERRORS = [
     (["model._target_=nnfw.models"], ["nnfw.models is a module, not a class or function in it"]),
     (["trainer.devices=999999999"], ["trainer.devices must be at most 100,000,000"]),
     (["trainer.gradient_clip_val=-nan"], ["trainer.gradient_clip_val must be a finite number"]),
+    # the scheduler section's own keys: the fields of Lightning's LRSchedulerConfig, a dataclass
+    (["scheduler=cosine", "scheduler.interval=0"], ["scheduler.interval must be a string (got 0)"]),
+    (["scheduler=plateau", "scheduler.frequency=0.5"], ["scheduler.frequency must be an integer (got 0.5)"]),
     (["trainer.default_root_dir=/no/such/path"], ["trainer.default_root_dir is set by nnfw", "hydra.run.dir"]),
     # interpolations, required values and group choices that Hydra or OmegaConf would refuse with a traceback
     (["optimizer.lr='${nonexistent.key}'"],
@@ -240,6 +243,15 @@ def test_a_target_column_that_does_not_exist_suggests_the_nearest(train, tmp_pat
     assert result.code == 2
     assert "target column 'prise'" in result.err
     assert "did you mean 'price'" in result.err
+
+
+def test_settings_lightning_refuses_once_the_run_started_exit_2_and_the_summary_says_why(train):
+    result = train("data=xor", "trainer.max_steps=1", "scheduler=step", "scheduler.interval=hourly")
+    assert result.code == 2, result.err
+    assert result.err.startswith("nnfw: error: Lightning refuses this run's settings")
+    assert "'interval' key in lr scheduler dict must be 'step' or 'epoch' but is 'hourly'" in result.err.replace('"', "'")
+    assert "Traceback" not in result.err + result.out
+    assert result.summary["status"] == "failed" and "hourly" in result.summary["error"]
 
 
 @pytest.mark.slow

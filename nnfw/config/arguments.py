@@ -150,6 +150,20 @@ def check_task_options(cfg: DictConfig) -> None:
         check_values("model.task", options, signature)
 
 
+#: what Lightning reads of the scheduler section beside the scheduler itself: its lr_scheduler dict
+SCHEDULER_CONFIG = "lightning.pytorch.utilities.types.LRSchedulerConfig"
+
+
+def check_scheduler_options(cfg: DictConfig) -> None:
+    """The scheduler section's own keys (interval, frequency, monitor, ...) fit the fields of
+    Lightning's LRSchedulerConfig, which reads them."""
+    node = cfg.get("scheduler")
+    if isinstance(node, DictConfig) and not node._is_none() and "scheduler" in node:
+        signature = signatures.signature(SCHEDULER_CONFIG)
+        if signature is not None:
+            check_values("scheduler", node, signature)
+
+
 #: sections that hold several components, each under its own name
 COLLECTIONS = ("callbacks", "logger")
 
@@ -170,6 +184,7 @@ def check_arguments(cfg: DictConfig) -> None:
     """Every component's arguments fit its signature (see the module's docstring)."""
     check_collections(cfg)
     check_task_options(cfg)
+    check_scheduler_options(cfg)
     for section in SECTIONS:
         node = cfg.get(section) if isinstance(cfg, DictConfig) else None
         for key, component in components(node, section):

@@ -288,9 +288,32 @@ def _class_signature(target: str, found: Found, hops: int = 0) -> Signature | No
         if inherited is None:
             return own
         return Signature(target, {**inherited.parameters, **own.parameters}, inherited.takes_more)
+    if any(_is_dataclass_decorator(d) for d in node.decorator_list):
+        return _dataclass_signature(target, node, module)
     if any(isinstance(s, (ast.AnnAssign, ast.Assign)) for s in node.body) and node.decorator_list:
-        return None  # a dataclass or the like: its parameters are its fields
+        return None  # an attrs class or the like: its parameters are its fields, made in ways not read here
     return _base_signature(target, node, module, hops)
+
+
+def _is_dataclass_decorator(decorator: ast.expr) -> bool:
+    """`@dataclass`, `@dataclasses.dataclass` or either called with options (`@dataclass(frozen=True)`)."""
+    name = dotted_name(decorator.func if isinstance(decorator, ast.Call) else decorator)
+    return name in ("dataclass", "dataclasses.dataclass")
+
+
+def _dataclass_signature(target: str, node: ast.ClassDef, module: Module) -> Signature:
+    """A dataclass's parameters: its annotated fields (not its ClassVars), in order, with their defaults."""
+    parameters = {}
+    for statement in node.body:
+        if not isinstance(statement, ast.AnnAssign) or not isinstance(statement.target, ast.Name):
+            continue
+        annotation = dotted_name(statement.annotation.value if isinstance(statement.annotation, ast.Subscript)
+                                 else statement.annotation)
+        if annotation and annotation.rpartition(".")[2] == "ClassVar":
+            continue
+        name = statement.target.id
+        parameters[name] = Parameter(name, statement.annotation, literal(statement.value), module)
+    return Signature(target, parameters, takes_more=False)
 
 
 def _passes_on(init: ast.FunctionDef) -> bool:

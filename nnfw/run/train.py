@@ -16,7 +16,7 @@ from hydra.core.hydra_config import HydraConfig
 from hydra.types import RunMode
 from hydra.utils import get_class
 from lightning.pytorch.loggers import TensorBoardLogger
-from lightning.pytorch.utilities.exceptions import SIGTERMException
+from lightning.pytorch.utilities.exceptions import MisconfigurationException, SIGTERMException
 from omegaconf import DictConfig, OmegaConf
 from omegaconf.errors import OmegaConfBaseException
 from torch import nn
@@ -274,6 +274,10 @@ def fit(trainer: pl.Trainer, task: SupervisedTask, datamodule: pl.LightningDataM
         if misfit is None:
             raise
         raise misfit from error
+    except MisconfigurationException as refusal:  # Lightning's own word for settings it cannot run with
+        reason = " ".join(str(refusal).split())
+        raise UserError(f"Lightning refuses this run's settings: {reason}",
+                        "`nnfw train --cfg job ...` shows every value the run was given") from refusal
     except SIGTERMException as stop:
         raise Interrupted("SIGTERM", 128 + signal.SIGTERM) from stop
     except SystemExit as stop:  # Lightning exits this way after a graceful Ctrl-C
