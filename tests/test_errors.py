@@ -96,6 +96,7 @@ CONFIG_ERRORS = [
     (["experiment=gan_ring", "model.task.discriminator_optimizer=-inf"],
      ["model.task.discriminator_optimizer must be a {_target_: CLASS} mapping or null (got -inf)"]),
     (["experiment=vae_patterns", "model.task.beta=nan"], ["model.task.beta must be a finite number (got nan)"]),
+    (["ckpt_path=''"], ["ckpt_path names no file: the path is empty (null for none) (got '')"]),
     (["ckpt_path='${seed}'"], ["ckpt_path names a file that does not exist (got 0, from ${seed})"]),
     (["callbacks.model_summary={a:1}"], ["callbacks.model_summary must be null (to drop it) or a {_target_: CLASS, ...} mapping"]),
     (["callbacks.last_checkpoint={_target_:nnfw.nope}"],

@@ -86,6 +86,8 @@ def max_epochs(value: Any) -> str | None:
 
 
 def existing_path(value: Any) -> str | None:
+    if value is not None and not str(value):  # Path('') is the current directory, which exists
+        return "names no file: the path is empty (null for none)"
     if value is not None and not Path(str(value)).expanduser().exists():
         return "names a file that does not exist"
     return None
