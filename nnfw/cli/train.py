@@ -15,6 +15,7 @@ from omegaconf import DictConfig
 from nnfw.artifacts.runs import job_summaries
 from nnfw.config import locate, resolvers, resume
 from nnfw.config.checks import check
+from nnfw.config.environment import check_reuse
 from nnfw.config.overrides import SEARCHPATH, given_searchpath, parse, searchpath_with
 from nnfw.errors import UserError
 from nnfw.privates import hydra_args_parser, hydra_callbacks, hydra_run_and_report
@@ -89,6 +90,7 @@ def run_composed(cfg: DictConfig, config_name: str) -> None:
         run_dir = Path(cfg.hydra.runtime.output_dir)
         create_run_dir(run_dir)
         with holding(run_dir):  # before Hydra writes .hydra/ there: a run in it already is left alone
+            check_reuse(run_dir, resuming=bool(cfg.get("ckpt_path")))  # a run that held it until now may have finished
             hydra_run_and_report(lambda: run_once(prepared))
     finally:
         GlobalHydra.instance().clear()
