@@ -363,6 +363,8 @@ REFUSED_VALUES = [
     (["trainer.strategy=nonsense"], ["trainer.strategy=nonsense: Trainer refuses it"]),
     (["trainer.devices=0"], ["trainer.devices=0: Trainer refuses it"]),
     (["trainer.num_nodes=0"], ["trainer.num_nodes=0: Trainer refuses it", "must be a positive integer"]),
+    (["trainer.num_nodes=2"], ["trainer.num_nodes=2 needs the other machines, but none is in reach",
+                               "MASTER_ADDR is not set"]),  # else the run waited for them forever
     (["trainer.max_time=soon"], ["trainer.max_time=soon: Trainer refuses it", "DD:HH:MM:SS"]),
     (["trainer.max_time={a:1}"], ["trainer.max_time={'a': 1}: Trainer refuses it", "'a' is an invalid keyword argument"]),
     (["callbacks.sample_quality={_target_:os.system}"], ["callbacks.sample_quality: Target 'os.system' is blocklisted"]),

@@ -9,6 +9,7 @@ components is a bug and keeps its traceback.
 
 from __future__ import annotations
 
+import os
 import traceback
 from collections.abc import Mapping
 from typing import Any
@@ -52,6 +53,19 @@ def check_accelerator(accelerator: str, key: str = "trainer.accelerator", chosen
     raise UserError(f"{key}={accelerator}{via} needs {DEVICES.get(name, name)}, "
                     f"but this machine has none: {found_devices()}",
                     f"run on the CPU with {key}=cpu, or let Lightning choose with {key}=auto")
+
+
+def check_nodes(trainer: Any) -> None:
+    """A Trainer for several machines can meet the others: Lightning's own environment (no SLURM,
+    torchrun, ...) waits for them at MASTER_ADDR, which without it is this machine alone, forever."""
+    from lightning.fabric.plugins.environments import LightningEnvironment
+
+    environment = getattr(trainer.strategy, "cluster_environment", None)
+    if trainer.num_nodes > 1 and isinstance(environment, LightningEnvironment) and "MASTER_ADDR" not in os.environ:
+        raise UserError(f"trainer.num_nodes={trainer.num_nodes} needs the other machines, but none is in reach: "
+                        "no cluster (SLURM, torchrun) started this run and MASTER_ADDR is not set",
+                        "on one machine keep trainer.num_nodes=1 (trainer.devices for its GPUs); on several, start it "
+                        "with torchrun or on SLURM (hydra/launcher=submitit_slurm), see docs/devices.md")
 
 
 def culprits(where: str, node: Any, reason: str) -> dict[str, Any]:

@@ -29,7 +29,7 @@ from nnfw.config.interpolations import unresolvable
 from nnfw.data.spec import DataSpec
 from nnfw.errors import Interrupted, UserError, suggestion
 from nnfw.privates import skip_needless_moves_of_logged_values
-from nnfw.run.building import build, check_accelerator
+from nnfw.run.building import build, check_accelerator, check_nodes
 from nnfw.run.speed import batches_per_step, compile_model, epochs_per_step, fused_trainer_arguments, use_channels_last
 from nnfw.run.threads import set_threads
 from nnfw.tasks import TASKS, SupervisedTask
@@ -143,6 +143,7 @@ def build_trainer(cfg: DictConfig, **arguments: Any) -> pl.Trainer:
     loggers = [build(f"logger.{name}", c) for name, c in (cfg.logger or {}).items() if c]
     trainer = build("trainer", cfg.trainer, callbacks=[c for c in callbacks if c is not None], logger=loggers or False,
                     _convert_="all", **arguments)  # plain values: Lightning tells a dict (max_time) by its type
+    check_nodes(trainer)
     io = trainer.strategy.checkpoint_io
     if isinstance(io, AtomicCheckpointIO):  # resuming and evaluating this run
         chosen_tasks = {str(cfg.task), str(declarations.task(cfg.model))}
