@@ -10,6 +10,7 @@ tried by hand; NNFW_FUZZ_CASES sets how many the slow tier runs:
 from __future__ import annotations
 
 import contextlib
+import faulthandler
 import os
 import random
 import resource
@@ -25,6 +26,8 @@ FAST_CASES = 30
 SLOW_CASES = int(os.environ.get("NNFW_FUZZ_CASES", "300"))
 #: seconds a case may take: a hang detector, not a speed test
 TIME_LIMIT_S = 120
+#: seconds past the limit after which a case that did not stop is ended with its stacks printed
+HARD_STOP_GRACE_S = 30
 #: memory a case may take beyond what the test process holds: a value that asks for more fails
 #: with MemoryError (which nnfw must report) instead of slowing a shared machine down
 MEMORY_HEADROOM = 6 * 2**30
@@ -114,9 +117,13 @@ def limits(seconds: int, headroom: int) -> Iterator[None]:
     previous = signal.signal(signal.SIGALRM, too_long)
     resource.setrlimit(resource.RLIMIT_AS, (held + headroom, hard))
     signal.alarm(seconds)
+    # a case blocked inside C (a rendezvous, a lock) never sees the alarm: after a grace period its
+    # threads' stacks are printed and the worker ends, which fails the case by name
+    faulthandler.dump_traceback_later(seconds + HARD_STOP_GRACE_S, exit=True)
     try:
         yield
     finally:
+        faulthandler.cancel_dump_traceback_later()
         signal.alarm(0)
         signal.signal(signal.SIGALRM, previous)
         resource.setrlimit(resource.RLIMIT_AS, (soft, hard))
