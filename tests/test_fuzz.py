@@ -15,6 +15,7 @@ import os
 import random
 import resource
 import signal
+import sys
 from collections.abc import Iterator
 from functools import cache
 
@@ -119,7 +120,7 @@ def limits(seconds: int, headroom: int) -> Iterator[None]:
     signal.alarm(seconds)
     # a case blocked inside C (a rendezvous, a lock) never sees the alarm: after a grace period its
     # threads' stacks are printed and the worker ends, which fails the case by name
-    faulthandler.dump_traceback_later(seconds + HARD_STOP_GRACE_S, exit=True)
+    faulthandler.dump_traceback_later(seconds + HARD_STOP_GRACE_S, exit=True, file=sys.__stderr__)
     try:
         yield
     finally:
