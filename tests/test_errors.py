@@ -105,6 +105,9 @@ CONFIG_ERRORS = [
     (["model._target_=nnfw.models"], ["nnfw.models is a module, not a class or function in it"]),
     (["trainer.devices=999999999"], ["trainer.devices must be at most 100,000,000"]),
     (["trainer.gradient_clip_val=-nan"], ["trainer.gradient_clip_val must be a finite number"]),
+    # a callback's own rules (`_checks_` in its config), as any component's
+    (["callbacks.stop_on_non_finite_loss.check_every=0"], ["callbacks.stop_on_non_finite_loss.check_every must be >= 1"]),
+    (["callbacks.diagnostics.every=0"], ["callbacks.diagnostics.every must be >= 1 (got 0)"]),
     # the scheduler section's own keys: the fields of Lightning's LRSchedulerConfig, a dataclass
     (["scheduler=cosine", "scheduler.interval=0"], ["scheduler.interval must be a string (got 0)"]),
     (["scheduler=plateau", "scheduler.frequency=0.5"], ["scheduler.frequency must be an integer (got 0.5)"]),

@@ -10,6 +10,7 @@ from __future__ import annotations
 from omegaconf import DictConfig, ListConfig, OmegaConf
 
 from nnfw.config import declarations, rules
+from nnfw.config.arguments import SECTIONS, components
 from nnfw.config.interpolations import resolved
 from nnfw.data.header import check_columns
 from nnfw.data.layout import check_image_files
@@ -49,19 +50,14 @@ RUN_RULES: dict[str, rules.Rule] = {
 
 
 
-#: The sections built from components that may name rules for their keys.
-COMPONENTS = ("model", "data", "optimizer")
-
-
-
 def component_rules(cfg: DictConfig) -> dict[str, rules.Rule]:
-    """`section.key` -> rule, for the keys each chosen component names under `_checks_`."""
+    """`key` -> rule, for the keys each component (any node with a `_target_`: the model, the data,
+    a callback ...) names under `_checks_`."""
     found = {}
-    for section in COMPONENTS:
-        node = cfg.get(section)
-        named = node.get(declarations.CHECKS) if isinstance(node, DictConfig) else None
-        for key, spec in (named or {}).items():
-            found[f"{section}.{key}"] = rules.named(spec)
+    for section in SECTIONS:
+        for key, node in components(cfg.get(section), section):
+            for name, spec in (node.get(declarations.CHECKS) or {}).items():
+                found[f"{key}.{name}"] = rules.named(spec)
     return found
 
 
