@@ -68,6 +68,61 @@ CONFIG_ERRORS = [
     (["model=cnn", "data=xor"], ["model=cnn reads images, but data=xor gives features",
                                  models_for("features", "linear", "logistic", "mlp", "perceptron")]),
     (["model=cnn", "data=digits", "model.pooling=[max,sum]"], ["model.pooling must be one of max, avg, none"]),
+    # values that do not fit a component's signature (its type hints, read from its source)
+    (["callbacks.lr_monitor.logging_interval=hourly"],
+     ["callbacks.lr_monitor.logging_interval must be one of step, epoch or null (got 'hourly')"]),
+    (["data.seed=-0.5"], ["data.seed must be an integer (got -0.5)"]),
+    (["data=digits", "model=cnn", "data.seed='a,b'"], ["data.seed must be an integer (got 'a,b')"]),
+    (["data.seed=-1"], ["data.seed must be a seed from 0 to 4294967295 (got -1)"]),
+    (["model=lstm", "data=charseq", "model.cell=-1"], ["model.cell must be one of rnn, lstm, gru (got -1)"]),
+    (["model=rnn", "data=charseq", "model.cell=lstn"], ["model.cell must be one of rnn, lstm, gru", "did you mean 'lstm'"]),
+    (["model=transformer", "data=charseq", "model.context=0x10"], ["model.context must be an integer (got '0x10')"]),
+    (["optimizer.betas=[[1]]"], ["optimizer.betas must be a list of 2 values (got [[1]])"]),
+    (["callbacks.last_checkpoint.dirpath=-inf"], ["callbacks.last_checkpoint.dirpath must be a path (got -inf)"]),
+    (["callbacks.input_plane.resolution=999999999"],
+     ["callbacks.input_plane.resolution must be at most 100,000,000", "(got 999999999)"]),
+    (["data.source=[1,-2]"], ["data.source must be a string (got [1, -2])"]),
+    (["data.source=None"], ["data.source=None is not a function", "give the dotted path of a function"]),
+    (["data=xor", "data.gate=3.7"], ["data.gate must be one of xor, and, or (got 3.7)"]),
+    (["model.dropout={a:1}"], ["model.dropout must be a number (got {'a': 1})"]),
+    (["model=rnn", "data=charseq", "model.dropout=nan"], ["model.dropout must be a finite number (got nan)"]),
+    (["optimizer.lr=nan"], ["optimizer.lr must be a finite number (got nan)"]),
+    (["regularization.l1=99999999999999999999"], ["regularization.l1 must be at most 100,000,000"]),
+    (["regularization.early_stopping.patience=999999999"],
+     ["regularization.early_stopping.patience must be at most 100,000,000"]),
+    (["regularization.early_stopping.monitor=[1]"],
+     ["regularization.early_stopping.monitor must be a string (got [1])",
+      "its value is callbacks.early_stopping.monitor, the argument monitor of nnfw.run.callbacks.early_stopping"]),
+    (["experiment=gan_ring", "model.task.discriminator_optimizer=-inf"],
+     ["model.task.discriminator_optimizer must be a {_target_: CLASS} mapping or null (got -inf)"]),
+    (["experiment=vae_patterns", "model.task.beta=nan"], ["model.task.beta must be a finite number (got nan)"]),
+    (["ckpt_path=''"], ["ckpt_path names no file: the path is empty (null for none) (got '')"]),
+    (["ckpt_path='${seed}'"], ["ckpt_path names a file that does not exist (got 0, from ${seed})"]),
+    (["callbacks.model_summary={a:1}"], ["callbacks.model_summary must be null (to drop it) or a {_target_: CLASS, ...} mapping"]),
+    (["callbacks.last_checkpoint={_target_:nnfw.nope}"],
+     ["callbacks.last_checkpoint._target_=nnfw.nope is not a class or function: nnfw has no 'nope'"]),
+    (["data._target_='${seed}'"], ["data._target_ must be the dotted path of a class or function, got 0"]),
+    (["model._target_=nnfw.models"], ["nnfw.models is a module, not a class or function in it"]),
+    (["trainer.devices=999999999"], ["trainer.devices must be at most 100,000,000"]),
+    (["trainer.gradient_clip_val=-nan"], ["trainer.gradient_clip_val must be a finite number"]),
+    # a callback's own rules (`_checks_` in its config), as any component's
+    (["callbacks.stop_on_non_finite_loss.check_every=0"], ["callbacks.stop_on_non_finite_loss.check_every must be >= 1"]),
+    (["callbacks.diagnostics.every=0"], ["callbacks.diagnostics.every must be >= 1 (got 0)"]),
+    # the scheduler section's own keys: the fields of Lightning's LRSchedulerConfig, a dataclass
+    (["scheduler=cosine", "scheduler.interval=0"], ["scheduler.interval must be a string (got 0)"]),
+    (["scheduler=plateau", "scheduler.frequency=0.5"], ["scheduler.frequency must be an integer (got 0.5)"]),
+    (["trainer.default_root_dir=/no/such/path"], ["trainer.default_root_dir is set by nnfw", "hydra.run.dir"]),
+    # interpolations, required values and group choices that Hydra or OmegaConf would refuse with a traceback
+    (["optimizer.lr='${nonexistent.key}'"],
+     ["optimizer.lr: cannot resolve its value: Interpolation key 'nonexistent.key' not found"]),
+    (["optimizer.eps='${oc.env:NO_SUCH_NNFW_VAR}'"], ["optimizer.eps: cannot resolve its value", "NO_SUCH_NNFW_VAR"]),
+    (["hydra.run.dir='${nonexistent.key}'"], ["hydra.run.dir: cannot resolve its value"]),
+    (["optimizer.lr=???"], ["optimizer.lr must be set"]),
+    (["model=null"], ["unknown model 'null'", "choices for model"]),
+    (["scheduler=0.5"], ["unknown scheduler '0.5'"]),
+    (["data=[]"], ["data=[] chooses no data", "choices for data"]),
+    (["regularization=[1,-2]"], ["unknown regularization '1'"]),
+    (["optimizer.lr=[1,"], ["cannot read the override 'optimizer.lr=[1,'"]),
     (["model=cnn", "data=digits", "model.kernel_size=0"], ["model.kernel_size must be >= 1"]),
     (["data=image_folder"], ["data.path must be set"]),
     (["data=image_files", "data.path=/no/such/folder"], ["image folder not found: /no/such/folder"]),
@@ -194,6 +249,15 @@ def test_a_target_column_that_does_not_exist_suggests_the_nearest(train, tmp_pat
     assert "did you mean 'price'" in result.err
 
 
+def test_settings_lightning_refuses_once_the_run_started_exit_2_and_the_summary_says_why(train):
+    result = train("data=xor", "trainer.max_steps=1", "scheduler=step", "scheduler.interval=hourly")
+    assert result.code == 2, result.err
+    assert result.err.startswith("nnfw: error: Lightning refuses this run's settings")
+    assert "'interval' key in lr scheduler dict must be 'step' or 'epoch' but is 'hourly'" in result.err.replace('"', "'")
+    assert "Traceback" not in result.err + result.out
+    assert result.summary["status"] == "failed" and "hourly" in result.summary["error"]
+
+
 @pytest.mark.slow
 def test_a_run_that_fails_once_started_still_writes_its_summary(train):
     result = train("data=xor", "model.activation=relu", "optimizer=sgd", "optimizer.lr=1e30", "trainer.max_epochs=5")
@@ -302,10 +366,12 @@ REFUSED_VALUES = [
     (["trainer.strategy=nonsense"], ["trainer.strategy=nonsense: Trainer refuses it"]),
     (["trainer.devices=0"], ["trainer.devices=0: Trainer refuses it"]),
     (["trainer.num_nodes=0"], ["trainer.num_nodes=0: Trainer refuses it", "must be a positive integer"]),
+    (["trainer.num_nodes=2"], ["trainer.num_nodes=2 needs the other machines, but none is in reach",
+                               "MASTER_ADDR is not set"]),  # else the run waited for them forever
     (["trainer.max_time=soon"], ["trainer.max_time=soon: Trainer refuses it", "DD:HH:MM:SS"]),
+    (["trainer.max_time={a:1}"], ["trainer.max_time={'a': 1}: Trainer refuses it", "'a' is an invalid keyword argument"]),
+    (["callbacks.sample_quality={_target_:os.system}"], ["callbacks.sample_quality: Target 'os.system' is blocklisted"]),
     (["+trainer.foo=1"], ["trainer.foo=1: Trainer refuses it", "unexpected keyword argument 'foo'"]),
-    (["callbacks.lr_monitor.logging_interval=hourly"],
-     ["callbacks.lr_monitor.logging_interval=hourly: LearningRateMonitor refuses it"]),
     (["+callbacks.model_checkpoint.foo=1"], ["callbacks.model_checkpoint.foo=1: ModelCheckpoint refuses it"]),
     (["+model.foo=3"], ["model.foo=3: MLP refuses it", "unexpected keyword argument 'foo'"]),
     (["data=spirals", "+data.foo=3"], ["data.foo is not an option of this dataset", "its options: n, noise, overlapping"]),

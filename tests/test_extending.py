@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import pytest
@@ -81,3 +82,52 @@ def test_a_users_component_names_rules_for_its_own_keys_and_no_other_rule_reache
     assert accepted.returncode == 0, accepted.stderr
     assert "activation: swish" in accepted.stdout
     assert "model.activation must be one of" in run_cli("train", "model.activation=swish", "--cfg", "job").stderr
+
+
+def test_a_users_plain_module_that_cannot_read_the_batches_exits_2_naming_them(train, user_config):
+    """A model that declares no _reads_ is not refused before torch loads; its first batch tells."""
+    (user_config / "model" / "plain.yaml").write_text("_target_: usernets.TinyNet\nhidden: 8\n")
+    result = train(f"hydra.searchpath=[file://{user_config}]", "model=plain", "data=charseq", "data.seq_len=16",
+                   "data.batch_size=4", "trainer.max_steps=2")
+    assert result.code == 2, result.err
+    assert result.err.startswith("nnfw: error: model=plain (usernets.TinyNet) fails on its first training batch: "
+                                 "RuntimeError: mat1 and mat2 must have the same dtype")
+    assert "data=charseq gives characters, batches of (inputs, targets) (int64 (4, 16), int64 (4, 16))" in result.err
+    assert "a model for this data declares _reads_: [characters]" in result.err
+    assert "Traceback" not in result.err + result.out
+    assert result.summary["status"] == "failed"  # the run had started: its directory keeps the record
+
+
+FAILS_LATER = '''
+
+class FailsLater(TinyNet):
+    """TinyNet whose training breaks at its 40th batch: a bug that shows only once training is under way."""
+
+    calls = 0
+
+    def forward(self, x):
+        FailsLater.calls += self.training
+        if FailsLater.calls == 40:
+            raise RuntimeError("the user's model broke mid-run")
+        return super().forward(x)
+'''
+
+
+def test_a_failure_later_in_training_keeps_its_traceback_in_train_log_and_the_checkpoints(train, user_config,
+                                                                                         monkeypatch):
+    package = user_config.parent / "laterfails"  # a package of its own: `usernets` may be imported already
+    package.mkdir()
+    (package / "__init__.py").write_text(MODEL + FAILS_LATER)
+    monkeypatch.delitem(sys.modules, "laterfails", raising=False)
+    (user_config / "model" / "later.yaml").write_text(CONFIG.replace("usernets.TinyNet", "laterfails.FailsLater"))
+    result = train(f"hydra.searchpath=[file://{user_config}]", "model=later", "data=moons", "data.batch_size=32",
+                   "trainer.max_epochs=20")
+    assert result.code == 1, result.err
+    log = result.run_dir / "train.log"
+    assert result.err.startswith("nnfw: error: the run failed: RuntimeError: the user's model broke mid-run\n"
+                                 f"  its traceback is in {log}")
+    assert "Traceback" not in result.err + result.out
+    assert "Traceback" in log.read_text() and 'raise RuntimeError("the user\'s model broke mid-run")' in log.read_text()
+    summary = result.summary
+    assert summary["status"] == "failed" and "broke mid-run" in summary["error"]
+    assert (result.run_dir / "checkpoints" / "best.ckpt").is_file()  # written by the validations before it

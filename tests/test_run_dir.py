@@ -83,3 +83,101 @@ def test_any_default_callback_can_be_dropped(train, callback):
     assert result.code == 0, result.err
     assert result.summary["status"] == "completed"
     assert (result.run_dir / "checkpoints" / "best.ckpt").exists() == (callback != "model_checkpoint")
+
+
+#: a process that holds a run directory's lock as a run does (the kernel's flock, its process id in
+#: the file) until its stdin closes: a run still going, without torch's start-up time
+HOLDER = """
+import fcntl, os, sys
+descriptor = os.open(sys.argv[1], os.O_RDWR | os.O_CREAT, 0o644)
+fcntl.flock(descriptor, fcntl.LOCK_EX)
+os.write(descriptor, f"{os.getpid()}\\n".encode())
+print("held", flush=True)
+sys.stdin.read()
+"""
+
+
+def hold(run_dir):
+    """A process holding `run_dir`'s lock, once it says so."""
+    import subprocess
+    import sys
+
+    from nnfw.run.job import LOCK_FILE
+
+    run_dir.mkdir(parents=True, exist_ok=True)
+    holder = subprocess.Popen([sys.executable, "-c", HOLDER, str(run_dir / LOCK_FILE)], stdin=subprocess.PIPE,
+                              stdout=subprocess.PIPE, text=True)
+    assert holder.stdout.readline() == "held\n"
+    return holder
+
+
+def test_a_run_into_a_directory_another_run_holds_exits_2_and_touches_nothing(train, tmp_path):
+    run_dir = tmp_path / "shared"
+    holder = hold(run_dir)
+    try:
+        before = {p.name: p.read_bytes() for p in run_dir.iterdir()}
+        result = train("data=xor", "trainer.max_steps=1", f"hydra.run.dir={run_dir}")
+        assert result.code == 2, result.err
+        assert f"nnfw: error: run directory {run_dir} is in use by another run (process {holder.pid})" in result.err
+        assert "Traceback" not in result.err + result.out
+        assert {p.name: p.read_bytes() for p in run_dir.iterdir()} == before  # the lock with the holder's id, alone
+    finally:
+        holder.communicate("")
+
+
+def test_the_lock_of_a_run_that_was_killed_is_taken_over_with_a_notice(train, tmp_path):
+    from nnfw.run.job import LOCK_FILE
+
+    run_dir = tmp_path / "killed"
+    holder = hold(run_dir)
+    holder.kill()  # SIGKILL: no clean-up; the kernel releases the lock, the process id stays in the file
+    holder.communicate()
+    assert (run_dir / LOCK_FILE).read_text() == f"{holder.pid}\n"
+    result = train("data=xor", "trainer.max_steps=1", f"hydra.run.dir={run_dir}")
+    assert result.code == 0, result.err
+    assert f"nnfw: taking over {run_dir / LOCK_FILE}: process {holder.pid}, which held it, has ended" in result.err
+    assert result.summary["status"] == "completed"
+    assert (run_dir / LOCK_FILE).read_text() == ""  # released by the run that ended
+
+
+@pytest.mark.slow
+def test_two_runs_started_at_once_into_one_directory_one_runs_and_the_other_is_refused(tmp_path):
+    import subprocess
+    import sys
+
+    run_dir = tmp_path / "both"
+    runs = {seed: subprocess.Popen([sys.executable, "-m", "nnfw", "train", "data=xor", "trainer.max_epochs=3",
+                                    f"seed={seed}", "trainer.enable_progress_bar=false", f"hydra.run.dir={run_dir}"],
+                                   cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+            for seed in (1, 2)}
+    answers = {seed: (run.wait(timeout=600), run.communicate()[1]) for seed, run in runs.items()}
+    assert sorted(code for code, _ in answers.values()) == [0, 2], answers
+    winner = next(seed for seed, (code, _) in answers.items() if code == 0)
+    refused = answers[3 - winner][1]
+    assert "is in use by another run" in refused or "already holds a completed run" in refused, refused
+    assert "Traceback" not in refused
+    summary = json.loads((run_dir / "summary.json").read_text())
+    assert summary["status"] == "completed" and f"seed={winner}" in summary["overrides"]
+    recorded = (run_dir / ".hydra" / "overrides.yaml").read_text()  # Hydra's record is the winner's alone
+    assert f"seed={winner}" in recorded and f"seed={3 - winner}" not in recorded
+
+
+def test_a_run_that_finished_while_another_was_being_built_for_its_directory_is_not_overwritten(train, tmp_path,
+                                                                                                monkeypatch):
+    """The directory is checked again once its lock is taken: the run that held it until then may have completed."""
+    from nnfw.run import job
+
+    run_dir, built = tmp_path / "raced", job.prepare_run
+    finished = json.dumps({"status": "completed"})
+
+    def finished_meanwhile(cfg):
+        prepared = built(cfg)
+        run_dir.mkdir()
+        (run_dir / "summary.json").write_text(finished)
+        return prepared
+
+    monkeypatch.setattr(job, "prepare_run", finished_meanwhile)
+    result = train("data=xor", "trainer.max_steps=1", f"hydra.run.dir={run_dir}")
+    assert result.code == 2, result.err
+    assert f"run directory {run_dir} already holds a completed run" in result.err
+    assert (run_dir / "summary.json").read_text() == finished and not (run_dir / ".hydra").exists()

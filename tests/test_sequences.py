@@ -329,3 +329,20 @@ def test_a_time_budget_schedule_without_a_budget_is_refused(train):
     result = train("model=lstm", "data=charseq", "scheduler=time_cosine", "debug=fast", "callbacks.text_sample=null")
     assert result.code == 2
     assert "trainer.max_time" in result.err
+
+
+@pytest.mark.slow
+def test_the_checkpoint_commands_read_last_ckpt_of_a_run_that_never_validated_and_say_so(train, tmp_path, capsys):
+    """trainer.max_steps=5 ends the run before its first validation: it has last.ckpt, no best.ckpt."""
+    from conftest import run_in_process
+
+    result = train("model=gru", "data=charseq", "trainer.max_steps=5", *SMALL, *QUICK)
+    assert result.code == 0, result.err
+    folder = result.run_dir / "checkpoints"
+    assert sorted(p.name for p in folder.iterdir()) == ["last.ckpt"]
+    notice = f"nnfw: {folder} has no best.ckpt (the run ended before a validation chose one); using last.ckpt"
+    for command in (["sample", "prompt=he", "length=5"], ["eval"], ["export", f"output={tmp_path / 'model.onnx'}"]):
+        code, err = run_in_process([command[0], f"run={result.run_dir}", *command[1:]], capsys)
+        assert code == 0, err
+        assert notice in err
+    assert (tmp_path / "model.onnx").is_file()

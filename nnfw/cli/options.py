@@ -3,6 +3,7 @@ composed with Hydra's compose API and checked like `nnfw train`'s overrides, bef
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 from omegaconf import DictConfig
@@ -36,14 +37,29 @@ def compose(command: str, argv: list[str]) -> DictConfig:
     return cfg
 
 
+#: a run's checkpoints in the order a command reads them: the best by the monitored metric, else the latest
+RUN_CHECKPOINTS = ("best.ckpt", "last.ckpt")
+
+
+def run_checkpoint(run_dir: Path) -> Path:
+    """`run_dir`'s best checkpoint, or its last one (said on stderr) when no validation chose a best:
+    a run stopped by `trainer.max_steps` before its first validation has only last.ckpt."""
+    folder = run_dir / "checkpoints"
+    found = next((folder / name for name in RUN_CHECKPOINTS if (folder / name).is_file()), folder / RUN_CHECKPOINTS[0])
+    if found.name != RUN_CHECKPOINTS[0]:
+        print(f"nnfw: {folder} has no {RUN_CHECKPOINTS[0]} (the run ended before a validation chose one); "
+              f"using {found.name}", file=sys.stderr)
+    return found
+
+
 def checkpoint(cfg: DictConfig, command: str) -> Path:
-    """The checkpoint a command reads: `ckpt=PATH`, or `run=RUN_DIR`'s checkpoints/best.ckpt."""
+    """The checkpoint a command reads: `ckpt=PATH`, or `run=RUN_DIR`'s checkpoints/best.ckpt (else last.ckpt)."""
     if cfg.ckpt is not None and cfg.run is not None:
         raise UserError("give ckpt=PATH or run=RUN_DIR, not both")
     if cfg.ckpt is None and cfg.run is None:
         raise UserError(f"nnfw {command} needs a checkpoint",
                         f"e.g. nnfw {command} run=outputs/DATE/RUN or ckpt=outputs/DATE/RUN/checkpoints/best.ckpt")
-    path = Path(str(cfg.ckpt)).expanduser() if cfg.ckpt is not None else Path(str(cfg.run)).expanduser() / "checkpoints" / "best.ckpt"
+    path = Path(str(cfg.ckpt)).expanduser() if cfg.ckpt is not None else run_checkpoint(Path(str(cfg.run)).expanduser())
     if not path.is_file():
         given = "ckpt" if cfg.ckpt is not None else "run"
         raise UserError(f"checkpoint not found: {path}",

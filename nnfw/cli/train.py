@@ -16,6 +16,7 @@ from omegaconf import DictConfig
 from nnfw.artifacts.runs import job_summaries
 from nnfw.config import locate, resolvers, resume
 from nnfw.config.checks import check
+from nnfw.config.environment import check_reuse
 from nnfw.config.overrides import SEARCHPATH, given_searchpath, parse, searchpath_with
 from nnfw.errors import UserError
 from nnfw.privates import hydra_args_parser, hydra_callbacks, hydra_run_and_report
@@ -69,7 +70,7 @@ def run_composed(cfg: DictConfig, config_name: str, task_function: Callable[[Dic
     """
     from hydra.core.utils import configure_log, run_job
 
-    from nnfw.run.job import Prepared, create_run_dir, prepare_run  # torch and Lightning load from here on
+    from nnfw.run.job import Prepared, create_run_dir, holding, prepare_run  # torch and Lightning load from here on
     from nnfw.run.job import run_job as run_prepared
 
     task_function = task_function or run_prepared
@@ -89,8 +90,11 @@ def run_composed(cfg: DictConfig, config_name: str, task_function: Callable[[Dic
 
     try:
         prepared = prepare_run(cfg)  # what the libraries refuse is reported before anything is written
-        create_run_dir(Path(cfg.hydra.runtime.output_dir))
-        hydra_run_and_report(lambda: run_once(prepared))
+        run_dir = Path(cfg.hydra.runtime.output_dir)
+        create_run_dir(run_dir)
+        with holding(run_dir):  # before Hydra writes .hydra/ there: a run in it already is left alone
+            check_reuse(run_dir, resuming=bool(cfg.get("ckpt_path")))  # a run that held it until now may have finished
+            hydra_run_and_report(lambda: run_once(prepared))
     finally:
         GlobalHydra.instance().clear()
 

@@ -13,15 +13,26 @@ from omegaconf import DictConfig
 from nnfw.errors import UserError
 
 
+def check_reuse(run_dir: str | Path, resuming: bool) -> None:
+    """A run directory that holds a finished run is never reused; one that holds a failed or stopped
+    run only to continue it (`resuming`: ckpt_path is set)."""
+    summary = Path(run_dir) / "summary.json"
+    if not summary.is_file():
+        return
+    try:
+        status = json.loads(summary.read_text() or "{}").get("status") or "previous"
+    except (ValueError, AttributeError):  # not a summary nnfw wrote: a run's directory all the same
+        status = "previous"
+    if status == "completed" or not resuming:
+        raise UserError(f"run directory {run_dir} already holds a {status} run",
+                        "choose a new hydra.run.dir (an unfinished run may be continued there with ckpt_path=...)")
+
+
 def check_run_dir(cfg: DictConfig, overrides: list[str]) -> None:
     """The run directory can be created, and an explicit one holding a finished run is never reused."""
     given = {o.split("=", 1)[0]: o.split("=", 1)[1] for o in overrides if o.startswith(("hydra.run.dir=", "hydra.sweep.dir="))}
-    summary = Path(given.get("hydra.run.dir", "")) / "summary.json"
-    if "hydra.run.dir" in given and summary.is_file():
-        status = json.loads(summary.read_text() or "{}").get("status")
-        if status == "completed" or not cfg.get("ckpt_path"):
-            raise UserError(f"run directory {given['hydra.run.dir']} already holds a {status} run",
-                            "choose a new hydra.run.dir (an unfinished run may be continued there with ckpt_path=...)")
+    if "hydra.run.dir" in given:
+        check_reuse(given["hydra.run.dir"], resuming=bool(cfg.get("ckpt_path")))
     written = given or {"paths.output_root": str(cfg.paths.output_root)}  # explicit directories win
     for key, value in written.items():
         ancestor = Path(value).expanduser().absolute()

@@ -27,10 +27,12 @@ def check_groups(parsed: list[Any], base: DictConfig) -> None:
                 values = [str(v) for v in override.sweep_string_iterator()]
             elif isinstance(override.value(), list):  # several options of one group: logger=[tensorboard,csv]
                 values = [str(v) for v in override.value()]
+                if not values:
+                    raise UserError(f"{key}=[] chooses no {key}", suggestion("", all_groups[key], f"choices for {key}"))
             else:
                 values = [override.get_value_element_as_str()]
             for value in values:
-                if value not in all_groups[key] and value != "null":
+                if value not in all_groups[key]:
                     raise UserError(
                         f"unknown {key} '{value}'",
                         suggestion(value, all_groups[key], f"choices for {key}"),
@@ -124,8 +126,9 @@ def trainer_arguments_added(overrides: list[str], parsed: list[Any], base: DictC
 
 
 def check_type(key: str, default: Any, given: Any) -> None:
-    """A value given on the command line has the type of the default it replaces."""
-    if given is None or isinstance(default, str):
+    """A value given on the command line has the type of the default it replaces (an interpolation
+    has the type of what it resolves to: the composed config's checks see that)."""
+    if given is None or isinstance(default, str) or (isinstance(given, str) and "${" in given):
         return
     if isinstance(default, bool):
         ok = isinstance(given, bool)

@@ -8,10 +8,12 @@ describes one component's key and never leaks onto another's key of the same nam
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
+from nnfw.config.kinds import SEEDS, out_of_range
 from nnfw.errors import UserError, nearest
 from nnfw.models.choices import ACTIVATIONS, INITS, POOLINGS, POSITIONS
 
@@ -26,6 +28,10 @@ def number(low: float | None = None, high: float | None = None, *, low_open: boo
         kind = "an integer" if integer else "a number"
         if isinstance(value, bool) or not isinstance(value, (int, float)) or (integer and not isinstance(value, int)):
             return f"must be {kind}"
+        if isinstance(value, float) and not math.isfinite(value):
+            return f"must be a finite {kind.removeprefix('a ')}"
+        if high is None and out_of_range(value):
+            return out_of_range(value)
         if low is not None and (value < low or (low_open and value == low)):
             return f"must be {'>' if low_open else '>='} {low}"
         if high is not None and (value > high or (high_open and value == high)):
@@ -103,6 +109,8 @@ def max_epochs(value: Any) -> str | None:
 
 
 def existing_path(value: Any) -> str | None:
+    if value is not None and not str(value):  # Path('') is the current directory, which exists
+        return "names no file: the path is empty (null for none)"
     if value is not None and not Path(str(value)).expanduser().exists():
         return "names a file that does not exist"
     return None
@@ -123,6 +131,7 @@ NAMED: dict[str, Rule] = {
     "fraction": number(0, 1),
     "share": number(0, 1, low_open=True, high_open=False),
     "positive_int": number(1, integer=True),
+    "seed": number(SEEDS[0], SEEDS[1], high_open=False, integer=True),
     "nonnegative_int": number(0, integer=True),
     "positive_ints": positive_ints,
     "learning_rate": learning_rate,

@@ -7,9 +7,12 @@ removes or retypes an argument is noticed.
 
 from __future__ import annotations
 
+import math
 import types
 import typing
 from typing import Any
+
+from nnfw.config.kinds import out_of_range
 
 #: Trainer argument -> the kinds of value it takes (kinds_of its annotation), for lightning 2.6
 TRAINER_ARGUMENTS: dict[str, tuple[str, ...]] = {
@@ -60,7 +63,8 @@ TRAINER_ARGUMENTS: dict[str, tuple[str, ...]] = {
 TRAINER_DOCS = "https://lightning.ai/docs/pytorch/stable/common/trainer.html#trainer-flags"
 
 #: Trainer arguments nnfw passes itself, from its own config groups
-SET_BY_NNFW = {"logger": "choose loggers with logger=OPTION", "callbacks": "change callbacks under callbacks.NAME"}
+SET_BY_NNFW = {"logger": "choose loggers with logger=OPTION", "callbacks": "change callbacks under callbacks.NAME",
+               "default_root_dir": "it is the run directory: choose it with hydra.run.dir"}
 
 _KINDS = {bool: "bool", int: "int", float: "float", str: "str", type(None): "null", list: "list", dict: "dict"}
 #: a given value's kind -> the kinds of argument it fits
@@ -91,8 +95,11 @@ def kind_of(value: Any) -> str:
 
 
 def problem(name: str, value: Any) -> str | None:
-    """Why `value` cannot be Trainer argument `name`, or None when it can."""
+    """Why `value` cannot be Trainer argument `name`, or None when it can: not of its kinds, not
+    finite, or an integer beyond any a run takes (`nnfw.config.kinds.out_of_range`)."""
     accepted = TRAINER_ARGUMENTS[name]
-    if any(fit in accepted for fit in _FITS.get(kind_of(value), (kind_of(value),))):
-        return None
-    return "must be " + " or ".join(_DESCRIPTIONS[kind] for kind in accepted)
+    if not any(fit in accepted for fit in _FITS.get(kind_of(value), (kind_of(value),))):
+        return "must be " + " or ".join(_DESCRIPTIONS[kind] for kind in accepted)
+    if isinstance(value, float) and not math.isfinite(value):
+        return "must be a finite number"
+    return out_of_range(value, name)

@@ -10,6 +10,8 @@ from __future__ import annotations
 from omegaconf import DictConfig, ListConfig, OmegaConf
 
 from nnfw.config import declarations, rules
+from nnfw.config.arguments import SECTIONS, components
+from nnfw.config.interpolations import resolved
 from nnfw.data.header import check_columns
 from nnfw.data.layout import check_image_files
 from nnfw.errors import UserError
@@ -17,7 +19,7 @@ from nnfw.errors import UserError
 #: Rules for the run's own keys (train.yaml's, the regularization knobs, and the checkpoint
 #: commands' options); a component's keys have rules in its own config, under `_checks_`.
 RUN_RULES: dict[str, rules.Rule] = {
-    "seed": rules.number(0, integer=True),
+    "seed": rules.NAMED["seed"],
     "regularization.dropout": rules.NAMED["fraction"],
     "regularization.weight_decay": rules.NAMED["nonnegative"],
     "regularization.l1": rules.NAMED["nonnegative"],
@@ -51,19 +53,14 @@ RUN_RULES: dict[str, rules.Rule] = {
 
 
 
-#: The sections built from components that may name rules for their keys.
-COMPONENTS = ("model", "data", "optimizer")
-
-
-
 def component_rules(cfg: DictConfig) -> dict[str, rules.Rule]:
-    """`section.key` -> rule, for the keys each chosen component names under `_checks_`."""
+    """`key` -> rule, for the keys each component (any node with a `_target_`: the model, the data,
+    a callback ...) names under `_checks_`."""
     found = {}
-    for section in COMPONENTS:
-        node = cfg.get(section)
-        named = node.get(declarations.CHECKS) if isinstance(node, DictConfig) else None
-        for key, spec in (named or {}).items():
-            found[f"{section}.{key}"] = rules.named(spec)
+    for section in SECTIONS:
+        for key, node in components(cfg.get(section), section):
+            for name, spec in (node.get(declarations.CHECKS) or {}).items():
+                found[f"{key}.{name}"] = rules.named(spec)
     return found
 
 
@@ -83,23 +80,31 @@ def missing_values(node: DictConfig, prefix: str = "") -> list[str]:
 
 
 
+def check_missing(cfg: DictConfig) -> None:
+    """Every required value (`???`) is set."""
+    for key in missing_values(cfg):
+        raise UserError(f"{key} must be set", f"add {key}=... to the command line")
+
+
+
 def check_rules(cfg: DictConfig) -> None:
     """Every required value is set, and every rule holds: the run's own (RUN_RULES) and those the
     chosen components name for their keys (`_checks_`, see nnfw.config.rules)."""
-    for key in missing_values(cfg):
-        raise UserError(f"{key} must be set", f"add {key}=... to the command line")
+    check_missing(cfg)
     check_image_files(cfg.get("data") or {})  # before data.path's rule, which would call a folder a file
     for key, rule in {**RUN_RULES, **component_rules(cfg)}.items():
         parent_key, _, leaf = key.rpartition(".")
         parent = OmegaConf.select(cfg, parent_key) if parent_key else cfg
-        if not isinstance(parent, DictConfig) or leaf not in parent.keys() or OmegaConf.is_interpolation(parent, leaf):
-            continue  # absent here, or a copy of a value checked where it is set
-        value = OmegaConf.select(cfg, key)
+        if not isinstance(parent, DictConfig) or leaf not in parent.keys():
+            continue  # absent here
+        copied = OmegaConf.is_interpolation(parent, leaf)
+        value = resolved(cfg, key)
         if isinstance(value, (DictConfig, ListConfig)):
-            value = OmegaConf.to_object(value)
+            value = OmegaConf.to_container(value, resolve=True)
         problem = rule(value)
         if problem:
-            raise UserError(f"{key} {problem} (got {value!r})")
+            source = f", from {parent._get_node(leaf)._value()}" if copied else ""
+            raise UserError(f"{key} {problem} (got {value!r}{source})")
     fractions = (cfg.get("data") or {})
     if fractions.get("val_fraction", 0) + fractions.get("test_fraction", 0) >= 1:
         raise UserError(

@@ -5,6 +5,8 @@ Each source returns a `Table`; the ones the tutorials define follow their genera
 
 from __future__ import annotations
 
+from typing import Literal
+
 import numpy as np
 from sklearn import datasets
 
@@ -17,7 +19,7 @@ GATES = {
 }
 
 
-def truth_table(gate: str) -> Table:
+def truth_table(gate: Literal["xor", "and", "or"]) -> Table:
     """The 4-row truth table of a logic gate (xor, and, or) over two binary inputs."""
     X = [[0, 0], [0, 1], [1, 0], [1, 1]]
     return Table(X, GATES[gate], "binary", ("x1", "x2"), ("0", "1"))

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 import torch
 from torch import nn
@@ -32,8 +32,8 @@ class RecurrentLM(nn.Module):
     between the recurrent layers and before the output layer.
     """
 
-    def __init__(self, in_features: int, out_features: int, cell: str = "lstm", embedding_size: int = 64,
-                 hidden_size: int = 256, num_layers: int = 2, dropout: float = 0.0,
+    def __init__(self, in_features: int, out_features: int, cell: Literal["rnn", "lstm", "gru"] = "lstm",
+                 embedding_size: int = 64, hidden_size: int = 256, num_layers: int = 2, dropout: float = 0.0,
                  tie_weights: bool = False) -> None:
         super().__init__()
         self.embedding = nn.Embedding(in_features, embedding_size)

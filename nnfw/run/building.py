@@ -9,6 +9,7 @@ components is a bug and keeps its traceback.
 
 from __future__ import annotations
 
+import os
 import traceback
 from collections.abc import Mapping
 from typing import Any
@@ -22,7 +23,8 @@ from nnfw.config import declarations
 from nnfw.errors import UserError
 
 #: errors a library raises when it refuses a value it was given
-REFUSALS = (MisconfigurationException, ValueError, TypeError, KeyError, OSError, RuntimeError, ImportError)
+REFUSALS = (MisconfigurationException, ValueError, TypeError, KeyError, OSError, RuntimeError, ImportError,
+            MemoryError, OverflowError)
 #: `_target_` prefixes of the libraries whose refusals are the user's values' fault
 LIBRARIES = ("lightning.", "torch.")
 #: accelerators by the name Lightning registers them under -> what they are, in words
@@ -53,12 +55,26 @@ def check_accelerator(accelerator: str, key: str = "trainer.accelerator", chosen
                     f"run on the CPU with {key}=cpu, or let Lightning choose with {key}=auto")
 
 
+def check_nodes(trainer: Any) -> None:
+    """A Trainer for several machines can meet the others: Lightning's own environment (no SLURM,
+    torchrun, ...) waits for them at MASTER_ADDR, which without it is this machine alone, forever."""
+    from lightning.fabric.plugins.environments import LightningEnvironment
+
+    environment = getattr(trainer.strategy, "cluster_environment", None)
+    if trainer.num_nodes > 1 and isinstance(environment, LightningEnvironment) and "MASTER_ADDR" not in os.environ:
+        raise UserError(f"trainer.num_nodes={trainer.num_nodes} needs the other machines, but none is in reach: "
+                        "no cluster (SLURM, torchrun) started this run and MASTER_ADDR is not set",
+                        "on one machine keep trainer.num_nodes=1 (trainer.devices for its GPUs); on several, start it "
+                        "with torchrun or on SLURM (hydra/launcher=submitit_slurm), see docs/devices.md")
+
+
 def culprits(where: str, node: Any, reason: str) -> dict[str, Any]:
     """`where.key` -> value for the keys of `node` a library's reason names: by value (`'v'`, `key=v`), else by name."""
     items = {str(k): v for k, v in node.items() if not str(k).startswith("_")} if isinstance(node, Mapping) else {}
     text = reason.lower().replace('"', "'")
     by_value = [k for k, v in items.items() if isinstance(v, (str, int, float)) and not isinstance(v, bool)
                 and (f"'{v}'".lower() in text or f"{k}={v}".lower() in text)]
+    by_value += [k for k, v in items.items() if isinstance(v, Mapping) and any(f"'{n}'".lower() in text for n in v)]
     return {f"{where}.{k}": items[k] for k in by_value or [k for k in items if k.lower() in text]}
 
 
@@ -67,6 +83,9 @@ def refused(where: str, node: Any, err: InstantiationException) -> UserError | N
     cause = err.__cause__
     if isinstance(cause, UserError):
         return cause
+    if cause is None:  # Hydra's own refusal of the config: a target it cannot find, call or allow
+        reason = " ".join(str(err).split())
+        return UserError(f"{where}: {reason}", f"change {where}._target_; `nnfw train --cfg job ...` shows every value")
     target = str(node.get("_target_", "")) if isinstance(node, Mapping) else ""
     from_library = target.startswith(LIBRARIES) and isinstance(cause, REFUSALS)
     frames = traceback.extract_tb(cause.__traceback__) if cause is not None else []

@@ -18,19 +18,21 @@ from hydra.core.hydra_config import HydraConfig
 from hydra.types import RunMode
 from hydra.utils import get_class
 from lightning.pytorch.loggers import TensorBoardLogger
-from lightning.pytorch.utilities.exceptions import SIGTERMException
+from lightning.pytorch.utilities.exceptions import MisconfigurationException, SIGTERMException
 from omegaconf import DictConfig, OmegaConf
+from omegaconf.errors import OmegaConfBaseException
 from torch import nn
 
 from nnfw.artifacts.checkpoints import AtomicCheckpointIO, load_checkpoint
 from nnfw.artifacts.saving import saved_checkpoints
 from nnfw.artifacts.trust import targets
 from nnfw.config import declarations
+from nnfw.config.interpolations import unresolvable
 from nnfw.data.spec import DataSpec
 from nnfw.errors import Interrupted, UserError, suggestion
 from nnfw.privates import skip_needless_moves_of_logged_values
 from nnfw.run import lr_finder
-from nnfw.run.building import build, check_accelerator
+from nnfw.run.building import build, check_accelerator, check_nodes
 from nnfw.run.speed import batches_per_step, compile_model, epochs_per_step, fused_trainer_arguments, use_channels_last
 from nnfw.run.threads import set_threads
 from nnfw.tasks import TASKS, SupervisedTask
@@ -156,7 +158,8 @@ def build_trainer(cfg: DictConfig, **arguments: Any) -> pl.Trainer:
     callbacks = [build(f"callbacks.{name}", c) for name, c in (cfg.callbacks or {}).items() if c]
     loggers = [build(f"logger.{name}", c) for name, c in (cfg.logger or {}).items() if c]
     trainer = build("trainer", cfg.trainer, callbacks=[c for c in callbacks if c is not None], logger=loggers or False,
-                    **arguments)
+                    _convert_="all", **arguments)  # plain values: Lightning tells a dict (max_time) by its type
+    check_nodes(trainer)
     io = trainer.strategy.checkpoint_io
     if isinstance(io, AtomicCheckpointIO):  # resuming and evaluating this run
         chosen_tasks = {str(cfg.task), str(declarations.task(cfg.model))}
@@ -212,10 +215,86 @@ def flat_params(params: dict[str, Any], prefix: str = "") -> dict[str, Any]:
     return flat
 
 
-def fit(trainer: pl.Trainer, task: SupervisedTask, datamodule: pl.LightningDataModule, ckpt_path: str | None) -> None:
-    """trainer.fit, with Lightning's ways of ending on a signal turned into `Interrupted`."""
+class FirstBatches(pl.Callback):
+    """Which stage's first batch is under way: until a training batch and a validation batch have
+    each ended, an error is the first batch's (`first_batch_error`)."""
+
+    def __init__(self) -> None:
+        self.trained = self.validated = False
+        self.stage: str | None = None
+
+    def on_train_batch_start(self, trainer: pl.Trainer, pl_module: pl.LightningModule, batch: Any, batch_idx: int) -> None:
+        self.stage = None if self.trained else "training"
+
+    def on_train_batch_end(self, trainer: pl.Trainer, pl_module: pl.LightningModule, outputs: Any, batch: Any,
+                           batch_idx: int) -> None:
+        self.trained, self.stage = True, None
+
+    def on_validation_batch_start(self, trainer: pl.Trainer, pl_module: pl.LightningModule, batch: Any,
+                                  batch_idx: int, dataloader_idx: int = 0) -> None:
+        self.stage = None if self.validated else "validation"
+
+    def on_validation_batch_end(self, trainer: pl.Trainer, pl_module: pl.LightningModule, outputs: Any, batch: Any,
+                                batch_idx: int, dataloader_idx: int = 0) -> None:
+        self.validated, self.stage = True, None
+
+
+#: what torch and a task raise when a model and its batches do not fit (shapes, dtypes, arguments)
+MISFITS = (RuntimeError, TypeError, ValueError, IndexError, AttributeError)
+
+
+def shapes(batch: Any) -> str:
+    """A batch's tensors as `int64 (64, 32)`, nested as the batch is."""
+    if hasattr(batch, "shape") and hasattr(batch, "dtype"):
+        return f"{str(batch.dtype).removeprefix('torch.')} {tuple(batch.shape)}"
+    if isinstance(batch, (list, tuple)):
+        return "(" + ", ".join(shapes(part) for part in batch) + ")"
+    if isinstance(batch, dict):
+        return "{" + ", ".join(f"{key}: {shapes(part)}" for key, part in batch.items()) + "}"
+    return type(batch).__name__
+
+
+def first_batch_error(cfg: DictConfig, task: SupervisedTask, datamodule: pl.LightningDataModule, stage: str,
+                      error: BaseException) -> UserError | None:
+    """The UserError for a model of the user's own that fails on its first training or validation
+    batch (its inputs are not what it reads), or None for nnfw's own models, whose errors are bugs."""
+    target = str(cfg.model.get("_target_", ""))
+    if target.startswith("nnfw.") or not isinstance(error, MISFITS):
+        return None
+    try:
+        batch = next(iter(datamodule.train_dataloader() if stage == "training" else datamodule.val_dataloader()))
+    except Exception:  # noqa: BLE001 - the batch only illustrates the message
+        batch = None
+    if stage == "training" and getattr(datamodule, "batches_per_item", 1) > 1:  # several batches a step
+        batch = batch[0]
+    reason = (str(error).strip().splitlines() or [type(error).__name__])[0]
+    gives, reads = declarations.gives(cfg.data), declarations.reads(cfg.model)
+    declared = f"its config declares _reads_: [{', '.join(reads)}]" if reads else \
+        f"its config declares no _reads_: a model for this data declares _reads_: [{gives or 'KIND'}], one for " \
+        "other data its own kind, and a mismatch is refused before torch loads"
+    return UserError(
+        f"model={choice('model', cfg)} ({target}) fails on its first {stage} batch: {type(error).__name__}: {reason}",
+        f"data={choice('data', cfg)} gives {gives or 'batches'}, batches of (inputs, targets) {shapes(batch)}; "
+        f"{declared} (see docs/extending.md)")
+
+
+def fit(trainer: pl.Trainer, task: SupervisedTask, datamodule: pl.LightningDataModule, ckpt_path: str | None,
+        cfg: DictConfig) -> None:
+    """trainer.fit, with Lightning's ways of ending on a signal turned into `Interrupted`, and a
+    user's model that fails on its first batch told as a UserError (`first_batch_error`)."""
+    first = FirstBatches()
+    trainer.callbacks.append(first)
     try:
         trainer.fit(task, datamodule=datamodule, ckpt_path=ckpt_path)
+    except MISFITS as error:
+        misfit = first_batch_error(cfg, task, datamodule, first.stage, error) if first.stage else None
+        if misfit is None:
+            raise
+        raise misfit from error
+    except MisconfigurationException as refusal:  # Lightning's own word for settings it cannot run with
+        reason = " ".join(str(refusal).split())
+        raise UserError(f"Lightning refuses this run's settings: {reason}",
+                        "`nnfw train --cfg job ...` shows every value the run was given") from refusal
     except SIGTERMException as stop:
         raise Interrupted("SIGTERM", 128 + signal.SIGTERM) from stop
     except SystemExit as stop:  # Lightning exits this way after a graceful Ctrl-C
@@ -248,7 +327,10 @@ def prepare(cfg: DictConfig) -> Prepared:
     started = time.perf_counter()
     quiet()
     unresolved = copy.deepcopy(cfg) if lr_finder.requested(cfg) else None  # resolved again with the rate found
-    OmegaConf.resolve(cfg)
+    try:
+        OmegaConf.resolve(cfg)
+    except OmegaConfBaseException as err:  # checked before, unless this config was composed elsewhere
+        raise unresolvable(err) from err
     check_accelerator(str(cfg.trainer.accelerator), chosen=choice("trainer", cfg))
     pl.seed_everything(cfg.seed, workers=True, verbose=False)
     threads = set_threads(cfg)
@@ -273,6 +355,13 @@ def prepare(cfg: DictConfig) -> Prepared:
     return Prepared(cfg, datamodule, task, trainer, fused, threads, started, search)
 
 
+def in_run(path: str, run_dir: Path) -> str:
+    """A file's path relative to the run directory, or absolute when it lies outside it (a checkpoint
+    callback's `dirpath` may be anywhere)."""
+    file = Path(path).absolute()
+    return str(file.relative_to(run_dir.absolute())) if file.is_relative_to(run_dir.absolute()) else str(file)
+
+
 def train(prepared: Prepared, run_dir: Path) -> dict[str, Any]:
     """Fit the prepared model and return what summary.json reports of the fit (metrics, checkpoints,
     counts, timings, data; `nnfw.artifacts.summary.completed_summary` completes it)."""
@@ -283,7 +372,7 @@ def train(prepared: Prepared, run_dir: Path) -> dict[str, Any]:
     if prepared.lr_search is not None:
         save_search(trainer, prepared.lr_search.record())
     started = time.perf_counter()
-    fit(trainer, task, datamodule, cfg.get("ckpt_path"))
+    fit(trainer, task, datamodule, cfg.get("ckpt_path"), cfg)
     fit_time = time.perf_counter() - started
 
     train_metrics = {k: float(v) for k, v in trainer.callback_metrics.items()
@@ -304,8 +393,8 @@ def train(prepared: Prepared, run_dir: Path) -> dict[str, Any]:
     fitted = {
         "task": task_name(cfg, task.spec),
         "metrics": metrics,
-        "best_checkpoint": str(Path(best).relative_to(run_dir)) if best else None,
-        "evaluated_checkpoint": str(Path(checkpoint).relative_to(run_dir)) if checkpoint else None,
+        "best_checkpoint": in_run(best, run_dir) if best else None,
+        "evaluated_checkpoint": in_run(checkpoint, run_dir) if checkpoint else None,
         "epochs": trainer.current_epoch * fused,
         "steps": trainer.global_step,
         "fit_time_s": round(fit_time, 3),
