@@ -22,6 +22,7 @@ RUN_RULES: dict[str, rules.Rule] = {
     "seed": rules.NAMED["seed"],
     "regularization.dropout": rules.NAMED["fraction"],
     "regularization.weight_decay": rules.NAMED["nonnegative"],
+    "regularization.weight_decay_rows": rules.NAMED["nonnegative"],
     "regularization.l1": rules.NAMED["nonnegative"],
     "regularization.batchnorm": rules.flag,
     "regularization.early_stopping.patience": rules.NAMED["positive_int"],
