@@ -48,7 +48,7 @@ class ArrayDataModule(pl.LightningDataModule):
     def __init__(self, source: str, batch_size: int | str = 32, val_fraction: float = 0.2,
                  test_fraction: float = 0.2, standardize: bool = True, seed: int = 0,
                  eval_batch_size: int | str = 1024,
-                 task: TaskKind | None = None, shuffle: bool = True, standardize_target: bool = True,
+                 task: TaskKind | dict[str, str] | None = None, shuffle: bool = True, standardize_target: bool = True,
                  corruption: str = "none", corruption_level: float = 0.0,
                  target_weights: dict[str, float] | None = None, **params: Any) -> None:
         super().__init__()
