@@ -10,6 +10,8 @@ from typing import Any
 import lightning.pytorch as pl
 import torch
 from lightning.pytorch.callbacks import Callback, EarlyStopping, RichProgressBar, Timer
+from lightning.pytorch.callbacks.progress.rich_progress import ProcessingSpeedColumn
+from rich.text import Text
 
 from nnfw.artifacts.saving import saved_checkpoints
 from nnfw.errors import UserError
@@ -74,12 +76,24 @@ class EpochProgressBar(RichProgressBar):
         if self.progress is not None and self.train_progress_bar_id is not None:
             self.progress.update(self.train_progress_bar_id, description=self.epoch_description(trainer))
 
+    def configure_columns(self, trainer: pl.Trainer) -> list:
+        return [MeasuredSpeedColumn(style=self.theme.processing_speed) if isinstance(column, ProcessingSpeedColumn)
+                else column for column in super().configure_columns(trainer)]
+
     def epoch_description(self, trainer: pl.Trainer) -> str:
         per_step = getattr(trainer.lightning_module, "epochs_per_step", 1)
         description = f"Epoch {trainer.current_epoch * per_step}"
         if trainer.max_epochs is not None:
             description += f"/{trainer.max_epochs * per_step - 1}"
         return f"{description:{len(self.validation_description)}}"  # padded as Lightning pads it
+
+
+class MeasuredSpeedColumn(ProcessingSpeedColumn):
+    """Steps per second once rich has measured them, and nothing before: Lightning's column shows
+    "0.00it/s" for a bar whose steps it has not timed yet (one fused step an epoch, a short validation)."""
+
+    def render(self, task: Any) -> Text:
+        return super().render(task) if task.speed is not None else Text("")
 
 
 def progress_bar(enabled: bool, refresh_rate: int = 1, leave: bool = False) -> RichProgressBar | None:
