@@ -75,6 +75,8 @@ def test_every_documented_command_passes_the_config_check(where, words, tmp_path
     try:
         if command == "train":
             check_train(rest)
+        elif command == "tune":  # `nnfw tune lr OVERRIDES` checks them as nnfw train optimizer.lr=auto does
+            check_train([*rest[1:], "optimizer.lr=auto"])
         elif command in ("eval", "predict", "export"):
             check_options(command, rest)
     except UserError as err:

@@ -27,6 +27,7 @@ def _lazy(module: str) -> Callable[[list[str]], int]:
 #: subcommand -> (handler, one-line description)
 SUBCOMMANDS: dict[str, tuple[Callable[[list[str]], int], str]] = {
     "train": (_lazy("train"), "train a model: nnfw train [-m] [group=option] [key=value ...]"),
+    "tune": (_lazy("tune"), "find a learning rate for a model and data: nnfw tune lr [group=option] [key=value ...]"),
     "eval": (_lazy("eval"), "evaluate a checkpoint on its test split: nnfw eval run=RUN_DIR [split=val]"),
     "predict": (_lazy("predict"), "predict for new inputs: nnfw predict run=RUN_DIR input=FILE output=FILE.csv"),
     "export": (_lazy("export"), "export a model: nnfw export run=RUN_DIR format=onnx|torchscript [output=FILE]"),

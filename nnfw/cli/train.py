@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -59,8 +60,9 @@ def runs_checked_config(args: argparse.Namespace, cfg: DictConfig) -> bool:
                 or cfg.hydra.mode == RunMode.MULTIRUN or cfg.hydra.verbose)
 
 
-def run_composed(cfg: DictConfig, config_name: str) -> None:
-    """Run `job` on `cfg` as `Hydra.run` runs the config it composes, errors reported alike.
+def run_composed(cfg: DictConfig, config_name: str, task_function: Callable[[DictConfig, Any], Any] | None = None) -> None:
+    """Run `job` on `cfg` as `Hydra.run` runs the config it composes, errors reported alike; or
+    `task_function(job's config, its prepared parts)` instead of training (`nnfw tune lr`).
 
     `hydra.main` would compose the command line twice more (to read its mode, then to run it),
     each about 0.13 s: as long as a small full-batch model's whole training.
@@ -70,6 +72,7 @@ def run_composed(cfg: DictConfig, config_name: str) -> None:
     from nnfw.run.job import Prepared, create_run_dir, prepare_run  # torch and Lightning load from here on
     from nnfw.run.job import run_job as run_prepared
 
+    task_function = task_function or run_prepared
     if cfg.hydra.mode is None:  # what Hydra's entry point adds to the command line it runs
         cfg.hydra.mode = RunMode.RUN
         cfg.hydra.overrides.hydra.append("hydra.mode=RUN")
@@ -79,7 +82,7 @@ def run_composed(cfg: DictConfig, config_name: str) -> None:
 
     def run_once(prepared: Prepared) -> Any:
         callbacks.on_run_start(config=cfg, config_name=config_name)
-        ran = run_job(task_function=lambda job_cfg: run_prepared(job_cfg, prepared), config=cfg,
+        ran = run_job(task_function=lambda job_cfg: task_function(job_cfg, prepared), config=cfg,
                       job_dir_key="hydra.run.dir", job_subdir_key=None, hydra_context=context)
         callbacks.on_run_end(config=cfg, config_name=config_name, job_return=ran)
         return ran.return_value  # raises the job's error, for run_and_report to print

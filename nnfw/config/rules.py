@@ -67,6 +67,14 @@ def batch_size(value: Any) -> str | None:
     return number(1, integer=True)(value) and "must be a positive integer or 'full'"
 
 
+def learning_rate(value: Any) -> str | None:
+    """A positive rate, or `auto`: the one the learning-rate finder suggests (nnfw.run.lr_finder)."""
+    if value == "auto":
+        return None
+    problem = number(0, low_open=True, high=None)(value)
+    return f"{problem}, or auto (the rate the learning-rate finder suggests)" if problem == "must be a number" else problem
+
+
 def positive_ints(value: Any) -> str | None:
     if not isinstance(value, (list, tuple)) or any(isinstance(v, bool) or not isinstance(v, int) or v < 1 for v in value):
         return "must be a list of positive integers, e.g. [64,64]"
@@ -101,6 +109,7 @@ NAMED: dict[str, Rule] = {
     "positive_int": number(1, integer=True),
     "nonnegative_int": number(0, integer=True),
     "positive_ints": positive_ints,
+    "learning_rate": learning_rate,
     "flag": flag,
     "existing_path": existing_path,
     "batch_size": batch_size,

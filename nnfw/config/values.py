@@ -35,6 +35,9 @@ RUN_RULES: dict[str, rules.Rule] = {
     "threads": rules.optional(rules.NAMED["positive_int"]),
     "resume": rules.optional(rules.one_of(("auto",))),
     "trainer.max_epochs": rules.max_epochs,
+    "lr_finder.min_lr": rules.NAMED["positive"],
+    "lr_finder.max_lr": rules.NAMED["positive"],
+    "lr_finder.steps": rules.number(2, integer=True),
     # the checkpoint commands' options (conf/eval.yaml, predict.yaml, export.yaml)
     "split": rules.one_of(("test", "val")),
     "format": rules.one_of(("onnx", "torchscript")),

@@ -61,9 +61,22 @@ def read_images(path: Path, datamodule: Any) -> tuple[torch.Tensor, list[str]]:
     return torch.as_tensor(datamodule.transform(pixels), dtype=torch.float32), [str(file) for file in files]
 
 
+def read_series(path: Path, datamodule: Any) -> tuple[torch.Tensor, None]:
+    """A CSV holding the training series' column: its last window, scaled as in training, from
+    which a forecaster predicts the values after the series' end."""
+    from nnfw.data.series import read_column
+
+    values = read_column(str(path), datamodule.column, option="input")
+    window = datamodule.spec.num_features
+    if len(values) < window:
+        raise UserError(f"{path} holds {len(values)} values; the model forecasts from the last {window}",
+                        f"give the series up to the point to forecast from, at least {window} values")
+    return torch.as_tensor(datamodule.transform(values[-window:])[None], dtype=torch.float32), None
+
+
 #: input kind -> its reader
 READERS: dict[str, Reader] = {"features": read_features, "vectors": read_features, "words": read_lines,
-                               "images": read_images}
+                               "images": read_images, "series": read_series}
 
 
 def reader_for(config: Any) -> Reader:

@@ -37,6 +37,12 @@ def prediction_frame(spec: DataSpec, predictions: torch.Tensor) -> pd.DataFrame:
     return pd.DataFrame(values, columns=names)
 
 
+def forecast_frame(predictions: torch.Tensor) -> pd.DataFrame:
+    """One row per step after the series' end (step 1 is the next value): the forecast value."""
+    values = predictions.reshape(-1).numpy()
+    return pd.DataFrame({"step": range(1, len(values) + 1), "prediction": values})
+
+
 def reconstruction_frame(restored: Restored, inputs: torch.Tensor, rebuilt: torch.Tensor) -> pd.DataFrame:
     """One row per input: its reconstruction (in the data's units, one column per feature) and
     `reconstruction_error`, the mean squared error in the model's scale: an anomaly score."""
@@ -52,7 +58,10 @@ def reconstruction_frame(restored: Restored, inputs: torch.Tensor, rebuilt: torc
 
 
 def output_frame(restored: Restored, inputs: torch.Tensor, predictions: torch.Tensor) -> pd.DataFrame:
-    """What `nnfw predict` writes: predictions, or an autoencoder's reconstructions and errors."""
+    """What `nnfw predict` writes: predictions, a forecaster's next values, or an autoencoder's
+    reconstructions and errors."""
+    if restored.spec.task == "forecast":
+        return forecast_frame(predictions)
     if isinstance(restored.task, (Reconstruction, VariationalAutoencoder)):
         return reconstruction_frame(restored, inputs, predictions)
     return prediction_frame(restored.spec, predictions)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import inspect
 import logging
 import signal
@@ -27,6 +28,7 @@ from nnfw.config import declarations
 from nnfw.data.spec import DataSpec
 from nnfw.errors import Interrupted, UserError, suggestion
 from nnfw.privates import skip_needless_moves_of_logged_values
+from nnfw.run import lr_finder
 from nnfw.run.building import build, check_accelerator
 from nnfw.run.speed import batches_per_step, compile_model, epochs_per_step, fused_trainer_arguments, use_channels_last
 from nnfw.run.threads import set_threads
@@ -34,6 +36,7 @@ from nnfw.tasks import TASKS, SupervisedTask
 from nnfw.tasks.base import weights_mismatch
 from nnfw.views import baselines
 from nnfw.views.console import show_config, show_results
+from nnfw.views.tuning import save_search
 
 #: Lightning's start-up chatter (GPU/TPU availability, tips) is not what users came for.
 QUIET_LOGGERS = ("lightning.pytorch.utilities.rank_zero", "lightning.pytorch.accelerators.cuda",
@@ -219,6 +222,7 @@ class Prepared:
     fused: int
     threads: int  # torch's CPU threads (nnfw.run.threads)
     started: float  # time.perf_counter() when building began: a run's wall time counts it
+    lr_search: lr_finder.LearningRateSearch | None = None  # what the finder found, for optimizer.lr=auto
 
 
 def prepare(cfg: DictConfig) -> Prepared:
@@ -230,12 +234,17 @@ def prepare(cfg: DictConfig) -> Prepared:
     """
     started = time.perf_counter()
     quiet()
+    unresolved = copy.deepcopy(cfg) if lr_finder.requested(cfg) else None  # resolved again with the rate found
     OmegaConf.resolve(cfg)
     check_accelerator(str(cfg.trainer.accelerator), chosen=choice("trainer", cfg))
     pl.seed_everything(cfg.seed, workers=True, verbose=False)
     threads = set_threads(cfg)
     datamodule = build("data", cfg.data)
     datamodule.setup("fit")
+    search = None
+    if unresolved is not None:  # optimizer.lr=auto
+        search, rate = lr_finder.find(cfg, datamodule)
+        cfg = lr_finder.with_rate(unresolved, rate)
     task = build_task(cfg, datamodule)
     if cfg.get("init_from"):
         initialize(task, Path(cfg.init_from))
@@ -248,7 +257,7 @@ def prepare(cfg: DictConfig) -> Prepared:
     if not task.automatic_optimization:  # Lightning refuses to clip then: the task clips (`fuse`)
         arguments.update(gradient_clip_val=None, gradient_clip_algorithm=None)
     trainer = build_trainer(cfg, **arguments)
-    return Prepared(cfg, datamodule, task, trainer, fused, threads, started)
+    return Prepared(cfg, datamodule, task, trainer, fused, threads, started, search)
 
 
 def train(prepared: Prepared, run_dir: Path) -> dict[str, Any]:
@@ -258,6 +267,8 @@ def train(prepared: Prepared, run_dir: Path) -> dict[str, Any]:
                                              prepared.fused)
     multirun = HydraConfig.get().mode == RunMode.MULTIRUN  # a sweep's jobs keep their trees in their directories
     show_config(cfg, run_dir / "config_tree.txt", show=cfg.print_config and not multirun)
+    if prepared.lr_search is not None:
+        save_search(trainer, prepared.lr_search.record())
     started = time.perf_counter()
     fit(trainer, task, datamodule, cfg.get("ckpt_path"))
     fit_time = time.perf_counter() - started
@@ -291,6 +302,7 @@ def train(prepared: Prepared, run_dir: Path) -> dict[str, Any]:
         "threads": prepared.threads,
         "data": {"splits": datamodule.split_sizes(), **task.spec.to_dict()},
         "baselines": compared,
+        **({"lr_finder": prepared.lr_search.summary()} if prepared.lr_search else {}),
     }
     show_results(metrics, compared, title=f"{choice('model', cfg)} on {choice('data', cfg)}")
     return fitted

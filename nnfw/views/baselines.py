@@ -2,7 +2,8 @@
 
 Classification: the majority class and logistic regression; regression: the training mean and
 ridge regression (scikit-learn, metrics in the data's units); language models: the unigram
-model (each character at its training frequency), whose bits per character are its entropy.
+model (each character at its training frequency), whose bits per character are its entropy;
+forecasts: the last value, the value a season ago and exponential smoothing (forecast_baselines).
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from typing import Any
 import numpy as np
 
 from nnfw.data.spec import DataSpec
+from nnfw.views import forecast_baselines
 
 #: a linear baseline is fitted when the training split has at most this many values
 LINEAR_LIMIT = 5_000_000
@@ -24,6 +26,8 @@ def compute(datamodule: Any, spec: DataSpec) -> dict[str, Scores]:
     """Baseline name -> its metrics on the val and test splits, named as the network's are."""
     if spec.task == "language_model" and hasattr(datamodule, "tokens"):
         return {"unigram": unigram(datamodule.tokens, spec.num_classes)}
+    if spec.task == "forecast":
+        return forecast_baselines.compute(datamodule)
     tensors = getattr(datamodule, "tensors", None)
     if spec.task not in ("binary", "multiclass", "regression") or not tensors:
         return {}

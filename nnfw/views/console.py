@@ -2,17 +2,17 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
-import yaml
 from lightning.fabric.utilities.rank_zero import rank_zero_only
 from omegaconf import DictConfig, OmegaConf
 from rich.console import Console
 from rich.table import Table
 from rich.tree import Tree
 
-from nnfw.config.declarations import DECLARATIONS
+from nnfw.views.shown_config import config_yaml, users_config
 
 #: config sections shown in the tree, in this order; hydra's own node is left to .hydra/
 TREE_SECTIONS = ("data", "model", "optimizer", "scheduler", "regularization", "trainer", "callbacks", "logger")
@@ -20,37 +20,24 @@ TREE_SECTIONS = ("data", "model", "optimizer", "scheduler", "regularization", "t
 NAMED_SECTIONS = ("callbacks", "logger")
 
 console = Console()
-
-
-#: keys a user does not set when running: Hydra's and the components' declarations
-UNSET_KEYS = ("_partial_", *DECLARATIONS)
-
-
-def _compact(node: Any) -> Any:
-    """The config as a user reads it: no nulls, no `_partial_` or declarations, callbacks and loggers by name."""
-    if isinstance(node, dict):
-        return {k: _compact(v) for k, v in node.items() if v is not None and k not in UNSET_KEYS}
-    return node
-
-
-def _yaml(node: dict[str, Any]) -> str:
-    """A resolved section as YAML (plain data: PyYAML writes it three times faster than OmegaConf)."""
-    return yaml.safe_dump(node, sort_keys=False, allow_unicode=True).rstrip()
+#: a multi-step forecast's metric for one step ahead (test/rmse_h3): shown in a table of its own
+STEP_METRIC = re.compile(r"^(\w+)/(\w+)_h(\d+)$")
 
 
 def config_tree(resolved: dict[str, Any], compact: bool = False) -> Tree:
-    """The resolved config by section; `compact` drops nulls and names callbacks and loggers."""
+    """The resolved config by section, without the keys a user does not set (`users_config`);
+    `compact` drops nulls too and names callbacks and loggers."""
     tree = Tree("[bold]config[/bold]", guide_style="dim")
     for section in TREE_SECTIONS:
         value = resolved.get(section)
         if compact and section in NAMED_SECTIONS:
             value = ", ".join(k for k, v in (value or {}).items() if v) or "none"
-        elif compact:
-            value = _compact(value)
-        text = _yaml(value) if isinstance(value, dict) else str(value)
+        else:
+            value = users_config(value, drop_nulls=compact)
+        text = config_yaml(value) if isinstance(value, dict) else str(value)
         tree.add(f"[bold cyan]{section}[/bold cyan]").add(text or "{}")
     root = {k: v for k, v in resolved.items() if not isinstance(v, dict)}
-    tree.add("[bold cyan]run[/bold cyan]").add(_yaml(root))
+    tree.add("[bold cyan]run[/bold cyan]").add(config_yaml(root))
     return tree
 
 
@@ -67,6 +54,28 @@ def show_config(cfg: DictConfig, save_to: Path, show: bool) -> None:
 @rank_zero_only
 def show_results(metrics: dict[str, Any], baselines: dict[str, dict[str, float]], title: str) -> None:
     console.print(results_table(metrics, title, baselines))
+    if any(STEP_METRIC.match(name) for name in metrics):
+        console.print(steps_table(metrics, baselines))
+
+
+def steps_table(metrics: dict[str, Any], baselines: dict[str, dict[str, float]], metric: str = "rmse") -> Table:
+    """A multi-step forecast's test (else val) `metric` per step ahead, one row per step, the
+    network's beside each baseline's (summary.json holds the MAE per step too)."""
+    stage = "test" if any(name.startswith("test/") for name in metrics) else "val"
+    sources = {"network": metrics, **baselines}
+    steps: dict[int, dict[str, float]] = {}
+    for source, values in sources.items():
+        for name, value in values.items():
+            matched = STEP_METRIC.match(name)
+            if matched and matched[1] == stage and matched[2] == metric:
+                steps.setdefault(int(matched[3]), {})[source] = value
+    table = Table(title=f"{stage} {metric} per step ahead", title_justify="left")
+    table.add_column("step", justify="right", style="bold")
+    for source in sources:
+        table.add_column(source if source == "network" else f"[dim]{source}[/dim]", justify="right")
+    for step in sorted(steps):
+        table.add_row(str(step), *(_format(steps[step].get(source)) for source in sources))
+    return table
 
 
 def results_table(metrics: dict[str, Any], title: str, baselines: dict[str, dict[str, float]] | None = None) -> Table:
@@ -76,7 +85,8 @@ def results_table(metrics: dict[str, Any], title: str, baselines: dict[str, dict
     for name, value in metrics.items():
         stage, _, metric = name.partition("/")
         stages.setdefault(stage, {})[metric] = value
-    columns = sorted({m for values in stages.values() for m in values}, key=lambda m: (m != "loss", m))
+    columns = sorted({m for values in stages.values() for m in values if not STEP_METRIC.match(f"stage/{m}")},
+                     key=lambda m: (m != "loss", m))
     table = Table(title=title, title_justify="left")
     table.add_column("split", style="bold")
     for column in columns:

@@ -215,8 +215,8 @@ def confusion_size(classes: int) -> tuple[float, float]:
     return side + 0.8, side
 
 
-def confusion_matrix(matrix: np.ndarray, class_names: Sequence[str]) -> np.ndarray:
-    """Counts of true class (rows) against predicted class (columns), shaded by each row's share."""
+def confusion_matrix(matrix: np.ndarray, class_names: Sequence[str], split: str = "validation") -> np.ndarray:
+    """Counts of true class (rows) against predicted class (columns) on a `split`, shaded by each row's share."""
     classes = len(matrix)
     figure, axes = new_figure("confusion_matrix", size=confusion_size(classes))
     axis = axes[0, 0]
@@ -231,5 +231,5 @@ def confusion_matrix(matrix: np.ndarray, class_names: Sequence[str]) -> np.ndarr
             axis.text(column, row, str(int(count)), ha="center", va="center", fontsize=9 if classes <= 12 else 6,
                       color="white" if shares[row, column] > 0.5 else "black")
     axis.set(xlabel="predicted class", ylabel="true class",
-             title=f"confusion matrix ({int(matrix.sum())} validation samples)")
+             title=f"confusion matrix ({int(matrix.sum())} {split} samples)")
     return to_array(figure)

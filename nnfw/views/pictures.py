@@ -18,37 +18,43 @@ GAP = 2
 RIGHT, WRONG, NEUTRAL = (46, 160, 67), (207, 34, 46), (200, 200, 200)
 
 
-def _tile(image: np.ndarray) -> Image.Image:
-    """An image (C, H, W) in [0, 1] as a CELL x CELL RGB picture."""
+def _tile(image: np.ndarray, cell: int = CELL) -> Image.Image:
+    """An image (C, H, W) in [0, 1] as a `cell` x `cell` RGB picture."""
     pixels = (np.clip(image, 0, 1) * 255).round().astype(np.uint8)
     picture = Image.fromarray(pixels[0]) if len(pixels) == 1 else Image.fromarray(pixels[:3].transpose(1, 2, 0))
-    return picture.convert("RGB").resize((CELL, CELL), Image.Resampling.NEAREST)
+    return picture.convert("RGB").resize((cell, cell), Image.Resampling.NEAREST)
 
 
-def grid_size(count: int, columns: int, label: bool) -> tuple[int, int]:
+def grid_size(count: int, columns: int, label: bool, cell: int = CELL) -> tuple[int, int]:
     """(width, height) in pixels of a grid of `count` tiles, `columns` to a row, labelled in two lines."""
     rows = -(-count // columns)
-    tile_w, tile_h = CELL + 2 * BORDER, CELL + 2 * BORDER + (2 * LABEL if label else 0)
+    tile_w, tile_h = cell + 2 * BORDER, cell + 2 * BORDER + (2 * LABEL if label else 0)
     return columns * tile_w + (columns + 1) * GAP, rows * tile_h + (rows + 1) * GAP
 
 
+def label_length(cell: int = CELL) -> int:
+    """Characters of a label line that fit under a tile of `cell` pixels."""
+    return (cell + 2 * BORDER) // 6
+
+
 def grid(images: np.ndarray, frames: Sequence[tuple[int, int, int]], labels: Sequence[tuple[str, str]] | None = None,
-         columns: int = 8) -> np.ndarray:
-    """Images (n, C, H, W) in [0, 1] in rows of `columns`, each framed in its colour, optionally
-    labelled with two lines (the second in the frame's colour)."""
+         columns: int = 8, cell: int = CELL) -> np.ndarray:
+    """Images (n, C, H, W) in [0, 1] in rows of `columns`, each framed in its colour and scaled to
+    `cell` pixels a side, optionally labelled with two lines (the second in the frame's colour)."""
     columns = min(columns, len(images))
-    canvas = Image.new("RGB", grid_size(len(images), columns, labels is not None), "white")
+    canvas = Image.new("RGB", grid_size(len(images), columns, labels is not None, cell), "white")
     draw = ImageDraw.Draw(canvas)
-    tile_h = CELL + 2 * BORDER + (2 * LABEL if labels is not None else 0)
+    tile_h = cell + 2 * BORDER + (2 * LABEL if labels is not None else 0)
+    length = label_length(cell)
     for index, image in enumerate(images):
         row, column = divmod(index, columns)
-        x, y = GAP + column * (CELL + 2 * BORDER + GAP), GAP + row * (tile_h + GAP)
-        draw.rectangle([x, y, x + CELL + 2 * BORDER - 1, y + CELL + 2 * BORDER - 1], fill=frames[index])
-        canvas.paste(_tile(image), (x + BORDER, y + BORDER))
+        x, y = GAP + column * (cell + 2 * BORDER + GAP), GAP + row * (tile_h + GAP)
+        draw.rectangle([x, y, x + cell + 2 * BORDER - 1, y + cell + 2 * BORDER - 1], fill=frames[index])
+        canvas.paste(_tile(image, cell), (x + BORDER, y + BORDER))
         if labels is not None:
             first, second = labels[index]
-            draw.text((x + 1, y + CELL + 2 * BORDER), first[:6], fill=(0, 0, 0))
-            draw.text((x + 1, y + CELL + 2 * BORDER + LABEL), second[:6], fill=frames[index])
+            draw.text((x + 1, y + cell + 2 * BORDER), first[:length], fill=(0, 0, 0))
+            draw.text((x + 1, y + cell + 2 * BORDER + LABEL), second[:length], fill=frames[index])
     return np.asarray(canvas)
 
 

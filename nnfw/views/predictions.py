@@ -18,9 +18,8 @@ from torch import nn
 from torchmetrics.classification import MulticlassConfusionMatrix
 
 from nnfw.tasks.classification import BinaryClassification, MulticlassClassification
-from nnfw.views import figures, pictures
+from nnfw.views import figures, forecast_baselines, pictures
 from nnfw.views.insight import publish
-from nnfw.views.plots import line_chart
 
 
 class TextSample(Callback):
@@ -48,17 +47,19 @@ class TextSample(Callback):
 
 
 class ForecastPlot(Callback):
-    """After testing a forecaster, forecast.svg in the run directory: the test split's next
-    values against the model's one-step forecasts. Does nothing for other tasks."""
+    """After testing a forecaster, predictions.png in the run directory and TensorBoard: the test
+    part of the series, the model's and the baselines' forecasts one step ahead of each test
+    window, and the model's next `horizon` values after the series' end. Does nothing for other tasks."""
 
     def on_test_end(self, trainer: pl.Trainer, pl_module: pl.LightningModule) -> None:
         if pl_module.spec.task != "forecast" or not trainer.is_global_zero:
             return
-        inputs, targets = trainer.datamodule.tensors["test"]
+        data = trainer.datamodule
+        inputs = data.tensors["test"][0].to(pl_module.device)
+        last = torch.as_tensor(data.transform(data.series[-data.window:])[None], dtype=torch.float32)
         with torch.no_grad():
-            forecasts = pl_module.model(inputs.to(pl_module.device)).reshape(len(targets), -1)
-        line_chart({"truth": targets.reshape(len(targets), -1)[:, 0].tolist(), "forecast": forecasts[:, 0].tolist()},
-                   Path(trainer.default_root_dir) / "forecast.svg", "test split: next value, truth vs forecast")
+            forecasts, future = (pl_module.predictions(pl_module(x)).cpu().numpy() for x in (inputs, last.to(inputs)))
+        publish(trainer, "predictions", forecast_baselines.picture(data, forecasts, future.reshape(-1)))
 
 
 class ImagePictures(Callback):

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import yaml
 
 from nnfw.artifacts.files import written_whole
 from nnfw.artifacts.history import main_metric, read_history
@@ -33,10 +34,14 @@ from nnfw.artifacts.runs import (
 from nnfw.artifacts.summary import SUMMARY_FILE
 from nnfw.views import figures
 from nnfw.views.diagnosis import Finding, diagnose
+from nnfw.views.shown_config import config_yaml, users_config
 
-#: the run directory's pictures in the order a reader wants them; any other picture follows
-PICTURES = ("learning_curves", "decision_boundary", "hidden_units", "fitted_curve", "confusion_matrix",
-            "predictions", "filters", "reconstructions", "samples", "attention", "gradients_through_time")
+#: the run directory's pictures in the order a reader wants them (how it trained, what it learned,
+#: where it errs, what it reads); any other picture follows
+PICTURES = ("learning_curves", "lr_finder", "decision_boundary", "hidden_units", "fitted_curve",
+            "predicted_vs_actual", "residuals", "roc_pr", "confusion_matrix", "per_class", "predictions",
+            "top_losses", "feature_importance", "filters", "reconstructions", "samples", "attention",
+            "gradients_through_time")
 STYLE = """body{font-family:system-ui,sans-serif;max-width:1100px;margin:2em auto;padding:0 1em;color:#222}
 table{border-collapse:collapse;margin:.5em 0}td,th{border:1px solid #ccc;padding:.25em .6em;text-align:right}
 td:first-child,th:first-child{text-align:left}.baseline{color:#777}img{max-width:100%;border:1px solid #eee}
@@ -98,6 +103,8 @@ def metrics_html(summary: Mapping[str, Any]) -> str:
             stage, _, metric = name.partition("/")
             table.setdefault(f"{baseline} ({stage})", {})[metric] = number
     table = {row: values for row, values in table.items() if values}
+    if not table:
+        return ""
     columns = sorted({m for values in table.values() for m in values}, key=lambda m: (m != "loss", m))
     head = "".join(f"<th>{escape(c)}</th>" for c in ["", *columns])
     body = "".join(f'<tr{" class=baseline" if "(" in row else ""}><td>{escape(row)}</td>'
@@ -112,20 +119,43 @@ def page(title: str, sections: Sequence[tuple[str, str]]) -> str:
             f"<style>{STYLE}</style></head>\n<body><h1>{escape(title)}</h1>\n{body}\n</body></html>\n")
 
 
+def lr_finder_html(summary: Mapping[str, Any]) -> str:
+    """What the learning-rate finder suggested, for a run that asked it (optimizer.lr=auto, nnfw tune lr)."""
+    found = summary.get("lr_finder")
+    if not isinstance(found, Mapping) or not isinstance(found.get("suggested_lr"), (int, float)):
+        return ""
+    used = "trained with" if summary.get("command") != "tune lr" else "suggested"
+    return (f"<p>learning-rate finder: {used} <code>optimizer.lr={found['suggested_lr']:.4g}</code>, where the "
+            f"loss fell fastest ({escape(str(found.get('steps')))} steps from {_number(found.get('min_lr'))} to "
+            f"{_number(found.get('max_lr'))}; lr_finder.png)</p>")
+
+
+def config_html(run_dir: Path) -> str:
+    """The run's composed config (.hydra/config.yaml) as its user reads it: no declarations."""
+    path = run_dir / ".hydra" / "config.yaml"
+    if not path.is_file():
+        return ""
+    try:
+        shown = config_yaml(users_config(yaml.safe_load(path.read_text())))
+    except yaml.YAMLError:
+        shown = path.read_text()
+    return f"<pre>{escape(shown)}</pre>"
+
+
 def run_report(run_dir: Path) -> str:
     summary = read_summary(run_dir / SUMMARY_FILE)
     history = read_history(run_dir)
-    config = run_dir / ".hydra" / "config.yaml"
+    searched_only = summary.get("command") == "tune lr"  # no training to judge
     status = f"<p>status: <b>{escape(str(summary.get('status')))}</b>"
     status += f" ({escape(str(summary['error']))})" if summary.get("error") else ""
     status += f", {summary['epochs']} epochs" if summary.get("epochs") else ""
     status += f", {summary['wall_time_s']:.1f} s</p>" if isinstance(summary.get("wall_time_s"), float) else "</p>"
     return page(f"nnfw run {run_dir.name}", [
-        ("summary", status),
-        ("diagnosis", findings_html(diagnose(history, summary))),
+        ("summary", status + lr_finder_html(summary)),
+        ("diagnosis", "" if searched_only else findings_html(diagnose(history, summary))),
         ("metrics (baselines fitted on the same split)", metrics_html(summary)),
         ("pictures", pictures_html(run_dir)),
-        ("config", f"<pre>{escape(config.read_text())}</pre>" if config.is_file() else ""),
+        ("config", config_html(run_dir)),
     ])
 
 
