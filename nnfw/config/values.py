@@ -33,6 +33,7 @@ RUN_RULES: dict[str, rules.Rule] = {
     "fuse_epochs": rules.NAMED["positive_int"],
     "fuse_steps": rules.NAMED["positive_int"],
     "threads": rules.optional(rules.NAMED["positive_int"]),
+    "one_thread_below": rules.NAMED["nonnegative_int"],
     "resume": rules.optional(rules.one_of(("auto",))),
     "trainer.max_epochs": rules.max_epochs,
     "lr_finder.min_lr": rules.NAMED["positive"],

@@ -31,7 +31,7 @@ from nnfw.privates import skip_needless_moves_of_logged_values
 from nnfw.run import lr_finder
 from nnfw.run.building import build, check_accelerator
 from nnfw.run.speed import batches_per_step, compile_model, epochs_per_step, fused_trainer_arguments, use_channels_last
-from nnfw.run.threads import set_threads
+from nnfw.run.threads import set_threads, step_work
 from nnfw.tasks import TASKS, SupervisedTask
 from nnfw.tasks.base import weights_mismatch
 from nnfw.views import baselines
@@ -234,11 +234,10 @@ def prepare(cfg: DictConfig) -> Prepared:
     """
     started = time.perf_counter()
     quiet()
+    check_accelerator(str(cfg.trainer.accelerator), chosen=choice("trainer", cfg))
     unresolved = copy.deepcopy(cfg) if lr_finder.requested(cfg) else None  # resolved again with the rate found
     OmegaConf.resolve(cfg)
-    check_accelerator(str(cfg.trainer.accelerator), chosen=choice("trainer", cfg))
     pl.seed_everything(cfg.seed, workers=True, verbose=False)
-    threads = set_threads(cfg)
     datamodule = build("data", cfg.data)
     datamodule.setup("fit")
     search = None
@@ -246,6 +245,7 @@ def prepare(cfg: DictConfig) -> Prepared:
         search, rate = lr_finder.find(cfg, datamodule)
         cfg = lr_finder.with_rate(unresolved, rate)
     task = build_task(cfg, datamodule)
+    threads = set_threads(cfg, step_work(task.model, datamodule))
     if cfg.get("init_from"):
         initialize(task, Path(cfg.init_from))
     fused, batches = epochs_per_step(cfg, datamodule, task), batches_per_step(cfg, datamodule, task)
