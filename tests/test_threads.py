@@ -8,7 +8,6 @@ import os
 
 import pytest
 from conftest import QUIET, run_cli
-
 from omegaconf import OmegaConf
 
 from nnfw.run.threads import chosen_threads, quota_cpus, thread_budget, usable_cpus
