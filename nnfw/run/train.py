@@ -30,6 +30,7 @@ from nnfw.errors import Interrupted, UserError, suggestion
 from nnfw.privates import skip_needless_moves_of_logged_values
 from nnfw.run import lr_finder
 from nnfw.run.building import build, check_accelerator
+from nnfw.run.precision import resolved_precision
 from nnfw.run.speed import batches_per_step, compile_model, epochs_per_step, fused_trainer_arguments, use_channels_last
 from nnfw.run.threads import set_threads, step_work
 from nnfw.tasks import TASKS, SupervisedTask
@@ -235,6 +236,7 @@ def prepare(cfg: DictConfig) -> Prepared:
     started = time.perf_counter()
     quiet()
     check_accelerator(str(cfg.trainer.accelerator), chosen=choice("trainer", cfg))
+    cfg.trainer.precision = resolved_precision(cfg.trainer.precision, str(cfg.trainer.accelerator))
     unresolved = copy.deepcopy(cfg) if lr_finder.requested(cfg) else None  # resolved again with the rate found
     OmegaConf.resolve(cfg)
     pl.seed_everything(cfg.seed, workers=True, verbose=False)
