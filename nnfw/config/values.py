@@ -28,6 +28,7 @@ RUN_RULES: dict[str, rules.Rule] = {
     "regularization.gradient_clip.algorithm": rules.one_of(("norm", "value")),
     "ckpt_path": rules.existing_path,
     "init_from": rules.existing_path,
+    "print_config": rules.flag_or(("short", "full")),
     "model.compile": rules.flag,
     "model.channels_last": rules.flag,
     "fuse_epochs": rules.NAMED["positive_int"],
