@@ -7,6 +7,8 @@
   a 256-256 MLP at batch 32 (bench/steps.py), fit;
 - digits CNN: one training epoch (bench/images.py);
 - char-LSTM: a fixed number of steps on ../shared/data/tinyshakespeare.txt (bench/sequences.py);
+- tiny runs as whole processes: `experiment=xor`, `experiment=and` and `data=moons` through
+  `python -m nnfw train` against the plain script of the same network (bench/tiny.py);
 - start-up: `nnfw --help`, `nnfw train` to its first training step, and `import lightning.pytorch`
   alone (bench/startup.py);
 - the default diagnostics and the pictures drawn while fitting on the spirals and classification
@@ -47,6 +49,7 @@ import images  # noqa: E402
 import sequences  # noqa: E402
 import startup  # noqa: E402
 import steps  # noqa: E402
+import tiny  # noqa: E402
 
 
 def main() -> None:
@@ -77,6 +80,7 @@ def main() -> None:
         ("digits CNN, one epoch", *steps.compared(cnn, "nnfw_s", "plain_s")),
         (f"{lstm[0]['case']}, {lstm[0]['steps']} steps", *steps.compared(lstm, "nnfw_s", "plain_s")),
     ]
+    whole = {case: tiny.bench(case, args.repeat) for case in tiny.CASES}
     help_s, first_step_s, import_s = startup.help_seconds(), startup.first_step_seconds(), startup.import_seconds()
     costs = {case: diagnostics.bench_diagnostics(case, args.repeat)
              for case in ("spirals_full_batch", "spirals_minibatch", "classification_minibatch")}
@@ -87,6 +91,8 @@ def main() -> None:
     for name, nnfw, plain, pairs, peer in rows:
         against_peer = f" {peer:>11.2f} {nnfw / peer:>6.2f}" if peer else ""
         print(f"{name:<52} {nnfw:>8.2f} {plain:>8.2f} {nnfw / plain:>6.2f} {pairs:>6.2f}{against_peer}")
+    print()
+    tiny.print_cases(whole, args.repeat)
     print(f"{'nnfw --help':<52} {help_s:>8.2f}")
     print(f"{'nnfw train to its first training step':<52} {first_step_s:>8.2f}")
     print(f"{'import lightning.pytorch alone':<52} {import_s:>8.2f}")
@@ -94,7 +100,7 @@ def main() -> None:
     if args.json:
         figures = {"rows": [{"case": n, "nnfw_s": a, "plain_s": b, "ratio": a / b, "median_pair_ratio": m,
                              "lightning_s": p} for n, a, b, m, p in rows],
-                   "help_s": help_s, "first_step_s": first_step_s, "import_lightning_s": import_s,
+                   "tiny": whole, "help_s": help_s, "first_step_s": first_step_s, "import_lightning_s": import_s,
                    "diagnostics": costs,
                    "torch": torch.__version__, "device": device}
         args.json.write_text(json.dumps(figures, indent=2) + "\n")
