@@ -1,6 +1,7 @@
 """Every speed figure the README reports, in one run: nnfw against plain PyTorch loops.
 
     python bench/run.py [--json FILE]
+    python bench/run.py --table FILE     # the README's speed table, from the figures --json wrote
 
 - spirals: the tutorial's MLP, full batch, 1000 epochs (bench/steps.py), fit and end to end;
 - mini-batches: `experiment=spirals` (300 epochs of 10 batches of 32) and a 20k x 20 table with
@@ -57,7 +58,11 @@ def main() -> None:
     parser.add_argument("--json", type=Path, help="also write the figures to this file")
     parser.add_argument("--text", type=Path, default=sequences.DEFAULT_TEXT, help="corpus for the char-LSTM")
     parser.add_argument("--repeat", type=int, default=5, help="runs of each pair; the fastest counts")
+    parser.add_argument("--table", type=Path, help="print the README's table from the figures of --json FILE, and stop")
     args = parser.parse_args()
+    if args.table:
+        print(markdown_table(json.loads(args.table.read_text())))
+        return
     if not args.text.is_file():  # before a minute of other benchmarks, not after
         parser.error(f"no corpus at {args.text}: give the char-LSTM's text with --text FILE (tinyshakespeare.txt)")
 
@@ -104,6 +109,17 @@ def main() -> None:
                    "diagnostics": costs,
                    "torch": torch.__version__, "device": device}
         args.json.write_text(json.dumps(figures, indent=2) + "\n")
+
+
+def markdown_table(figures: dict) -> str:
+    """The README's speed table: each case's nnfw time beside its plain baseline's, and the ratio."""
+    lines = ["| case | nnfw s | plain s | ratio |", "|---|---|---|---|"]
+    lines += [f"| {row['case'].strip()} | {row['nnfw_s']:.2f} | {row['plain_s']:.2f} | {row['ratio']:.2f} |"
+              for row in figures["rows"]]
+    lines += [f"| `{' '.join(tiny.CASES[case][0])}`, the whole process against the plain script | "
+              f"{row['nnfw_s']:.2f} | {min(row['plain_s'], row['plain_1_thread_s']):.2f} | {row['ratio']:.2f} |"
+              for case, row in figures["tiny"].items()]
+    return "\n".join(lines)
 
 
 if __name__ == "__main__":
