@@ -6,7 +6,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from nnfw.cli.main import main  # noqa: E402
+from nnfw.cli.main import entry  # noqa: E402
 
 if __name__ == "__main__":
-    main()
+    entry()

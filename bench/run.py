@@ -1,6 +1,7 @@
 """Every speed figure the README reports, in one run: nnfw against plain PyTorch loops.
 
     python bench/run.py [--json FILE]
+    python bench/run.py --table FILE     # the README's speed table, from the figures --json wrote
 
 - spirals: the tutorial's MLP, full batch, 1000 epochs (bench/steps.py), fit and end to end;
 - mini-batches: `experiment=spirals` (300 epochs of 10 batches of 32) and a 20k x 20 table with
@@ -8,6 +9,8 @@
 - digits CNN: one training epoch (bench/images.py), and 5 epochs with every image augmentation
   against none (bench/augment.py: nnfw against itself);
 - char-LSTM: a fixed number of steps on ../shared/data/tinyshakespeare.txt (bench/sequences.py);
+- tiny runs as whole processes: `experiment=xor`, `experiment=and` and `data=moons` through
+  `python -m nnfw train` against the plain script of the same network (bench/tiny.py);
 - start-up: `nnfw --help`, `nnfw train` to its first training step, and `import lightning.pytorch`
   alone (bench/startup.py);
 - the default diagnostics and the pictures drawn while fitting on the spirals and classification
@@ -49,6 +52,7 @@ import images  # noqa: E402
 import sequences  # noqa: E402
 import startup  # noqa: E402
 import steps  # noqa: E402
+import tiny  # noqa: E402
 
 
 def main() -> None:
@@ -56,7 +60,11 @@ def main() -> None:
     parser.add_argument("--json", type=Path, help="also write the figures to this file")
     parser.add_argument("--text", type=Path, default=sequences.DEFAULT_TEXT, help="corpus for the char-LSTM")
     parser.add_argument("--repeat", type=int, default=5, help="runs of each pair; the fastest counts")
+    parser.add_argument("--table", type=Path, help="print the README's table from the figures of --json FILE, and stop")
     args = parser.parse_args()
+    if args.table:
+        print(markdown_table(json.loads(args.table.read_text())))
+        return
     if not args.text.is_file():  # before a minute of other benchmarks, not after
         parser.error(f"no corpus at {args.text}: give the char-LSTM's text with --text FILE (tinyshakespeare.txt)")
 
@@ -80,6 +88,7 @@ def main() -> None:
         ("digits CNN, one epoch", *steps.compared(cnn, "nnfw_s", "plain_s")),
         (f"{lstm[0]['case']}, {lstm[0]['steps']} steps", *steps.compared(lstm, "nnfw_s", "plain_s")),
     ]
+    whole = {case: tiny.bench(case, args.repeat) for case in tiny.CASES}
     help_s, first_step_s, import_s = startup.help_seconds(), startup.first_step_seconds(), startup.import_seconds()
     costs = {case: diagnostics.bench_diagnostics(case, args.repeat)
              for case in ("spirals_full_batch", "spirals_minibatch", "classification_minibatch")}
@@ -92,6 +101,8 @@ def main() -> None:
         print(f"{name:<52} {nnfw:>8.2f} {plain:>8.2f} {nnfw / plain:>6.2f} {pairs:>6.2f}{against_peer}")
     print(f"{'digits CNN, 5 epochs: augmented / not (fit)':<52} {augmented['augmented_s']:>8.2f} "
           f"{augmented['plain_s']:>8.2f} {augmented['ratio']:>6.2f} {augmented['median_ratio']:>6.2f}")
+    print()
+    tiny.print_cases(whole, args.repeat)
     print(f"{'nnfw --help':<52} {help_s:>8.2f}")
     print(f"{'nnfw train to its first training step':<52} {first_step_s:>8.2f}")
     print(f"{'import lightning.pytorch alone':<52} {import_s:>8.2f}")
@@ -99,10 +110,21 @@ def main() -> None:
     if args.json:
         figures = {"rows": [{"case": n, "nnfw_s": a, "plain_s": b, "ratio": a / b, "median_pair_ratio": m,
                              "lightning_s": p} for n, a, b, m, p in rows],
-                   "help_s": help_s, "first_step_s": first_step_s, "import_lightning_s": import_s,
+                   "tiny": whole, "help_s": help_s, "first_step_s": first_step_s, "import_lightning_s": import_s,
                    "diagnostics": costs, "augmentation": augmented,
                    "torch": torch.__version__, "device": device}
         args.json.write_text(json.dumps(figures, indent=2) + "\n")
+
+
+def markdown_table(figures: dict) -> str:
+    """The README's speed table: each case's nnfw time beside its plain baseline's, and the ratio."""
+    lines = ["| case | nnfw s | plain s | ratio |", "|---|---|---|---|"]
+    lines += [f"| {row['case'].strip()} | {row['nnfw_s']:.2f} | {row['plain_s']:.2f} | {row['ratio']:.2f} |"
+              for row in figures["rows"]]
+    lines += [f"| `{' '.join(tiny.CASES[case][0])}`, the whole process against the plain script | "
+              f"{row['nnfw_s']:.2f} | {min(row['plain_s'], row['plain_1_thread_s']):.2f} | {row['ratio']:.2f} |"
+              for case, row in figures["tiny"].items()]
+    return "\n".join(lines)
 
 
 if __name__ == "__main__":

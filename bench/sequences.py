@@ -2,13 +2,14 @@
 
     python bench/sequences.py steps  [PATH]   # nnfw's LSTM step time against a plain loop
     python bench/sequences.py budget [PATH] [MINUTES]  # val loss / bpc of LSTM and transformer in a budget
-    python bench/sequences.py recipe [PATH] [OVERRIDE ...]  # experiment=charseq_lstm_budget (5 min)
+    python bench/sequences.py recipe [PATH] [OVERRIDE ...]  # experiment=charseq_lstm as it ships (5 min)
     python bench/sequences.py plain_budget [PATH] [MINUTES]  # a hand-written loop of the recipe's model (5 min)
 
 PATH defaults to ../shared/data/tinyshakespeare.txt beside the checkout.
 
-`steps`: nnfw trains experiment=charseq_lstm for a fixed number of steps through its real
-command (in this process, progress bar and text samples off, one validation batch); a plain
+`steps`: nnfw trains experiment=charseq_lstm's model for a fixed number of steps through its real
+command (in this process, progress bar and text samples off, one validation batch; random windows,
+32-bit and no schedule, as the loop below trains); a plain
 PyTorch loop then trains the same model on the same windows, batch size, optimizer and
 clipping. Both include their first, slower steps. The ratio is nnfw's time over the loop's.
 
@@ -16,8 +17,8 @@ clipping. Both include their first, slower steps. The ratio is nnfw's time over 
 wall-clock time (trainer.max_time), validating on the whole val split every epoch of 64
 batches; the val loss and bits per character of the best checkpoint are printed.
 
-`recipe`: experiment=charseq_lstm_budget, the time-budget recipe (stateful windows, a schedule
-over the time), as it ships or with the overrides given (`trainer.precision=bf16-mixed`); its
+`recipe`: experiment=charseq_lstm, the time-budget recipe (stateful windows, a schedule over the
+time, bf16 where the CPU has it), as it ships or with the overrides given; its
 target is a best val loss of at most 1.50 nats in 300 s on tinyshakespeare with a 2-core CPU.
 Run it on an otherwise idle machine.
 
@@ -71,7 +72,7 @@ def run_plain(config: dict, steps: int) -> float:
 
 def run_plain_budget(text: Path, seconds: float, every: int = 120) -> None:
     """`plain_budget` (see the module's docstring): steps taken and the best val loss in `seconds`."""
-    _, config = run_nnfw_config(["experiment=charseq_lstm_budget", f"data.path={text}", "data.stateful=false",
+    _, config = run_nnfw_config(["experiment=charseq_lstm", f"data.path={text}", "data.stateful=false",
                                  "data.batch_size=64", "optimizer.lr=0.002", "trainer.max_time=00:00:00:05",
                                  "logger=none"])
     datamodule, model, optimizer = rebuild(config)
@@ -104,7 +105,8 @@ def run_plain_budget(text: Path, seconds: float, every: int = 120) -> None:
 
 def bench_steps(text: Path) -> dict:
     """nnfw's char-LSTM against the plain loop over the same number of steps."""
-    overrides = ["experiment=charseq_lstm", f"data.path={text}", "trainer.max_epochs=1",
+    overrides = ["experiment=charseq_lstm", f"data.path={text}", "data.stateful=false", "scheduler=none",
+                 "trainer.precision=32-true", "trainer.max_time=null", "trainer.max_epochs=1",
                  f"data.windows_per_epoch={STEPS * 32}", "trainer.limit_val_batches=1", "callbacks.text_sample=null"]
     summary, config = run_nnfw_config(overrides)
     plain = run_plain(config, summary["steps"])
@@ -117,7 +119,7 @@ def bench_steps(text: Path) -> dict:
 def bench_budget(text: Path, minutes: float | None, overrides: list[str] | None = None) -> None:
     """Each experiment for `minutes` (None: the time-budget recipe, with `overrides`)."""
     if minutes is None:
-        runs = {"charseq_lstm_budget": [f"data.path={text}", "logger=none", *(overrides or [])]}
+        runs = {"charseq_lstm": [f"data.path={text}", "logger=none", *(overrides or [])]}
     else:
         budget = time.strftime("00:%H:%M:%S", time.gmtime(minutes * 60))
         runs = {experiment: [f"data.path={text}", f"trainer.max_time={budget}", "trainer.max_epochs=10000",

@@ -1,6 +1,6 @@
 """`python -m nnfw ...` is the same as the `nnfw` command."""
 
-from nnfw.cli.main import main
+from nnfw.cli.main import entry
 
 if __name__ == "__main__":
-    main()
+    entry()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sys
+
 import pytest
 from conftest import run_cli
 
@@ -84,3 +86,18 @@ def test_each_checkpoint_command_has_help_listing_its_options():
         assert result.returncode == 0, result.stderr
         assert f"usage: nnfw {command}" in result.stdout and option in result.stdout
     assert "--sort" in run_cli("runs", "--help").stdout
+
+
+def test_the_command_leaves_its_objects_to_the_process_end_rather_than_collect_them_at_exit(monkeypatch):
+    import gc
+
+    from nnfw.cli.main import entry
+
+    monkeypatch.setattr(sys, "argv", ["nnfw", "--version"])
+    with pytest.raises(SystemExit) as stop:
+        entry()
+    try:
+        assert stop.value.code == 0
+        assert gc.get_freeze_count() > 0  # frozen: the exit does not walk them
+    finally:
+        gc.unfreeze()

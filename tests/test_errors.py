@@ -44,7 +44,7 @@ CONFIG_ERRORS = [
     (["trainer.max_epochs=ten"], ["trainer.max_epochs must be a positive integer"]),
     (["data.val_fraction=0.6", "data.test_fraction=0.5"], ["must leave some training data"]),
     (["seed=1.5"], ["seed must be an integer"]),
-    (["print_config=maybe"], ["print_config must be true or false"]),
+    (["print_config=maybe"], ["print_config must be short, full, true or false"]),
     (["model.compile=yes please"], ["model.compile must be true or false"]),
     (["fuse_epochs=0"], ["fuse_epochs must be >= 1"]),
     (["data=csv"], ["data.path must be set"]),

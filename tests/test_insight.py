@@ -14,7 +14,7 @@ import torch
 from conftest import QUIET
 from PIL import Image
 
-from nnfw.views.figures import DPI, SIZES, hidden_units_size
+from nnfw.views.figures import DPI, SIZES, hidden_units_size, score_map
 
 QUICK = ["logger=none", "callbacks.text_sample=null"]
 
@@ -76,6 +76,17 @@ def test_spirals_draw_a_boundary_that_agrees_with_the_model_and_each_hidden_unit
     steps = [image.step for image in events.Images("images/decision_boundary")]
     assert len(steps) >= 4  # watched forming while fitting, and the final one
     assert steps == sorted(set(steps))  # each at the step it shows, though rendered after the fit
+
+
+def test_a_boundary_frame_colours_the_plane_by_probability_and_marks_each_point_where_it_lies():
+    xx, yy = np.meshgrid(np.linspace(0, 1, 50), np.linspace(0, 1, 50))
+    scores = (xx > 0.5).astype(float)  # class 1 on the right half
+    frame = score_map(xx, yy, scores, {"train": (np.array([[0.0, 1.0]]), np.array([1.0]))}, scale=2)
+    assert frame.shape == (100, 100, 3) and frame.dtype == np.uint8
+    right, left = frame[50, 90].astype(int), frame[50, 40].astype(int)
+    assert right[0] > right[2] and left[2] > left[0]  # red where p(class 1) is high, blue where it is low
+    assert tuple(frame[1, 1]) == (0x67, 0x00, 0x1F)  # the point (0, 1), top left, in class 1's colour
+    assert tuple(frame[1, 3]) == (255, 255, 255)  # in a white ring
 
 
 @pytest.mark.slow

@@ -1,4 +1,5 @@
-"""torch's thread count: the usable CPUs, shared among parallel sweep jobs; explicit choices win."""
+"""torch's thread count: one for a tiny model, else the usable CPUs, shared among parallel sweep
+jobs; explicit choices win."""
 
 from __future__ import annotations
 
@@ -7,8 +8,9 @@ import os
 
 import pytest
 from conftest import QUIET, run_cli
+from omegaconf import OmegaConf
 
-from nnfw.run.threads import quota_cpus, thread_budget, usable_cpus
+from nnfw.run.threads import chosen_threads, quota_cpus, thread_budget, usable_cpus
 
 
 @pytest.mark.parametrize("files, cpus", [
@@ -43,15 +45,30 @@ def test_each_job_of_a_parallel_joblib_sweep_gets_its_share_of_the_cpus(tmp_path
     monkeypatch.delenv("OMP_NUM_THREADS", raising=False)
     sweep_dir = tmp_path / "sweep"
     result = run_cli("train", "-m", "hydra/launcher=joblib", "hydra.launcher.n_jobs=2", "data=xor,and",
-                     "debug=fast", *QUIET, f"hydra.sweep.dir={sweep_dir}")
+                     "debug=fast", "one_thread_below=0", *QUIET, f"hydra.sweep.dir={sweep_dir}")
     assert result.returncode == 0, result.stderr
     threads = [json.loads((sweep_dir / str(job) / "summary.json").read_text())["threads"] for job in (0, 1)]
     assert threads == [max(1, usable_cpus() // 2)] * 2
 
 
+@pytest.mark.parametrize("work, threads", [(68, 1), (9_999_999, 1), (10_000_000, None), (None, None)])
+def test_a_step_under_one_thread_below_computes_on_one_thread(monkeypatch, work, threads):
+    monkeypatch.delenv("OMP_NUM_THREADS", raising=False)
+    cfg = OmegaConf.create({"threads": None, "one_thread_below": 10_000_000, "data": {}})
+    assert chosen_threads(cfg, work) == (threads or usable_cpus())
+
+
+def test_an_explicit_thread_count_wins_over_the_tiny_model_rule(monkeypatch):
+    monkeypatch.delenv("OMP_NUM_THREADS", raising=False)
+    assert chosen_threads(OmegaConf.create({"threads": 2, "one_thread_below": 10_000_000}), 68) == 2
+    monkeypatch.setenv("OMP_NUM_THREADS", "2")
+    assert chosen_threads(OmegaConf.create({"threads": None, "one_thread_below": 10_000_000}), 68) is None
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize("setting, env, threads", [
-    ([], {}, usable_cpus()),
+    (["one_thread_below=0"], {}, usable_cpus()),
+    ([], {}, 1),  # 17 weights x 4 rows: a truth table's step is too small to share
     ([], {"OMP_NUM_THREADS": "1"}, 1),
     (["threads=1"], {}, 1),
 ])

@@ -197,4 +197,5 @@ def test_the_headline_language_model_trains_twenty_batches_an_epoch_unless_told_
     recipe = compose(["experiment=charseq_lstm"], "train")
     assert headline.data.windows_per_epoch // headline.data.batch_size == 20
     assert headline.trainer.max_epochs == 100  # 2000 steps
-    assert recipe.data.windows_per_epoch is None  # an epoch is a pass over the text
+    assert recipe.data.windows_per_epoch // recipe.data.batch_size == 240  # validated every 240 batches of the budget
+    assert recipe.trainer.precision == "auto"  # bf16 where the device computes it natively

@@ -19,8 +19,12 @@ GIVES = "_gives_"
 TASK = "_task_"
 #: any component: the rules of its own keys, checked before torch loads (nnfw.config.rules)
 CHECKS = "_checks_"
+#: callback config (optional): the tasks it serves, e.g. [binary, perceptron]; other runs do not build it
+FOR_TASKS = "_for_tasks_"
+#: callback config (optional): the kinds of input it serves, e.g. [images]; other runs do not build it
+FOR_INPUTS = "_for_inputs_"
 
-DECLARATIONS = (READS, GIVES, TASK, CHECKS)
+DECLARATIONS = (READS, GIVES, TASK, CHECKS, FOR_TASKS, FOR_INPUTS)
 
 
 def buildable(node: Mapping[str, Any]) -> dict[str, Any]:
@@ -38,6 +42,13 @@ def gives(node: Mapping[str, Any] | None) -> str | None:
     """The input kind a data config declares it gives (None: undeclared, not checked)."""
     declared = (node or {}).get(GIVES)
     return None if declared is None else str(declared)
+
+
+def serves(node: Mapping[str, Any], task: str, given: str | None) -> bool:
+    """Whether a callback config serves a run of `task` on data that gives `given` (None: undeclared):
+    what it does not declare, it does not restrict."""
+    tasks, inputs = node.get(FOR_TASKS), node.get(FOR_INPUTS)
+    return (tasks is None or task in tasks) and (inputs is None or given is None or given in inputs)
 
 
 def task(node: Mapping[str, Any] | None) -> str | None:

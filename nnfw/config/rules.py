@@ -120,6 +120,16 @@ def flag(value: Any) -> str | None:
     return None if isinstance(value, bool) else "must be true or false"
 
 
+def flag_or(choices: Iterable[str]) -> Rule:
+    """true, false, or one of `choices`."""
+    choices = tuple(choices)
+
+    def rule(value: Any) -> str | None:
+        return None if isinstance(value, bool) or value in choices else f"must be {', '.join(choices)}, true or false"
+
+    return rule
+
+
 def channels(value: Any) -> str | None:
     return None if value in (1, 3) and not isinstance(value, bool) else "must be 1 (greyscale) or 3 (RGB)"
 

@@ -1,5 +1,5 @@
-"""The callbacks that run a fit: the progress bar, early stopping, the stop at a NaN loss,
-in-memory data moved to the device once, and throughput. Pictures are views' callbacks
+"""The callbacks that run a fit: the progress bar, the model summary, early stopping, the stop at
+a NaN loss, in-memory data moved to the device once, and throughput. Pictures are views' callbacks
 (nnfw.views), checkpoints artifacts' (nnfw.artifacts.saving)."""
 
 from __future__ import annotations
@@ -9,7 +9,10 @@ from typing import Any
 
 import lightning.pytorch as pl
 import torch
-from lightning.pytorch.callbacks import Callback, EarlyStopping, RichProgressBar, Timer
+from lightning.pytorch.callbacks import Callback, EarlyStopping, RichModelSummary, RichProgressBar, Timer
+from lightning.pytorch.callbacks.progress.rich_progress import ProcessingSpeedColumn
+from lightning.pytorch.utilities.seed import isolate_rng
+from rich.text import Text
 
 from nnfw.artifacts.saving import saved_checkpoints
 from nnfw.errors import UserError
@@ -26,6 +29,17 @@ def early_stopping(enabled: bool, monitor: str, patience: int, min_delta: float 
         return None
     return EarlyStopping(monitor=monitor, patience=patience, min_delta=min_delta, mode=mode,
                          check_on_train_epoch_end=False)
+
+
+class ModelSummary(RichModelSummary):
+    """Lightning's rich model summary. It counts FLOPs and sizes on the task's example input (a
+    training sample, `nnfw.run.train.example_input`) in a forward pass of its own, which here
+    leaves the run's random streams as they were: a model that samples (a VAE's noise) trains
+    the same with the summary as without."""
+
+    def on_fit_start(self, trainer: pl.Trainer, pl_module: pl.LightningModule) -> None:
+        with isolate_rng():
+            super().on_fit_start(trainer, pl_module)
 
 
 def duration(seconds: float) -> str:
@@ -74,12 +88,24 @@ class EpochProgressBar(RichProgressBar):
         if self.progress is not None and self.train_progress_bar_id is not None:
             self.progress.update(self.train_progress_bar_id, description=self.epoch_description(trainer))
 
+    def configure_columns(self, trainer: pl.Trainer) -> list:
+        return [MeasuredSpeedColumn(style=self.theme.processing_speed) if isinstance(column, ProcessingSpeedColumn)
+                else column for column in super().configure_columns(trainer)]
+
     def epoch_description(self, trainer: pl.Trainer) -> str:
         per_step = getattr(trainer.lightning_module, "epochs_per_step", 1)
         description = f"Epoch {trainer.current_epoch * per_step}"
         if trainer.max_epochs is not None:
             description += f"/{trainer.max_epochs * per_step - 1}"
         return f"{description:{len(self.validation_description)}}"  # padded as Lightning pads it
+
+
+class MeasuredSpeedColumn(ProcessingSpeedColumn):
+    """Steps per second once rich has measured them, and nothing before: Lightning's column shows
+    "0.00it/s" for a bar whose steps it has not timed yet (one fused step an epoch, a short validation)."""
+
+    def render(self, task: Any) -> Text:
+        return super().render(task) if task.speed is not None else Text("")
 
 
 def progress_bar(enabled: bool, refresh_rate: int = 1, leave: bool = False) -> RichProgressBar | None:

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import lightning.pytorch as pl
+import torch
 from hydra.core.hydra_config import HydraConfig
 from hydra.types import RunMode
 from hydra.utils import get_class
@@ -33,8 +34,9 @@ from nnfw.errors import Interrupted, UserError, suggestion
 from nnfw.privates import skip_needless_moves_of_logged_values
 from nnfw.run import lr_finder
 from nnfw.run.building import build, check_accelerator, check_nodes
+from nnfw.run.precision import resolved_precision
 from nnfw.run.speed import batches_per_step, compile_model, epochs_per_step, fused_trainer_arguments, use_channels_last
-from nnfw.run.threads import set_threads
+from nnfw.run.threads import set_threads, step_work
 from nnfw.tasks import TASKS, SupervisedTask
 from nnfw.tasks.base import weights_mismatch
 from nnfw.views import baselines
@@ -142,6 +144,17 @@ def build_task(cfg: DictConfig, datamodule: pl.LightningDataModule) -> Supervise
     )
 
 
+def example_input(datamodule: pl.LightningDataModule) -> torch.Tensor | None:
+    """A training sample as the model reads it (a batch of one), for the model summary to count
+    FLOPs and show sizes with; None when the data is not in memory."""
+    tensors, tokens = getattr(datamodule, "tensors", None), getattr(datamodule, "tokens", None)
+    if tensors and isinstance(tensors.get("train", (None,))[0], torch.Tensor):
+        return tensors["train"][0][:1]
+    if tokens and isinstance(tokens.get("train"), torch.Tensor):
+        return tokens["train"][: getattr(datamodule, "seq_len", 1)][None]
+    return None
+
+
 def initialize(task: SupervisedTask, path: Path) -> None:
     """Start from a checkpoint's weights only: a fine-tuning or warm start, not a continued run."""
     stored = load_checkpoint(path)["state_dict"]
@@ -152,10 +165,21 @@ def initialize(task: SupervisedTask, path: Path) -> None:
     task.load_state_dict(stored)
 
 
-def build_trainer(cfg: DictConfig, **arguments: Any) -> pl.Trainer:
-    """Lightning's Trainer from `cfg.trainer`, with `arguments` replacing some of it."""
+def served_callbacks(cfg: DictConfig, task: str | None) -> dict[str, Any]:
+    """The callbacks configured for a run of `task`: those whose declarations serve it and the
+    data's input (`declarations.serves`); all of them for a task of the user's own, or None."""
+    configured = {name: node for name, node in (cfg.callbacks or {}).items() if node}
+    if task not in TASKS:
+        return configured
+    given = declarations.gives(cfg.data)
+    return {name: node for name, node in configured.items() if declarations.serves(node, task, given)}
+
+
+def build_trainer(cfg: DictConfig, task: str | None = None, **arguments: Any) -> pl.Trainer:
+    """Lightning's Trainer from `cfg.trainer`, with the callbacks that serve `task` (see
+    `served_callbacks`) and `arguments` replacing some of it."""
     skip_needless_moves_of_logged_values()
-    callbacks = [build(f"callbacks.{name}", c) for name, c in (cfg.callbacks or {}).items() if c]
+    callbacks = [build(f"callbacks.{name}", c) for name, c in served_callbacks(cfg, task).items()]
     loggers = [build(f"logger.{name}", c) for name, c in (cfg.logger or {}).items() if c]
     trainer = build("trainer", cfg.trainer, callbacks=[c for c in callbacks if c is not None], logger=loggers or False,
                     _convert_="all", **arguments)  # plain values: Lightning tells a dict (max_time) by its type
@@ -332,8 +356,10 @@ def prepare(cfg: DictConfig) -> Prepared:
     except OmegaConfBaseException as err:  # checked before, unless this config was composed elsewhere
         raise unresolvable(err) from err
     check_accelerator(str(cfg.trainer.accelerator), chosen=choice("trainer", cfg))
+    cfg.trainer.precision = resolved_precision(cfg.trainer.precision, str(cfg.trainer.accelerator))
+    if unresolved is not None:
+        unresolved.trainer.precision = cfg.trainer.precision
     pl.seed_everything(cfg.seed, workers=True, verbose=False)
-    threads = set_threads(cfg)
     datamodule = build("data", cfg.data)
     datamodule.setup("fit")
     search = None
@@ -341,6 +367,8 @@ def prepare(cfg: DictConfig) -> Prepared:
         search, rate = lr_finder.find(cfg, datamodule)
         cfg = lr_finder.with_rate(unresolved, rate)
     task = build_task(cfg, datamodule)
+    task.example_input_array = example_input(datamodule)
+    threads = set_threads(cfg, step_work(task.model, datamodule))
     if cfg.get("init_from"):
         initialize(task, Path(cfg.init_from))
     fused, batches = epochs_per_step(cfg, datamodule, task), batches_per_step(cfg, datamodule, task)
@@ -351,7 +379,7 @@ def prepare(cfg: DictConfig) -> Prepared:
     arguments = fused_trainer_arguments(cfg, fused, batches)
     if not task.automatic_optimization:  # Lightning refuses to clip then: the task clips (`fuse`)
         arguments.update(gradient_clip_val=None, gradient_clip_algorithm=None)
-    trainer = build_trainer(cfg, **arguments)
+    trainer = build_trainer(cfg, task_name(cfg, task.spec), **arguments)
     return Prepared(cfg, datamodule, task, trainer, fused, threads, started, search)
 
 
@@ -367,8 +395,10 @@ def train(prepared: Prepared, run_dir: Path) -> dict[str, Any]:
     counts, timings, data; `nnfw.artifacts.summary.completed_summary` completes it)."""
     cfg, datamodule, task, trainer, fused = (prepared.cfg, prepared.datamodule, prepared.task, prepared.trainer,
                                              prepared.fused)
-    multirun = HydraConfig.get().mode == RunMode.MULTIRUN  # a sweep's jobs keep their trees in their directories
-    show_config(cfg, run_dir / "config_tree.txt", show=cfg.print_config and not multirun)
+    hydra_cfg = HydraConfig.get()
+    multirun = hydra_cfg.mode == RunMode.MULTIRUN  # a sweep's jobs keep their trees in their directories
+    shown = None if multirun or cfg.print_config is False else "full" if cfg.print_config == "full" else "short"
+    show_config(cfg, run_dir / "config_tree.txt", shown, hydra_cfg.runtime.choices, hydra_cfg.overrides.task)
     if prepared.lr_search is not None:
         save_search(trainer, prepared.lr_search.record())
     started = time.perf_counter()

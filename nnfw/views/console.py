@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -42,11 +43,27 @@ def config_tree(resolved: dict[str, Any], compact: bool = False) -> Tree:
 
 
 @rank_zero_only  # under DDP the first process speaks for all
-def show_config(cfg: DictConfig, save_to: Path, show: bool) -> None:
-    """Print the config tree (when `show`, compact) and always save it, whole, in the run directory."""
+def config_summary(choices: Mapping[str, str | None], overrides: Sequence[str], tree_file: Path) -> str:
+    """The config in three lines: the option chosen in each group (the experiment first, the
+    sections in the tree's order), the values the command line changed, and where the whole tree is."""
+    groups = [g for g in ("experiment", *TREE_SECTIONS) if g in choices]
+    groups += [g for g in choices if g not in groups and not g.startswith("hydra") and g != "paths"]
+    chosen = "  ".join(f"{group}={choices[group]}" for group in groups if choices[group] is not None)
+    changed = [o for o in overrides if o.lstrip("+~").partition("=")[0] not in choices]
+    return "\n".join([f"[bold]config:[/bold] {chosen}",
+                      *([f"[bold]changed:[/bold] {'  '.join(changed)}"] if changed else []),
+                      f"[dim]the whole config: {tree_file} (print_config=full prints it)[/dim]"])
+
+
+def show_config(cfg: DictConfig, save_to: Path, shown: str | None, choices: Mapping[str, str | None],
+                overrides: Sequence[str]) -> None:
+    """Print the config (`shown`: `short`, the groups chosen and the values changed; `full`, the
+    compact tree; None: nothing) and always save it, whole, in the run directory."""
     resolved = OmegaConf.to_container(cfg, resolve=True)
-    if show:
+    if shown == "full":
         console.print(config_tree(resolved, compact=True))
+    elif shown:
+        console.print(config_summary(choices, overrides, save_to), highlight=False, soft_wrap=True)
     with save_to.open("w") as handle:
         Console(file=handle, width=120, color_system=None).print(config_tree(resolved))
 

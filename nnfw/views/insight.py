@@ -131,7 +131,8 @@ class InputPlane(Callback):
     on one input, fitted_curve.png. Drawn for the weights the run reports (its final validation), and
     the boundary in TensorBoard at `drawings` evenly spaced validations while fitting (0: none):
     those keep the model's outputs on the grid and are rendered with the final pictures, outside
-    the timed fit (matplotlib takes longer to draw one than a spirals run takes to train 100 epochs).
+    the timed fit, as colours without axes (`figures.score_map`: matplotlib takes longer to draw
+    one figure than a spirals run takes to train 100 epochs).
     Does nothing for other data."""
 
     def __init__(self, resolution: int = 150, drawings: int = 4, max_units: int = 64) -> None:
@@ -226,12 +227,13 @@ class InputPlane(Callback):
             if hook is not None:
                 hook.remove()
         scores = scores.reshape(*xx.shape, *scores.shape[1:])
+        if run_dir is None:  # a frame while fitting: the boundary's colours alone, drawn in a millisecond
+            return {"decision_boundary": partial(figures.score_map, xx, yy, scores, points)}
         predicted = {split: self.classes(pl_module, datamodule, features) for split, (features, _) in points.items()}
-        if run_dir is not None:
-            np.savez_compressed(run_dir / "decision_boundary.npz", xx=xx, yy=yy, scores=scores)
+        np.savez_compressed(run_dir / "decision_boundary.npz", xx=xx, yy=yy, scores=scores)
         drawn = {"decision_boundary": partial(figures.decision_boundary, xx, yy, scores, points, predicted,
                                               spec.class_names, spec.feature_names)}
-        if run_dir is not None and captured and captured[0].ndim == 2:  # while fitting, the boundary alone
+        if captured and captured[0].ndim == 2:
             units = captured[0][:, : self.max_units].cpu().numpy()
             drawn["hidden_units"] = partial(figures.hidden_units, units.reshape(*xx.shape, -1))
         return drawn
