@@ -370,7 +370,7 @@ REFUSED_VALUES = [
                                "MASTER_ADDR is not set"]),  # else the run waited for them forever
     (["trainer.max_time=soon"], ["trainer.max_time=soon: Trainer refuses it", "DD:HH:MM:SS"]),
     (["trainer.max_time={a:1}"], ["trainer.max_time={'a': 1}: Trainer refuses it", "'a' is an invalid keyword argument"]),
-    (["callbacks.sample_quality={_target_:os.system}"], ["callbacks.sample_quality: Target 'os.system' is blocklisted"]),
+    (["callbacks.learning_curves={_target_:os.system}"], ["callbacks.learning_curves: Target 'os.system' is blocklisted"]),
     (["+trainer.foo=1"], ["trainer.foo=1: Trainer refuses it", "unexpected keyword argument 'foo'"]),
     (["+callbacks.model_checkpoint.foo=1"], ["callbacks.model_checkpoint.foo=1: ModelCheckpoint refuses it"]),
     (["+model.foo=3"], ["model.foo=3: MLP refuses it", "unexpected keyword argument 'foo'"]),
