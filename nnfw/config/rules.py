@@ -112,6 +112,11 @@ def flag(value: Any) -> str | None:
     return None if isinstance(value, bool) else "must be true or false"
 
 
+def flag_or_auto(value: Any) -> str | None:
+    """true, false, or `auto`: the component decides (data.streaming: by the table's size)."""
+    return None if isinstance(value, bool) or value == "auto" else "must be true, false or auto"
+
+
 def channels(value: Any) -> str | None:
     return None if value in (1, 3) and not isinstance(value, bool) else "must be 1 (greyscale) or 3 (RGB)"
 
@@ -129,6 +134,7 @@ NAMED: dict[str, Rule] = {
     "fraction_range": value_range(1),
     "positive_range": value_range(None),
     "flag": flag,
+    "flag_or_auto": flag_or_auto,
     "existing_path": existing_path,
     "batch_size": batch_size,
     "max_epochs": max_epochs,
