@@ -295,8 +295,8 @@ class TableDataModule(ArrayDataModule):
     @property
     def baseline_rows(self) -> dict[str, int]:
         """The rows of each split the baselines are fitted on (train) and scored on where they
-        are a sample of them (a streamed table's); empty where they are every row."""
-        return dict(self.sampled)
+        are a sample of them (a streamed table larger than SAMPLE_ROWS); empty where they are every row."""
+        return dict(self.sampled) if any(self.sampled[s] < self.sizes[s] for s in self.sampled) else {}
 
     # ------------------------------------------------------------------ checkpoints
 
