@@ -34,12 +34,13 @@ import torch
 from nnfw.data.arrays import ArrayDataModule
 from nnfw.data.columns import category_texts, numbers_in
 from nnfw.data.csv import frame_table, read_chunks, read_head
+from nnfw.data.loader import TensorLoader, in_blocks
 from nnfw.data.parquet import SUFFIXES, files
 from nnfw.data.preprocess import NumericFit, TableFit
 from nnfw.data.spec import Target
 from nnfw.data.splits import SPLITS
 from nnfw.data.table import Table
-from nnfw.data.targets import target_names
+from nnfw.data.targets import retyped, target_names
 from nnfw.errors import UserError
 
 log = logging.getLogger(__name__)
@@ -163,29 +164,30 @@ class TableDataModule(ArrayDataModule):
             files(self.file)  # a folder without tables is refused here, before any reading
         head, text = read_head(self.file, HEAD_ROWS, self.params.get("missing_values"))
         options = {key: value for key, value in self.params.items() if key not in ("path", "missing_values")}
-        table = frame_table(head, self.file, task=self.task, text=text, **options)
         names = target_names(options.get("target"), [str(c) for c in head.columns])
+        labelled = head[head[list(names)].notna().all(axis=1)] if set(names) <= set(head.columns) else head
+        # the rows with every target, typed from them alone: the pass counts the rows it drops
+        table = frame_table(retyped(labelled, text) if len(labelled) else head, self.file, task=self.task, text=text,
+                            **options)
         self.targets = table.targets or (Target(names[0], table.task, table.class_names),)
-        train, samples = self._scan(table)
-        y = self._targets(train)
-        self.target_mean, self.target_std = (self._target_statistics(y) if self.standardize_target else (None, None))
+        samples = self._scan(table)
         for name, sample in samples.items():
-            frame = sample.frame.iloc[:0] if sample.frame is None else sample.frame
+            frame = head.iloc[:0] if sample.frame is None else sample.frame
             self.columns[name] = self.preprocessor.raw(frame)[0]
             self.tensors[name] = self._tensors(frame)
         self.sampled = {name: len(tensors[0]) for name, tensors in self.tensors.items()}
-        spec_table = Table(train, y, table.task, plan=table.plan, class_names=self.targets[0].class_names,
-                           targets=self.targets if len(self.targets) > 1 else ())
-        features = self.tensors["train"][0]
-        self.spec = replace(self.describe(spec_table), unit_range=bool(len(features) and features.min() >= 0
-                                                                        and features.max() <= 1))
+        train = self.tensors["train"]
+        spec_table = Table(samples["train"].frame, train[1].numpy(), table.task, plan=table.plan,
+                           class_names=self.targets[0].class_names, targets=self.targets if len(self.targets) > 1 else ())
+        self.spec = replace(self.describe(spec_table), unit_range=bool(len(train[0]) and train[0].min() >= 0
+                                                                        and train[0].max() <= 1))
 
-    def _scan(self, table: Table) -> tuple[pd.DataFrame, dict[str, Sample]]:
+    def _scan(self, table: Table) -> dict[str, Sample]:
         """One pass over the file: the preprocessing fitted on the training rows, every class of the
-        targets, each split's rows counted and sampled; the training sample's frame first."""
+        targets and the regression targets' statistics, each split's rows counted and sampled."""
         fit = TableFit(table.plan, self.seed)
         classes = {t.name: set() for t in self.targets if t.kind != "regression"}
-        self.moments = {t.name: NumericFit(self.seed) for t in self.targets if t.kind == "regression"}
+        moments = {t.name: NumericFit(self.seed) for t in self.targets if t.kind == "regression"}
         samples = {split: Sample(SAMPLE_ROWS) for split in SPLITS}
         self.sizes, dropped, rows = dict.fromkeys(SPLITS, 0), 0, 0
         for chunk in read_chunks(self.file, self.chunk_rows, self.params.get("missing_values")):
@@ -201,8 +203,8 @@ class TableDataModule(ArrayDataModule):
             fit.update(train)
             for name, found in classes.items():
                 found.update(category_texts(kept[name]).unique())
-            for name, moments in self.moments.items():
-                moments.update(numbers_in(train[name], name, self.file).to_numpy())
+            for name, values in moments.items():
+                values.update(numbers_in(train[name], name, self.file).to_numpy())
         if dropped:
             log.warning("%d of %d rows of %s dropped: they miss a target value", dropped, rows, self.file)
         if not self.sizes["train"]:
@@ -212,8 +214,9 @@ class TableDataModule(ArrayDataModule):
         self.preprocessor = fit.fitted()
         if self.standardize:
             self.mean, self.std = self.preprocessor.scaling()
-        train = samples["train"].frame
-        return train, samples
+        if self.standardize_target and moments:
+            self.target_mean, self.target_std = self._target_statistics(moments)
+        return samples
 
     def _labelled(self, chunk: pd.DataFrame) -> pd.DataFrame:
         """The rows of a chunk that have every target."""
@@ -246,16 +249,14 @@ class TableDataModule(ArrayDataModule):
             return columns[0]
         return np.stack(columns, axis=1).astype(np.float32)
 
-    def _target_statistics(self, y: np.ndarray) -> tuple[np.ndarray | None, np.ndarray | None]:
-        """A regression target's mean and spread over every training row (the pass's moments);
+    def _target_statistics(self, moments: dict[str, NumericFit]) -> tuple[np.ndarray, np.ndarray]:
+        """The regression targets' means and spreads over every training row (the pass's `moments`);
         several targets' class columns get (0, 1), as in memory."""
-        if not self.moments:
-            return None, None
         means, stds = [], []
         for target in self.targets:
-            moments = self.moments.get(target.name)
-            means.append(moments.mean if moments else 0.0)
-            stds.append(math.sqrt(moments.m2 / moments.count) + 1e-8 if moments else 1.0)
+            found = moments.get(target.name)
+            means.append(found.mean if found else 0.0)
+            stds.append(math.sqrt(found.m2 / found.count) + 1e-8 if found else 1.0)
         return np.asarray(means, dtype=np.float32), np.asarray(stds, dtype=np.float32)
 
     def _tensors(self, frame: pd.DataFrame) -> tuple[torch.Tensor, torch.Tensor]:
@@ -288,6 +289,11 @@ class TableDataModule(ArrayDataModule):
         size = self.batch_size if training else self.eval_batch_size
         epoch = (lambda: self.trainer.current_epoch) if training and self.trainer is not None else None
         return ChunkLoader(self, split, self.chunk_rows if size == "full" else int(size), shuffle, epoch)
+
+    def sample_dataloader(self, split: str) -> TensorLoader:
+        """Batches of `split` for what is drawn after testing (ROC curves, confusion matrices ...):
+        a streamed table's bounded sample of it, a table in memory's every row."""
+        return super()._loader(split, shuffle=False)
 
     def split_sizes(self) -> dict[str, int]:
         return dict(self.sizes) if self.streamed else super().split_sizes()
@@ -345,17 +351,7 @@ class ChunkLoader:
         return math.ceil(self.batches / self.block)
 
     def __iter__(self) -> Iterator[Any]:
-        if self.block == 1:
-            yield from self._batches()
-            return
-        block: list[tuple[torch.Tensor, torch.Tensor]] = []
-        for batch in self._batches():
-            block.append(batch)
-            if len(block) == self.block:
-                yield block
-                block = []
-        if block:
-            yield block
+        return self._batches() if self.block == 1 else in_blocks(self._batches(), self.block)
 
     def _batches(self) -> Iterator[tuple[torch.Tensor, torch.Tensor]]:
         generator = torch.Generator().manual_seed(self.data.seed * 100_003 + (self.epoch() if self.epoch else 0))
