@@ -113,6 +113,15 @@ def test_predict_reads_a_parquet_input(tmp_path):
     np.testing.assert_allclose(from_parquet["p_yes"], from_csv["p_yes"], atol=1e-6)
 
 
+def test_booleans_with_gaps_stay_categories_when_rows_without_a_target_are_dropped(tmp_path):
+    from nnfw.data.csv import read_csv
+
+    frame = with_booleans(customers(60))
+    frame.loc[5, "left"] = np.nan
+    frame.to_csv(tmp_path / "t.csv", index=False)
+    assert read_csv(str(tmp_path / "t.csv"), "left").plan.kinds["paperless"] == "categorical"
+
+
 # ----------------------------------------------------------------------------- streaming
 
 
@@ -172,7 +181,9 @@ def test_a_folder_of_parquet_files_streams_as_one_table(tmp_path):
         frame.iloc[start:start + 75].to_parquet(folder / f"part-{number}.parquet", index=False)
     from_folder, from_csv = streamed(folder, chunk_rows=25), streamed(tmp_path / "t.csv", chunk_rows=60)
     assert from_folder.sizes == from_csv.sizes
-    assert from_folder.preprocessor.to_state()["columns"] == pytest.approx(from_csv.preprocessor.to_state()["columns"])
+    assert from_folder.preprocessor.to_state()["columns"] == from_csv.preprocessor.to_state()["columns"]
+    kinds = {column["name"]: column["kind"] for column in from_folder.preprocessor.to_state()["columns"]}
+    assert kinds["paperless"] == "categorical"
     np.testing.assert_allclose(from_folder.tensors["train"][0].numpy(), from_csv.tensors["train"][0].numpy(),
                                rtol=1e-5)
 

@@ -95,10 +95,11 @@ def encode(column: pd.Series, kind: TargetKind, source: str) -> tuple[np.ndarray
 def retyped(frame: pd.DataFrame, text: Collection[str] = ()) -> pd.DataFrame:
     """`frame` with each text column whose every value is a number read as numbers: a dropped
     row's text no longer makes a column of numbers text (a column its file stores as `text`, a
-    Parquet string, stays text)."""
+    Parquet string, stays text, and booleans with gaps stay booleans)."""
     columns = {}
     for name, column in frame.items():
-        if name in text or pd.api.types.is_numeric_dtype(column):
+        if (name in text or pd.api.types.is_numeric_dtype(column)
+                or pd.api.types.infer_dtype(column, skipna=True) == "boolean"):  # true/false with gaps stay so
             columns[name] = column
             continue
         numbers = pd.to_numeric(column, errors="coerce")
