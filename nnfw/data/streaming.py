@@ -166,9 +166,9 @@ class TableDataModule(ArrayDataModule):
         options = {key: value for key, value in self.params.items() if key not in ("path", "missing_values")}
         names = target_names(options.get("target"), [str(c) for c in head.columns])
         labelled = head[head[list(names)].notna().all(axis=1)] if set(names) <= set(head.columns) else head
-        # the rows with every target, typed from them alone: the pass counts the rows it drops
-        table = frame_table(retyped(labelled, text) if len(labelled) else head, self.file, task=self.task, text=text,
-                            **options)
+        if 0 < len(labelled) < len(head):  # typed from the rows with every target: the pass counts the others
+            head = retyped(labelled, text)
+        table = frame_table(head, self.file, task=self.task, text=text, **options)
         self.targets = table.targets or (Target(names[0], table.task, table.class_names),)
         samples = self._scan(table)
         for name, sample in samples.items():
