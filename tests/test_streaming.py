@@ -237,3 +237,12 @@ def test_a_streamed_run_trains_evaluates_and_predicts_as_one_in_memory_does(tmp_
     assert cli("predict", f"run={runs['true']}", f"input={tmp_path / 'new.parquet'}",
                f"output={tmp_path / 'p.csv'}") == 0
     assert len(pd.read_csv(tmp_path / "p.csv")) == 20
+
+
+def test_an_option_the_streamed_table_does_not_take_is_named(tmp_path):
+    from nnfw.errors import UserError
+
+    path = tmp_path / "t.csv"
+    customers(60).to_csv(path, index=False)
+    with pytest.raises(UserError, match="data.colour is not an option"):
+        streamed(path, colour="red")

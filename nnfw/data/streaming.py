@@ -30,6 +30,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import torch
+from hydra.utils import get_method
 
 from nnfw.data.arrays import ArrayDataModule
 from nnfw.data.columns import category_texts, numbers_in
@@ -163,7 +164,8 @@ class TableDataModule(ArrayDataModule):
         if self.file.is_dir():
             files(self.file)  # a folder without tables is refused here, before any reading
         head, text = read_head(self.file, HEAD_ROWS, self.params.get("missing_values"))
-        options = {key: value for key, value in self.params.items() if key not in ("path", "missing_values")}
+        options = {key: value for key, value in self.options_of(get_method(self.source)).items()
+                   if key not in ("path", "missing_values")}
         names = target_names(options.get("target"), [str(c) for c in head.columns])
         labelled = head[head[list(names)].notna().all(axis=1)] if set(names) <= set(head.columns) else head
         if 0 < len(labelled) < len(head):  # typed from the rows with every target: the pass counts the others
