@@ -148,6 +148,7 @@ NAMED: dict[str, Rule] = {
     "fraction_range": value_range(1),
     "positive_range": value_range(None),
     "flag": flag,
+    "flag_or_auto": flag_or(("auto",)),
     "existing_path": existing_path,
     "batch_size": batch_size,
     "max_epochs": max_epochs,

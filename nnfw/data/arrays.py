@@ -73,18 +73,23 @@ class ArrayDataModule(pl.LightningDataModule):
 
     def load(self) -> Table:
         function = get_method(self.source)
-        params = dict(self.params)
+        params = self.options_of(function)
         accepted = inspect.signature(function).parameters
-        unknown = [key for key in params if key not in accepted]
-        if unknown:
-            options = [name for name in accepted if name not in ("seed", "task")]
-            raise UserError(f"data.{unknown[0]} is not an option of this dataset ({self.source})",
-                            suggestion(unknown[0], options, "its options") or "it takes no options")
         if "seed" in accepted:
             params["seed"] = self.seed
         if self.task is not None and "task" in accepted:
             params["task"] = self.task
         return function(**params)
+
+    def options_of(self, function: Any) -> dict[str, Any]:
+        """The dataset's options, each a parameter of its source `function` (else a UserError naming it)."""
+        accepted = inspect.signature(function).parameters
+        unknown = [key for key in self.params if key not in accepted]
+        if unknown:
+            options = [name for name in accepted if name not in ("seed", "task")]
+            raise UserError(f"data.{unknown[0]} is not an option of this dataset ({self.source})",
+                            suggestion(unknown[0], options, "its options") or "it takes no options")
+        return dict(self.params)
 
     def _split(self, table: Table) -> dict[str, tuple[np.ndarray, np.ndarray]]:
         test_fraction = 0.0 if table.test is not None else self.test_fraction

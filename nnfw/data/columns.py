@@ -10,7 +10,7 @@ category.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from typing import Literal
 
 import numpy as np
@@ -74,8 +74,9 @@ def line_of(column: pd.Series, row: object) -> int:
     return int(row) + 2 if isinstance(row, (int, np.integer)) else 0
 
 
-def inferred_kind(column: pd.Series, name: str, source: object) -> tuple[ColumnKind, str | None]:
-    """The kind a column's values say it is, and a notice when it is dropped."""
+def inferred_kind(column: pd.Series, name: str, source: object, text: bool = False) -> tuple[ColumnKind, str | None]:
+    """The kind a column's values say it is, and a notice when it is dropped; a column its file
+    stores as `text` (a Parquet string) is a category however its cells look."""
     present = column.dropna()
     if present.empty:
         return "drop", f"column '{name}' is empty: dropped"
@@ -84,7 +85,7 @@ def inferred_kind(column: pd.Series, name: str, source: object) -> tuple[ColumnK
     unique_per_row = present.nunique() == len(column) >= MIN_ROWS_FOR_IDENTIFIERS
     if not pd.api.types.is_numeric_dtype(present):
         numbers = pd.to_numeric(present, errors="coerce")
-        if numbers.notna().mean() > MOSTLY_NUMBERS:
+        if not text and numbers.notna().mean() > MOSTLY_NUMBERS:
             numbers_in(column, name, source)  # raises, naming the first cell that is not a number
         if unique_per_row:
             return "drop", f"column '{name}' looks like an identifier (a different text in every row): dropped"
@@ -98,15 +99,17 @@ def inferred_kind(column: pd.Series, name: str, source: object) -> tuple[ColumnK
     return ("categorical" if 2 < distinct <= MAX_INTEGER_CATEGORIES else "numeric"), None
 
 
-def column_kinds(frame: pd.DataFrame, declared: Mapping[str, ColumnKind], source: object) -> tuple[dict[str, ColumnKind], list[str]]:
-    """The kind of every column of `frame` (those `declared` as given), and the notices of the dropped ones."""
+def column_kinds(frame: pd.DataFrame, declared: Mapping[str, ColumnKind], source: object,
+                 text: Collection[str] = ()) -> tuple[dict[str, ColumnKind], list[str]]:
+    """The kind of every column of `frame` (those `declared` as given; those in `text` stored as
+    text by their file), and the notices of the dropped ones."""
     kinds: dict[str, ColumnKind] = {}
     notices = []
     for name in frame.columns:
         if name in declared:
             kinds[name] = declared[name]
             continue
-        kinds[name], notice = inferred_kind(frame[name], name, source)
+        kinds[name], notice = inferred_kind(frame[name], name, source, name in text)
         if notice:
             notices.append(notice + f" (keep it with data.categorical=[{name}] or data.numeric=[{name}])"
                            if "identifier" in notice else notice)

@@ -9,11 +9,13 @@ dropped, with a count in the log.
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
+from nnfw.data import parquet
 from nnfw.data.columns import column_kinds, declared_kinds
 from nnfw.data.header import as_names
 from nnfw.data.preprocess import Impute, Plan
@@ -23,25 +25,75 @@ from nnfw.errors import UserError, suggestion
 
 log = logging.getLogger(__name__)
 
-def read_frame(path: Path, option: str = "data.path", missing_values: list[str] | None = None) -> pd.DataFrame:
-    """The CSV at `path` (given as `option`, named in the messages) as a frame of at least one row;
-    cells empty or holding one of pandas' missing-value markers (NA, NaN, null ...) or one of
-    `missing_values` are gaps."""
-    if path.is_dir():
-        raise UserError(f"{option} is a directory, not a CSV file: {path}", f"point {option} at the file itself")
-    if not path.is_file():
-        raise UserError(f"data file not found: {path}", f"set {option} to an existing CSV file")
-    try:
-        frame = pd.read_csv(path, na_values=list(missing_values or []), skipinitialspace=True)
-    except pd.errors.EmptyDataError as err:
-        raise UserError(f"data file is empty: {path}", "the CSV needs a header row and data rows") from err
-    except (pd.errors.ParserError, UnicodeDecodeError, OSError) as err:
-        detail = str(err).strip().splitlines()[-1]
-        raise UserError(f"cannot read the CSV file {path}: {detail}",
-                        "every row needs as many comma-separated fields as the header") from err
+def _csv_options(missing_values: list[str] | None) -> dict[str, object]:
+    """What pandas' CSV reader is told, whole or in chunks: the gaps, and no spaces after a comma."""
+    return {"na_values": list(missing_values or []), "skipinitialspace": True}
+
+
+def _refused(err: Exception, path: Path) -> UserError:
+    """A CSV the parser refuses, as the UserError naming the file and the reason."""
+    if isinstance(err, pd.errors.EmptyDataError):
+        return UserError(f"data file is empty: {path}", "the CSV needs a header row and data rows")
+    detail = str(err).strip().splitlines()[-1]
+    return UserError(f"cannot read the CSV file {path}: {detail}",
+                     "every row needs as many comma-separated fields as the header")
+
+
+CSV_ERRORS = (pd.errors.EmptyDataError, pd.errors.ParserError, UnicodeDecodeError, OSError)
+
+
+def read_table(path: Path, option: str = "data.path",
+               missing_values: list[str] | None = None) -> tuple[pd.DataFrame, frozenset[str]]:
+    """The table at `path` (a CSV file, or a Parquet file or folder; given as `option`, named in
+    the messages) as a frame of at least one row, and the columns its file stores as text (a
+    Parquet file's strings; none for a CSV, whose every cell is text). Cells empty or holding one
+    of pandas' missing-value markers (NA, NaN, null ...) or one of `missing_values` are gaps."""
+    if not path.exists():
+        raise UserError(f"data file not found: {path}", f"set {option} to an existing CSV or Parquet file")
+    if parquet.is_parquet(path):
+        frame, text = parquet.read(path, option, missing_values)
+    else:
+        try:
+            frame, text = pd.read_csv(path, **_csv_options(missing_values)), frozenset()
+        except CSV_ERRORS as err:
+            raise _refused(err, path) from err
     if frame.empty:
         raise UserError(f"data file has a header but no rows: {path}")
-    return frame
+    return frame, text
+
+
+def read_frame(path: Path, option: str = "data.path", missing_values: list[str] | None = None) -> pd.DataFrame:
+    """The table at `path` as a frame (see read_table)."""
+    return read_table(path, option, missing_values)[0]
+
+
+def read_head(path: Path, rows: int, missing_values: list[str] | None = None) -> tuple[pd.DataFrame, frozenset[str]]:
+    """The first `rows` rows of the table at `path` and its text columns, as read_table gives them whole."""
+    if not path.exists():
+        raise UserError(f"data file not found: {path}", "set data.path to an existing CSV or Parquet file")
+    if parquet.is_parquet(path):
+        frame, text = parquet.head(path, rows, missing_values)
+    else:
+        try:
+            frame, text = pd.read_csv(path, nrows=rows, **_csv_options(missing_values)), frozenset()
+        except CSV_ERRORS as err:
+            raise _refused(err, path) from err
+    if frame.empty:
+        raise UserError(f"data file has a header but no rows: {path}")
+    return frame, text
+
+
+def read_chunks(path: Path, rows: int, missing_values: list[str] | None = None) -> Iterator[pd.DataFrame]:
+    """The table at `path` in frames of at most `rows` rows, in order, each indexed by its rows'
+    positions in the table (pandas' chunked reader for a CSV, pyarrow's dataset for Parquet)."""
+    if parquet.is_parquet(path):
+        yield from parquet.chunks(path, rows, missing_values)
+        return
+    try:
+        with pd.read_csv(path, chunksize=rows, **_csv_options(missing_values)) as reader:
+            yield from reader
+    except CSV_ERRORS as err:
+        raise _refused(err, path) from err
 
 
 def complete_column(frame: pd.DataFrame, name: str, role: str, path: Path) -> pd.Series:
@@ -72,8 +124,9 @@ def read_csv(path: str, target: str | list[str] | None = None, features: list[st
              task: GivenKinds = None, categorical: list[str] | None = None, numeric: list[str] | None = None,
              drop: list[str] | None = None, missing_values: list[str] | None = None, impute: Impute = "median",
              one_hot_max: int | None = 10, min_category_count: int = 2) -> Table:
-    """Load a CSV with a header; `target` (one column, or several) defaults to the last column,
-    `features` to the others; `task` gives the target's kind, or each target's ({name: kind}).
+    """Load a table with a header: a CSV file, or a Parquet file or folder of them (whose own column
+    types are kept); `target` (one column, or several) defaults to the last column, `features`
+    to the others; `task` gives the target's kind, or each target's ({name: kind}).
 
     Columns are numeric or categorical as their values say, or as `categorical`, `numeric` and
     `drop` declare (see nnfw.data.columns); `missing_values` names further texts that mean a gap;
@@ -84,7 +137,18 @@ def read_csv(path: str, target: str | list[str] | None = None, features: list[st
     every column, or `features`, is a feature.
     """
     file = Path(path).expanduser()
-    frame = read_frame(file, missing_values=missing_values)
+    frame, text = read_table(file, missing_values=missing_values)
+    return frame_table(frame, file, target, features, task, categorical, numeric, drop, impute, one_hot_max,
+                       min_category_count, text)
+
+
+def frame_table(frame: pd.DataFrame, file: Path, target: str | list[str] | None = None,
+                features: list[str] | None = None, task: GivenKinds = None, categorical: list[str] | None = None,
+                numeric: list[str] | None = None, drop: list[str] | None = None, impute: Impute = "median",
+                one_hot_max: int | None = 10, min_category_count: int = 2,
+                text: frozenset[str] = frozenset()) -> Table:
+    """The `Table` of the rows `frame` read from `file` (read_csv's options; `text`: the columns the
+    file stores as text, categories whatever their cells look like)."""
     declared = declared_kinds(categorical, numeric, drop)
     for name in declared:
         if name not in frame.columns:
@@ -92,14 +156,14 @@ def read_csv(path: str, target: str | list[str] | None = None, features: list[st
                             suggestion(name, [str(c) for c in frame.columns], "columns"))
     targets = None
     if task != "unsupervised":
-        targets = read_targets(frame, target, task, file)
-        frame = targets.rows(frame)  # rows with a missing target are dropped
+        targets = read_targets(frame, target, task, file, text)
+        frame = targets.rows(frame, text)  # rows with a missing target are dropped
     names = as_names(features) or [str(c) for c in frame.columns if targets is None or c not in targets.names]
     for name in names:
         if name not in frame.columns:
             raise UserError(f"feature column '{name}' is not in {file}",
                             suggestion(name, [str(c) for c in frame.columns], "columns"))
-    kinds, notices = column_kinds(frame[names], declared, file)
+    kinds, notices = column_kinds(frame[names], declared, file, text)
     for notice in notices:
         log.warning("%s", notice)
     kept = [name for name in names if kinds[name] != "drop"]

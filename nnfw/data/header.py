@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from nnfw.data import parquet
 from nnfw.errors import UserError, suggestion
 
 
@@ -22,9 +23,10 @@ def as_names(value: Any) -> list[str]:
 
 
 def header(path: Path, option: str = "data.path") -> list[str]:
-    """The column names in the first line of the CSV file at `path` (given as `option`)."""
-    if path.is_dir():
-        raise UserError(f"{option} is a directory, not a CSV file: {path}", f"point {option} at the file itself")
+    """The column names in the first line of the CSV file at `path` (given as `option`), or in
+    the schema of a Parquet file or folder."""
+    if parquet.is_parquet(path):
+        return parquet.columns(path, option)
     try:
         with path.open(newline="") as file:
             first = next(csv.reader(file), None)

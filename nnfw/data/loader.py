@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -58,7 +59,7 @@ class TensorLoader:
 
     def __len__(self) -> int:
         """Items per epoch: batches, or lists of `block` of them."""
-        return -(-self.batches // self.block)
+        return math.ceil(self.batches / self.block)
 
     @property
     def draws_permutations(self) -> bool:
@@ -76,15 +77,7 @@ class TensorLoader:
         return padded[self.rank::self.world_size]
 
     def __iter__(self) -> Iterator[Any]:
-        if self.block == 1:
-            yield from self._batches()
-            return
-        block: list[tuple[torch.Tensor, torch.Tensor]] = []
-        for batch in self._batches():
-            block.append(batch)
-            if len(block) == self.block or self.position == self.batches:
-                yield block
-                block = []
+        return self._batches() if self.block == 1 else in_blocks(self._batches(), self.block)
 
     def _batches(self) -> Iterator[tuple[torch.Tensor, torch.Tensor]]:
         count = len(self.features)
@@ -116,6 +109,18 @@ class TensorLoader:
         self.order, self.position, self.drawn = state["order"], state["position"], state.get("drawn", 0)
         # an epoch saved halfway is continued; one saved at its end is followed by a fresh one
         self.resumed = self.position < self.batches
+
+
+def in_blocks(batches: Iterator[Any], size: int) -> Iterator[list[Any]]:
+    """`batches` in lists of `size` consecutive ones; the last list holds what is left."""
+    block: list[Any] = []
+    for batch in batches:
+        block.append(batch)
+        if len(block) == size:
+            yield block
+            block = []
+    if block:
+        yield block
 
 
 def process_share(datamodule: Any) -> tuple[int, int]:

@@ -9,7 +9,7 @@ kind); several (`data.target=[a,b,c]`) give task multitarget: y of one column pe
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -17,9 +17,9 @@ import numpy as np
 import pandas as pd
 
 from nnfw.data.columns import category_texts
+from nnfw.data.preprocess import Plan
 from nnfw.data.spec import Target, TargetKind, TaskKind
 from nnfw.data.splits import feature_statistics
-from nnfw.data.preprocess import Plan
 from nnfw.data.table import Table
 from nnfw.errors import UserError, suggestion
 
@@ -92,12 +92,17 @@ def encode(column: pd.Series, kind: TargetKind, source: str) -> tuple[np.ndarray
     return (column if numeric else category_texts(column)).map(index).to_numpy(dtype=np.int64), tuple(names)
 
 
-def retyped(frame: pd.DataFrame) -> pd.DataFrame:
+def retyped(frame: pd.DataFrame, text: Collection[str] = ()) -> pd.DataFrame:
     """`frame` with each text column whose every value is a number read as numbers: a dropped
-    row's text no longer makes a column of numbers text."""
+    row's text no longer makes a column of numbers text (a column its file stores as `text`, a
+    Parquet string, stays text, and booleans with gaps stay booleans)."""
     columns = {}
     for name, column in frame.items():
-        numbers = column if pd.api.types.is_numeric_dtype(column) else pd.to_numeric(column, errors="coerce")
+        if (name in text or pd.api.types.is_numeric_dtype(column)
+                or pd.api.types.infer_dtype(column, skipna=True) == "boolean"):  # true/false with gaps stay so
+            columns[name] = column
+            continue
+        numbers = pd.to_numeric(column, errors="coerce")
         columns[name] = numbers if numbers.notna().sum() == column.notna().sum() else column
     return pd.DataFrame(columns, index=frame.index)
 
@@ -111,9 +116,10 @@ class Targets:
     values: np.ndarray
     described: tuple[Target, ...]
 
-    def rows(self, frame: pd.DataFrame) -> pd.DataFrame:
-        """The rows of `frame` that have every target, each column's type read from them alone."""
-        return frame if self.kept.all() else retyped(frame[self.kept])
+    def rows(self, frame: pd.DataFrame, text: Collection[str] = ()) -> pd.DataFrame:
+        """The rows of `frame` that have every target, each column's type read from them alone
+        (but for those its file stores as `text`)."""
+        return frame if self.kept.all() else retyped(frame[self.kept], text)
 
     @property
     def names(self) -> tuple[str, ...]:
@@ -132,9 +138,10 @@ class Targets:
 
 
 def read_targets(frame: pd.DataFrame, target: str | Sequence[str] | None, task: GivenKinds,
-                 source: Path | str) -> Targets:
+                 source: Path | str, text: Collection[str] = ()) -> Targets:
     """The target column(s) `target` of `frame` (read from `source`, named in messages), of the kinds
-    `task` gives or inferred; rows missing a target are dropped, with their count in the log."""
+    `task` gives or inferred; rows missing a target are dropped, with their count in the log
+    (`text`: the columns the file stores as text, which stay text)."""
     names = target_names(target, [str(c) for c in frame.columns])
     for name in names:
         if name not in frame.columns:
@@ -155,7 +162,7 @@ def read_targets(frame: pd.DataFrame, target: str | Sequence[str] | None, task: 
         log.warning("%d of %d rows of %s dropped: they miss a target value (%s)", int((~kept).sum()), len(kept),
                     source, gaps)
     columns, described = [], []
-    complete = frame if kept.all() else retyped(frame.loc[kept, list(names)])
+    complete = frame if kept.all() else retyped(frame.loc[kept, list(names)], text)
     for name in names:
         column = complete[name]
         kind = kinds[name] or infer_kind(column)

@@ -171,6 +171,8 @@ def tell_outcome(run_dir: Path, summary: dict[str, Any]) -> None:
     log.info("completed: %s", "  ".join(f"{k} {v:.4g}" for k, v in summary["metrics"].items() if isinstance(v, float)))
     for name, scores in summary.get("baselines", {}).items():
         log.info("baseline %s: %s", name, "  ".join(f"{k} {v:.4g}" for k, v in scores.items()))
+    if summary.get("baselines_sample"):
+        log.info("%s", summary["baselines_sample"]["note"])
     for finding in diagnose(read_history(run_dir), summary):
         print(f"diagnosis: {finding.kind}: {finding.evidence}\n  {finding.advice}")
         log.info("diagnosis: %s: %s; %s", finding.kind, finding.evidence, finding.advice)

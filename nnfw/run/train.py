@@ -415,6 +415,7 @@ def train(prepared: Prepared, run_dir: Path) -> dict[str, Any]:
                 evaluated.update({k: float(v) for k, v in result.items()})
     metrics = {**train_metrics, **evaluated}
     compared = baselines.compute(datamodule, task.spec) if trainer.is_global_zero else {}
+    sampled = (getattr(datamodule, "baseline_rows", None) or {}) if compared else {}  # a streamed table's
     log_hparams(trainer, cfg, metrics)
     for logger in trainer.loggers:  # flushed and closed before summary.json says the run is done
         logger.finalize("success")
@@ -434,7 +435,9 @@ def train(prepared: Prepared, run_dir: Path) -> dict[str, Any]:
         "threads": prepared.threads,
         "data": {"splits": datamodule.split_sizes(), **task.spec.to_dict()},
         "baselines": compared,
+        **({"baselines_sample": {"rows": sampled, "note": baselines.sample_note(sampled)}} if sampled else {}),
         **({"lr_finder": prepared.lr_search.summary()} if prepared.lr_search else {}),
     }
-    show_results(metrics, compared, title=f"{choice('model', cfg)} on {choice('data', cfg)}")
+    show_results(metrics, compared, title=f"{choice('model', cfg)} on {choice('data', cfg)}",
+                 note=baselines.sample_note(sampled))
     return fitted

@@ -55,6 +55,14 @@ def compute(datamodule: Any, spec: DataSpec) -> dict[str, Scores]:
     return found
 
 
+def sample_note(rows: dict[str, int]) -> str | None:
+    """What the baselines saw where it was a sample of each split (a streamed table's `baseline_rows`)."""
+    if not rows:
+        return None
+    return (f"baselines fitted on a sample of {rows['train']:,} training rows and scored on samples of "
+            f"{rows['val']:,} val and {rows['test']:,} test rows (the table streamed from disk)")
+
+
 def _of_target(name: str, target: str) -> str:
     """`stage/metric` as `stage/target/metric`."""
     stage, _, metric = name.partition("/")

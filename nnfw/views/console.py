@@ -69,8 +69,12 @@ def show_config(cfg: DictConfig, save_to: Path, shown: str | None, choices: Mapp
 
 
 @rank_zero_only
-def show_results(metrics: dict[str, Any], baselines: dict[str, dict[str, float]], title: str) -> None:
-    console.print(results_table(metrics, title, baselines))
+def show_results(metrics: dict[str, Any], baselines: dict[str, dict[str, float]], title: str,
+                 note: str | None = None) -> None:
+    """The results table, with `note` (how the baselines were fitted, where it needs saying) below it."""
+    table = results_table(metrics, title, baselines)
+    table.caption, table.caption_justify = note, "left"
+    console.print(table)
     if any(STEP_METRIC.match(name) for name in metrics):
         console.print(steps_table(metrics, baselines))
 

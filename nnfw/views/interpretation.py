@@ -75,7 +75,11 @@ class Interpretation(Callback):
             self.interpret(trainer, pl_module)
 
     def test_outputs(self, trainer: pl.Trainer, pl_module: pl.LightningModule) -> Batch:
-        return split_outputs(trainer, pl_module, trainer.datamodule.test_dataloader())
+        """The test split's outputs and targets: a sample of them where the datamodule streams its
+        splits from disk and offers one (nnfw.data.streaming), every row otherwise."""
+        datamodule = trainer.datamodule
+        sampled = getattr(datamodule, "sample_dataloader", None)
+        return split_outputs(trainer, pl_module, sampled("test") if sampled else datamodule.test_dataloader())
 
 
 class RegressionPictures(Interpretation):
