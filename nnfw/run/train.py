@@ -104,7 +104,11 @@ def task_type(name: str) -> type[SupervisedTask]:
     if name in TASKS:
         return TASKS[name]
     if "." in name:
-        return get_class(name)
+        try:
+            return get_class(name)
+        except (ImportError, ValueError, AttributeError) as err:  # hydra's words for a path that names no class
+            raise UserError(f"task={name} names no class that can be imported",
+                            f"{suggestion(name, TASKS, 'tasks')}, or the dotted path of a LightningModule") from err
     raise UserError(f"unknown task '{name}'", suggestion(name, TASKS, "tasks"))
 
 
