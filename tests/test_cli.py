@@ -101,3 +101,13 @@ def test_the_command_leaves_its_objects_to_the_process_end_rather_than_collect_t
         assert gc.get_freeze_count() > 0  # frozen: the exit does not walk them
     finally:
         gc.unfreeze()
+
+
+def test_output_into_a_reader_that_stops_early_ends_without_a_traceback():
+    import subprocess
+
+    reader = subprocess.Popen([sys.executable, "-m", "nnfw", "--help"], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    reader.stdout.close()  # as `| head -0` would: the pipe's reading end is gone before the help is written
+    stderr = reader.stderr.read().decode()
+    assert reader.wait() == 1
+    assert "Traceback" not in stderr and "BrokenPipeError" not in stderr

@@ -92,9 +92,15 @@ def entry() -> None:
     Lightning loaded that is over a second (1.5 to 2 s on a 2-core machine, as long as a small
     run's training). Frozen first (`gc.freeze`), the objects are left to the process's end;
     atexit handlers still run. In-process callers of `main` (tests, benches) keep collecting.
+
+    Output piped to a reader that stops early (`nnfw runs | head`) ends quietly, as other
+    command-line tools do, not with a BrokenPipeError traceback (Python's documented recipe).
     """
     try:
         main()
+    except BrokenPipeError:
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # Python flushes stdout at exit
+        sys.exit(1)
     finally:
         gc.freeze()
 
