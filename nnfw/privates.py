@@ -63,6 +63,22 @@ def step_uncounted(optimizer: Any) -> None:
         optimizer._on_before_step, optimizer._on_after_step = before, after
 
 
+def stop_refreshing_at_once(progress: Any) -> None:
+    """Tell the refresh thread of Lightning's rich progress display to stop, and leave it to end
+    on its own rather than be waited for.
+
+    Lightning's `_RefreshThread` sleeps 1/refresh_per_second between looks at its stop flag (a
+    second at refresh_rate=1), and its `CustomProgress.stop` joins it: fit, validate and test each
+    waited up to that second, about 1.4 s of a tiny run. The thread is a daemon and only ever
+    refreshes the display; after its sleep it sees the flag and ends. Rich's `Live` keeps the
+    thread in `_refresh_thread`, which `stop` joins when set.
+    """
+    thread = progress.live._refresh_thread
+    if thread is not None:
+        thread.stop()
+        progress.live._refresh_thread = None
+
+
 def skip_needless_moves_of_logged_values() -> None:
     """Make `self.log` skip moving a value's accumulator to the device it is on already.
 

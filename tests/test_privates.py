@@ -100,3 +100,25 @@ def test_a_logged_value_on_its_device_is_not_moved_and_any_other_move_still_happ
     assert (float(accumulator.value), int(accumulator.cumulated_batch_size)) == (8.0, 4)  # value x batch size
     accumulator.to("meta")  # another device: Lightning's own move, which copies the metadata
     assert accumulator.value.device.type == "meta" and accumulator.meta is not meta
+
+
+def test_a_progress_display_stops_without_waiting_for_its_refresh_thread() -> None:
+    """Lightning's progress display joins a refresh thread that sleeps a second between looks at
+    its stop flag; `stop_refreshing_at_once` flags it and the display's stop no longer joins it."""
+    import io
+
+    from lightning.pytorch.callbacks.progress.rich_progress import CustomProgress
+    from rich.console import Console
+
+    progress = CustomProgress(console=Console(file=io.StringIO()), refresh_per_second=1)
+    progress.start()
+    thread = progress.live._refresh_thread
+    assert thread is not None and thread.is_alive()
+    joined = []
+    thread.join = lambda *args, **kwargs: joined.append(args)  # type: ignore[method-assign]
+    privates.stop_refreshing_at_once(progress)
+    progress.stop()
+    assert thread.done.is_set() and progress.live._refresh_thread is None and not joined
+    del thread.join
+    thread.join(timeout=10)
+    assert not thread.is_alive()

@@ -16,6 +16,7 @@ from rich.text import Text
 
 from nnfw.artifacts.saving import saved_checkpoints
 from nnfw.errors import UserError
+from nnfw.privates import stop_refreshing_at_once
 
 
 def early_stopping(enabled: bool, monitor: str, patience: int, min_delta: float = 0.0,
@@ -54,6 +55,11 @@ class EpochProgressBar(RichProgressBar):
     full-batch epochs per Lightning epoch (`fuse_epochs`), and showing beside the epoch's
     remaining time the whole run's (`run left`): its Lightning steps still to come at the pace
     of those done so far, or the time `trainer.max_time` leaves if that ends the run first."""
+
+    def teardown(self, trainer: pl.Trainer, pl_module: pl.LightningModule, stage: str) -> None:
+        if self.progress is not None:  # each stage's end, without waiting out a refresh thread's sleep
+            stop_refreshing_at_once(self.progress)
+        super().teardown(trainer, pl_module, stage)
 
     def on_train_start(self, trainer: pl.Trainer, pl_module: pl.LightningModule) -> None:
         super().on_train_start(trainer, pl_module)
