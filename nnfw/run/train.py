@@ -34,6 +34,7 @@ from nnfw.errors import Interrupted, UserError, suggestion
 from nnfw.privates import skip_needless_moves_of_logged_values
 from nnfw.run import lr_finder
 from nnfw.run.building import build, check_accelerator, check_nodes
+from nnfw.run.cuda_probe import ask_runtime_without_devices
 from nnfw.run.precision import resolved_precision
 from nnfw.run.speed import batches_per_step, compile_model, epochs_per_step, fused_trainer_arguments, use_channels_last
 from nnfw.run.threads import set_threads, step_work
@@ -360,6 +361,7 @@ def prepare(cfg: DictConfig) -> Prepared:
     except OmegaConfBaseException as err:  # checked before, unless this config was composed elsewhere
         raise unresolvable(err) from err
     check_accelerator(str(cfg.trainer.accelerator), chosen=choice("trainer", cfg))
+    ask_runtime_without_devices()
     cfg.trainer.precision = resolved_precision(cfg.trainer.precision, str(cfg.trainer.accelerator))
     if unresolved is not None:
         unresolved.trainer.precision = cfg.trainer.precision
