@@ -148,6 +148,12 @@ class InputPlane(Callback):
         classifier = spec.task in ("binary", "multiclass") and spec.num_features == 2
         return classifier or (spec.task == "regression" and spec.num_features == 1 and spec.num_targets == 1)
 
+    @property
+    def frame_resolution(self) -> int:
+        """Grid points per axis of a frame while fitting: a third of the final picture's (each
+        frame evaluates the model on the whole grid, at every drawing), shown as large pixels."""
+        return min(self.resolution, max(32, self.resolution // 3))
+
     def on_fit_start(self, trainer: pl.Trainer, pl_module: pl.LightningModule) -> None:
         self.validations, self.pending = 0, []
 
@@ -216,7 +222,8 @@ class InputPlane(Callback):
             unscaled = {split: (x[:, 0], spec.unscale_targets(y)) for split, (x, y) in points.items()}
             return {"fitted_curve": partial(figures.fitted_curve, grid[:, 0], fitted, unscaled,
                                             (spec.feature_names[0], "target"))}
-        xx, yy = np.meshgrid(*(np.linspace(low[i], high[i], self.resolution, dtype=np.float32) for i in range(2)))
+        steps = self.resolution if run_dir is not None else self.frame_resolution
+        xx, yy = np.meshgrid(*(np.linspace(low[i], high[i], steps, dtype=np.float32) for i in range(2)))
         grid = np.stack([xx.ravel(), yy.ravel()], axis=1)
         activation = first_activation(pl_module.model)
         captured: list[torch.Tensor] = []
@@ -228,7 +235,8 @@ class InputPlane(Callback):
                 hook.remove()
         scores = scores.reshape(*xx.shape, *scores.shape[1:])
         if run_dir is None:  # a frame while fitting: the boundary's colours alone, drawn in a millisecond
-            return {"decision_boundary": partial(figures.score_map, xx, yy, scores, points)}
+            return {"decision_boundary": partial(figures.score_map, xx, yy, scores, points,
+                                                 scale=max(2, round(2 * self.resolution / steps)))}
         predicted = {split: self.classes(pl_module, datamodule, features) for split, (features, _) in points.items()}
         np.savez_compressed(run_dir / "decision_boundary.npz", xx=xx, yy=yy, scores=scores)
         drawn = {"decision_boundary": partial(figures.decision_boundary, xx, yy, scores, points, predicted,
