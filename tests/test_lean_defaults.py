@@ -56,3 +56,17 @@ def test_a_default_run_prints_a_short_config_and_a_summary_with_counted_flops(tm
     full = run_cli("train", "experiment=xor", "trainer.max_epochs=50", "print_config=full", "logger=none",
                    "trainer.enable_progress_bar=false", f"hydra.run.dir={tmp_path / 'full'}")
     assert "init_std" in full.stdout
+
+
+@pytest.mark.parametrize("flops, shown", [(0, False), (24, True)])
+def test_the_model_summary_shows_flops_only_where_they_were_counted(capsys, flops, shown):
+    """torch counts matrix products and convolutions: a model of embedding lookups, or one without
+    an example input, counts 0, which the summary leaves out rather than print."""
+    from nnfw.run.callbacks import ModelSummary
+
+    data = [(" ", ["0"]), ("Name", ["model"]), ("Type", ["MLP"]), ("Params", ["49"]),
+            ("Mode", ["train"]), ("FLOPs", [str(flops)]), ("In sizes", ["[1, 2]"]), ("Out sizes", ["[1]"])]
+    ModelSummary.summarize(data, 49, 49, 0.0002, {"train": 1, "eval": 0}, flops)
+    out = capsys.readouterr().out
+    assert "MLP" in out and "Total params: 49" in out and "[1, 2]" in out
+    assert ("FLOPs" in out) is shown and ("Total FLOPs: 24" in out) is shown

@@ -42,6 +42,42 @@ class ModelSummary(RichModelSummary):
         with isolate_rng():
             super().on_fit_start(trainer, pl_module)
 
+    @staticmethod
+    def summarize(summary_data: list[tuple[str, list[str]]], total_parameters: int, trainable_parameters: int,
+                  model_size: float, total_training_modes: dict[str, int], total_flops: int,
+                  **summarize_kwargs: Any) -> None:
+        """Lightning's summary; without FLOPs where none were counted. torch's counter counts matrix
+        products and convolutions, so a recommender's embedding lookups and a model without an
+        example input (images read from disk) would show "0", which is not what they compute.
+        Lightning's summary has no option to leave the column out: the table is drawn here then."""
+        if total_flops:
+            RichModelSummary.summarize(summary_data, total_parameters, trainable_parameters, model_size,
+                                       total_training_modes, total_flops, **summarize_kwargs)
+            return
+        from lightning.pytorch.utilities.model_summary import get_formatted_model_size, get_human_readable_count
+        from rich import get_console
+        from rich.table import Table
+
+        shown = [(name, values) for name, values in summary_data if name != "FLOPs"]
+        table = Table(header_style=summarize_kwargs.get("header_style", "bold magenta"))
+        for name, _ in shown:
+            table.add_column(name, style="dim" if name == " " else None, no_wrap=name == "Name",
+                             justify="left" if name in (" ", "Name", "Type", "Mode") else "right")
+        for row in zip(*(values for _, values in shown)):
+            table.add_row(*row)
+        totals = Table.grid(expand=True)
+        totals.add_column()
+        for label, value in (("Trainable params", get_human_readable_count(trainable_parameters)),
+                             ("Non-trainable params", get_human_readable_count(total_parameters - trainable_parameters)),
+                             ("Total params", get_human_readable_count(total_parameters)),
+                             ("Total estimated model params size (MB)", get_formatted_model_size(model_size)),
+                             ("Modules in train mode", total_training_modes["train"]),
+                             ("Modules in eval mode", total_training_modes["eval"])):
+            totals.add_row(f"[bold]{label}[/]: {value}")
+        console = get_console()
+        console.print(table)
+        console.print(totals)
+
 
 def duration(seconds: float) -> str:
     """12 s, 4:05, 1:02:03: as rich shows its own remaining times."""
