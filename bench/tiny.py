@@ -9,7 +9,10 @@ process: the interpreter, imports, config, fit, evaluation, pictures, report. Ea
 always) and a fresh interpreter running the script a learner would write (import torch, the same
 network, data, optimizer and epochs, print the test accuracy), once as written and once with one
 torch thread (`OMP_NUM_THREADS=1`, which nnfw chooses for such a model itself), `--repeat` times
-each, interleaved. "ratio" divides nnfw's fastest wall time by the faster plain script's.
+each, interleaved. "ratio" divides nnfw's fastest wall time by the faster plain script's; "floor"
+is a process that imports Lightning and does nothing else, over the same plain script: no run
+that Lightning trains can beat it, and a plain script that trains in microseconds (`and`) is
+little more than `import torch`.
 
 `--profile` runs experiment=xor once in a fresh interpreter with a clock around each phase
 (imports of the command line, then of Lightning, torch and nnfw's run; config composition and
@@ -139,24 +142,29 @@ def wall(command: list[str], cwd: Path, env: dict[str, str]) -> tuple[float, str
 def bench(case: str, repeat: int) -> dict[str, float]:
     """Fastest wall times of nnfw, the plain script as written and the plain script on one thread."""
     overrides, data, train = CASES[case]
-    times: dict[str, list[float]] = {"nnfw_s": [], "plain_s": [], "plain_1_thread_s": []}
+    times: dict[str, list[float]] = {"nnfw_s": [], "plain_s": [], "plain_1_thread_s": [], "lightning_import_s": []}
     script = [sys.executable, "-c", plain_script(data, train)]
+    floor = [sys.executable, "-c", "import lightning.pytorch"]
     with tempfile.TemporaryDirectory() as tmp:
         for index in range(repeat):
             run = [sys.executable, "-m", "nnfw", "train", *overrides, f"hydra.run.dir={Path(tmp) / f'{case}{index}'}"]
             times["nnfw_s"].append(wall(run, Path(tmp), environment())[0])
             times["plain_s"].append(wall(script, Path(tmp), environment())[0])
             times["plain_1_thread_s"].append(wall(script, Path(tmp), environment(OMP_NUM_THREADS="1"))[0])
+            times["lightning_import_s"].append(wall(floor, Path(tmp), environment())[0])
     fastest = {key: min(values) for key, values in times.items()}
-    return {**fastest, "ratio": fastest["nnfw_s"] / min(fastest["plain_s"], fastest["plain_1_thread_s"])}
+    plain = min(fastest["plain_s"], fastest["plain_1_thread_s"])
+    return {**fastest, "ratio": fastest["nnfw_s"] / plain, "floor_ratio": fastest["lightning_import_s"] / plain}
 
 
 def print_cases(rows: dict[str, dict[str, float]], repeat: int) -> None:
-    print(f"{'case':<8} {'nnfw s':>8} {'plain s':>8} {'1 thread':>9} {'ratio':>6}   "
+    print(f"{'case':<8} {'nnfw s':>8} {'plain s':>8} {'1 thread':>9} {'ratio':>6} {'floor s':>8} {'floor':>6}   "
           f"(whole processes, fastest of {repeat}; ratio to the faster plain script; target <= 2.0)")
     for case, figures in rows.items():
         print(f"{case:<8} {figures['nnfw_s']:>8.2f} {figures['plain_s']:>8.2f} {figures['plain_1_thread_s']:>9.2f} "
-              f"{figures['ratio']:>6.2f}")
+              f"{figures['ratio']:>6.2f} {figures['lightning_import_s']:>8.2f} {figures['floor_ratio']:>6.2f}")
+    print("floor: a process that only imports lightning.pytorch (torch, torch._dynamo, torchmetrics, scipy), "
+          "the least any run trained by Lightning takes; its ratio is the best such a run can reach")
 
 
 def profile(checkout: Path, overrides: list[str]) -> dict[str, float]:
