@@ -486,3 +486,10 @@ def test_a_csv_header_that_does_not_fit_is_reported_before_torch_loads(csv_heade
     assert words in result.err
     assert "torch" not in result.imported and "pandas" not in result.imported
     assert not (folder / case).exists() and (folder / f"{case}.csv").read_text() == text
+
+
+def test_a_task_path_naming_no_class_exits_2_with_nnfws_message_alone(train):
+    result = train("task=nnfw.no_such_module.Task", "trainer.max_epochs=1")
+    assert result.code == 2
+    assert "task=nnfw.no_such_module.Task names no class that can be imported" in result.err
+    assert "Error getting class" not in result.err + result.out  # Hydra's own log line of the same failure
