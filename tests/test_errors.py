@@ -47,6 +47,8 @@ CONFIG_ERRORS = [
     (["print_config=maybe"], ["print_config must be short, full, true or false"]),
     (["model.compile=yes please"], ["model.compile must be true or false"]),
     (["fuse_epochs=0"], ["fuse_epochs must be >= 1"]),
+    (["scheduler=cosine", "scheduler.interval=epochs"], ["scheduler.interval must be one of", "did you mean 'epoch'"]),
+    (["scheduler=cosine", "+scheduler.frequency=0"], ["scheduler.frequency must be >= 1 (got 0)"]),
     (["data=csv"], ["data.path must be set"]),
     (["data=csv", "data.path=/no/such/file.csv"], ["data.path names a file that does not exist", "/no/such/file.csv"]),
     (["-m", "model=mlp,mlq"], ["unknown model 'mlq'"]),
@@ -109,7 +111,7 @@ CONFIG_ERRORS = [
     (["callbacks.stop_on_non_finite_loss.check_every=0"], ["callbacks.stop_on_non_finite_loss.check_every must be >= 1"]),
     (["callbacks.diagnostics.every=0"], ["callbacks.diagnostics.every must be >= 1 (got 0)"]),
     # the scheduler section's own keys: the fields of Lightning's LRSchedulerConfig, a dataclass
-    (["scheduler=cosine", "scheduler.interval=0"], ["scheduler.interval must be a string (got 0)"]),
+    (["scheduler=cosine", "scheduler.interval=0"], ["scheduler.interval must be one of epoch, step (got 0)"]),
     (["scheduler=plateau", "scheduler.frequency=0.5"], ["scheduler.frequency must be an integer (got 0.5)"]),
     (["trainer.default_root_dir=/no/such/path"], ["trainer.default_root_dir is set by nnfw", "hydra.run.dir"]),
     # interpolations, required values and group choices that Hydra or OmegaConf would refuse with a traceback

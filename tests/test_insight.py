@@ -332,3 +332,10 @@ def test_attention_weights_are_causal_and_sum_to_one():
     assert weights.shape == (4, 8, 8)
     torch.testing.assert_close(weights.sum(-1), torch.ones(4, 8))
     assert torch.all(weights.triu(1) == 0)  # no position attends to a later one
+
+
+def test_no_boundary_frames_while_fitting_with_drawings_0(train):
+    """`callbacks.input_plane.drawings=0` is a valid choice (none while fitting), not a refused value."""
+    result = train("experiment=xor", "trainer.max_epochs=100", "callbacks.input_plane.drawings=0")
+    assert result.code == 0, result.err
+    assert (result.run_dir / "decision_boundary.png").is_file()

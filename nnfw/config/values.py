@@ -34,6 +34,8 @@ RUN_RULES: dict[str, rules.Rule] = {
     "print_config": rules.flag_or(("short", "full")),
     "model.compile": rules.flag,
     "model.channels_last": rules.flag,
+    "scheduler.interval": rules.one_of(("epoch", "step")),  # fused steps read it themselves: Lightning's check is off
+    "scheduler.frequency": rules.NAMED["positive_int"],
     "fuse_epochs": rules.NAMED["positive_int"],
     "fuse_steps": rules.NAMED["positive_int"],
     "threads": rules.optional(rules.NAMED["positive_int"]),
