@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 import pytest
 import torch
 
@@ -13,7 +15,7 @@ def test_without_a_device_the_runtime_answers_and_the_answer_is_the_same(monkeyp
     monkeypatch.setattr(torch.cuda, "device_count", lambda: 0)
     available = torch.cuda.is_available()
     assert cuda_probe.ask_runtime_without_devices()
-    assert cuda_probe.os.environ[cuda_probe.NVML_CHECK] == "0"
+    assert os.environ[cuda_probe.NVML_CHECK] == "0"
     assert torch.cuda.is_available() == available
 
 
@@ -25,11 +27,11 @@ def test_a_machine_with_a_device_or_a_choice_of_its_own_is_left_alone(monkeypatc
         monkeypatch.setenv(cuda_probe.NVML_CHECK, setting)
     monkeypatch.setattr(torch.cuda, "device_count", lambda: devices)
     assert not cuda_probe.ask_runtime_without_devices()
-    assert cuda_probe.os.environ.get(cuda_probe.NVML_CHECK) == setting
+    assert os.environ.get(cuda_probe.NVML_CHECK) == setting
 
 
 def test_a_run_asks_the_runtime_on_a_machine_without_a_device(train, monkeypatch):
     monkeypatch.setenv(cuda_probe.NVML_CHECK, "1")
     monkeypatch.setattr(torch.cuda, "device_count", lambda: 0)
     assert train("experiment=and", "trainer.accelerator=cpu").code == 0
-    assert cuda_probe.os.environ[cuda_probe.NVML_CHECK] == "0"
+    assert os.environ[cuda_probe.NVML_CHECK] == "0"

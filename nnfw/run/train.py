@@ -106,14 +106,15 @@ def task_type(name: str) -> type[SupervisedTask]:
         return TASKS[name]
     if "." in name:
         hydra_log = logging.getLogger("hydra.utils")  # logs the error it raises, before nnfw's message would
-        hydra_log.disabled, was = True, hydra_log.disabled
+        was_disabled = hydra_log.disabled
+        hydra_log.disabled = True
         try:
             return get_class(name)
         except (ImportError, ValueError, AttributeError) as err:  # hydra's words for a path that names no class
             raise UserError(f"task={name} names no class that can be imported",
                             f"{suggestion(name, TASKS, 'tasks')}, or the dotted path of a LightningModule") from err
         finally:
-            hydra_log.disabled = was
+            hydra_log.disabled = was_disabled
     raise UserError(f"unknown task '{name}'", suggestion(name, TASKS, "tasks"))
 
 
