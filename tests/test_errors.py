@@ -107,6 +107,12 @@ CONFIG_ERRORS = [
     (["model._target_=nnfw.models"], ["nnfw.models is a module, not a class or function in it"]),
     (["trainer.devices=999999999"], ["trainer.devices must be at most 100,000,000"]),
     (["trainer.gradient_clip_val=-nan"], ["trainer.gradient_clip_val must be a finite number"]),
+    # counts Lightning divides by: 0 would stop the run with ZeroDivisionError after it started
+    (["trainer.check_val_every_n_epoch=0"], ["trainer.check_val_every_n_epoch must be >= 1 (got 0)"]),
+    (["trainer.log_every_n_steps=0"], ["trainer.log_every_n_steps must be >= 1 (got 0)"]),
+    (["trainer.accumulate_grad_batches=0"], ["trainer.accumulate_grad_batches must be >= 1 (got 0)"]),
+    (["trainer.val_check_interval=0"], ["trainer.val_check_interval must be a share of an epoch in (0, 1]"]),
+    (["trainer.val_check_interval=1.5"], ["trainer.val_check_interval must be a share of an epoch in (0, 1]"]),
     # a callback's own rules (`_checks_` in its config), as any component's
     (["callbacks.stop_on_non_finite_loss.check_every=0"], ["callbacks.stop_on_non_finite_loss.check_every must be >= 1"]),
     (["callbacks.diagnostics.every=0"], ["callbacks.diagnostics.every must be >= 1 (got 0)"]),

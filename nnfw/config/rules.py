@@ -108,6 +108,17 @@ def max_epochs(value: Any) -> str | None:
     return number(1, integer=True)(value) and "must be a positive integer (or -1 for no limit)"
 
 
+def validation_interval(value: Any) -> str | None:
+    """Lightning's `val_check_interval`: a share of an epoch in (0, 1], a count of batches, or a time
+    (a string or mapping, which Lightning reads itself)."""
+    if value is None or isinstance(value, (str, Mapping)):
+        return None
+    if isinstance(value, float):
+        return number(0, 1, low_open=True, high_open=False)(value) and "must be a share of an epoch in (0, 1]" \
+            " or a number of batches"
+    return number(1, integer=True)(value) and "must be a share of an epoch in (0, 1] or a number of batches"
+
+
 def existing_path(value: Any) -> str | None:
     if value is not None and not str(value):  # Path('') is the current directory, which exists
         return "names no file: the path is empty (null for none)"

@@ -42,6 +42,11 @@ RUN_RULES: dict[str, rules.Rule] = {
     "one_thread_below": rules.NAMED["nonnegative_int"],
     "resume": rules.optional(rules.one_of(("auto",))),
     "trainer.max_epochs": rules.max_epochs,
+    # counts Lightning divides by, and so takes no 0 of (it stops with ZeroDivisionError mid-run)
+    "trainer.check_val_every_n_epoch": rules.optional(rules.NAMED["positive_int"]),
+    "trainer.log_every_n_steps": rules.optional(rules.NAMED["positive_int"]),
+    "trainer.accumulate_grad_batches": rules.NAMED["positive_int"],
+    "trainer.val_check_interval": rules.validation_interval,
     "lr_finder.min_lr": rules.NAMED["positive"],
     "lr_finder.max_lr": rules.NAMED["positive"],
     "lr_finder.steps": rules.number(2, integer=True),
