@@ -116,6 +116,7 @@ CONFIG_ERRORS = [
     # a callback's own rules (`_checks_` in its config), as any component's
     (["callbacks.stop_on_non_finite_loss.check_every=0"], ["callbacks.stop_on_non_finite_loss.check_every must be >= 1"]),
     (["callbacks.diagnostics.every=0"], ["callbacks.diagnostics.every must be >= 1 (got 0)"]),
+    (["experiment=charseq_hello", "model.dropout=1.5"], ["model.dropout must be < 1 (got 1.5)"]),  # not only regularization.dropout
     # the scheduler section's own keys: the fields of Lightning's LRSchedulerConfig, a dataclass
     (["scheduler=cosine", "scheduler.interval=0"], ["scheduler.interval must be one of epoch, step (got 0)"]),
     (["scheduler=plateau", "scheduler.frequency=0.5"], ["scheduler.frequency must be an integer (got 0.5)"]),
@@ -408,6 +409,31 @@ def test_values_a_library_refuses_exit_2_naming_them_before_the_run_starts(train
     assert "Traceback" not in result.err + result.out and "Error executing job" not in result.err + result.out
     assert "config" not in result.out  # the config tree is printed only once the run starts
     assert result.run_dir.exists() == existed
+
+
+def test_a_value_an_nnfw_component_passes_on_to_torch_is_reported_by_its_key_when_torch_refuses_it():
+    """No rule covers every value a model hands its layers; torch's refusal of one names the key."""
+    from nnfw.errors import UserError
+    from nnfw.run.building import build
+
+    model = {"_target_": "nnfw.models.recurrent.RecurrentLM", "in_features": 10, "out_features": 10,
+             "num_layers": 2, "dropout": 2.0}
+    with pytest.raises(UserError, match=r"model.dropout=2.0: RecurrentLM refuses it: dropout should be"):
+        build("model", model)
+
+
+def test_an_error_of_nnfw_s_own_code_while_building_keeps_its_traceback(monkeypatch):
+    from hydra.errors import InstantiationException
+
+    from nnfw.models import mlp
+    from nnfw.run.building import build
+
+    def broken(self, *args, **kwargs):
+        raise ValueError("an nnfw bug")
+
+    monkeypatch.setattr(mlp.MLP, "__init__", broken)
+    with pytest.raises(InstantiationException, match="an nnfw bug"):
+        build("model", {"_target_": "nnfw.models.mlp.MLP", "in_features": 2, "out_features": 1})
 
 
 def test_an_unwritable_run_directory_exits_2_and_leaves_what_was_there(train, tmp_path):

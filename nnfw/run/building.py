@@ -3,8 +3,9 @@
 nnfw hands the Trainer, loggers and callbacks the user's values as they are, so when Lightning
 or torch refuses one (an accelerator the machine lacks, a precision it does not know) the
 fault is the value's: the message names its key. A model's or datamodule's arguments that do
-not fit its signature are the user's too. Anything else raised from inside nnfw's own
-components is a bug and keeps its traceback.
+not fit its signature are the user's too, and so is a value an nnfw component passes on to torch
+that torch refuses, when the refusal names one of the component's keys. Anything else raised
+from inside nnfw's own components is a bug and keeps its traceback.
 """
 
 from __future__ import annotations
@@ -90,10 +91,13 @@ def refused(where: str, node: Any, err: InstantiationException) -> UserError | N
     from_library = target.startswith(LIBRARIES) and isinstance(cause, REFUSALS)
     frames = traceback.extract_tb(cause.__traceback__) if cause is not None else []
     bad_arguments = isinstance(cause, TypeError) and bool(frames) and "hydra" in frames[-1].filename
-    if not (from_library or bad_arguments):
-        return None
     reason = (str(cause).strip().splitlines() or [type(cause).__name__])[0]
     named = culprits(where, node, reason)
+    # a layer of torch's, built by an nnfw component, refusing a value the reason names (a dropout of 1.5)
+    passed_on = (isinstance(cause, REFUSALS) and bool(frames) and bool(named)
+                 and any(f"{os.sep}{library.rstrip('.')}{os.sep}" in frames[-1].filename for library in LIBRARIES))
+    if not (from_library or bad_arguments or passed_on):
+        return None
     values = ", ".join(f"{key}={value}" for key, value in named.items()) or where
     return UserError(f"{values}: {target.rsplit('.', 1)[-1]} refuses it: {reason}",
                      f"change or remove {' or '.join(named) or where}; `nnfw train --cfg job ...` shows every value")
