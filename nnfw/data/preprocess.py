@@ -34,6 +34,7 @@ import numpy as np
 import pandas as pd
 
 from nnfw.data.columns import ColumnKind, category_texts, numbers_in
+from nnfw.data.splits import spreads
 
 #: values kept per column for its median: exact up to this many observed values
 RESERVOIR = 100_000
@@ -246,7 +247,7 @@ class NumericFit:
         total = self.count + self.gaps
         mean = (self.count * self.mean + self.gaps * fill) / total
         m2 = self.m2 + self.count * (self.mean - mean) ** 2 + self.gaps * (fill - mean) ** 2
-        return NumericColumn(name, fill, mean, float(np.sqrt(m2 / total)) + 1e-8, bool(self.gaps))
+        return NumericColumn(name, fill, mean, float(spreads(m2 / total, mean)), bool(self.gaps))
 
 
 class TableFit:

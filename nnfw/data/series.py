@@ -15,6 +15,7 @@ from nnfw.data.augment_series import SeriesAugment
 from nnfw.data.csv import complete_column, read_frame
 from nnfw.data.smoothing import fit_smoothing, window_weights
 from nnfw.data.spec import DataSpec
+from nnfw.data.splits import spreads
 from nnfw.errors import UserError
 
 
@@ -165,7 +166,7 @@ class SeriesDataModule(AugmentsTrainingBatches, ArrayDataModule):
         if self.window is None:
             self.window = max(1, min(SEASONS_IN_WINDOW * self.period if self.period else WINDOW_WITHOUT_SEASON, len(training) // 3))
         if self.scale and self.mean is None:
-            self.mean, self.std = np.array([training.mean()]), np.array([training.std() + 1e-8])
+            self.mean, self.std = np.array([training.mean()]), spreads([training.var()], [training.mean()])
             self.target_mean, self.target_std = np.repeat(self.mean, self.horizon), np.repeat(self.std, self.horizon)
         self.ends = {name: range(max(start, self.window), stop - self.horizon + 1)
                      for name, (start, stop) in bounds.items()}

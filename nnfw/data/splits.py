@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 from sklearn.model_selection import train_test_split
 
@@ -29,11 +31,25 @@ def split_rows(count: int, labels: np.ndarray | None, val_fraction: float, test_
     return {name: chosen.get(name, chosen["train"]) for name in SPLITS}
 
 
+def spreads(variance: Any, mean: Any) -> np.ndarray:
+    """The standard deviations that standardize values of `variance` and `mean` (arrays or numbers):
+    1 for values constant in training (to rounding, as scikit-learn's StandardScaler judges it),
+    which would otherwise turn any other value met later, in the test split or at prediction
+    time, into millions of deviations."""
+    variance, mean = np.asarray(variance), np.asarray(mean)
+    eps = np.finfo(variance.dtype if np.issubdtype(variance.dtype, np.floating) else np.float64).eps
+    variance, mean = variance.astype(np.float64), mean.astype(np.float64)
+    constant = variance <= (10 * eps * mean) ** 2  # zero, but for the rounding of the mean
+    return np.where(constant, 1.0, np.sqrt(np.maximum(variance, 0.0)))
+
+
 def feature_statistics(X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """The mean and spread that standardize each feature (column) of the training split `X`."""
-    return X.mean(axis=0), X.std(axis=0) + 1e-8
+    mean = X.mean(axis=0)
+    return mean, spreads(X.var(axis=0), mean).astype(X.dtype)
 
 
 def channel_statistics(pixels: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """One mean and spread per channel of training images (n, C, H, W), shaped (C, 1, 1) to broadcast."""
-    return pixels.mean(axis=(0, 2, 3))[:, None, None], pixels.std(axis=(0, 2, 3))[:, None, None] + 1e-8
+    mean = pixels.mean(axis=(0, 2, 3))
+    return mean[:, None, None], spreads(pixels.var(axis=(0, 2, 3)), mean).astype(pixels.dtype)[:, None, None]

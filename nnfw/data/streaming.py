@@ -39,7 +39,7 @@ from nnfw.data.loader import TensorLoader, in_blocks
 from nnfw.data.parquet import SUFFIXES, files
 from nnfw.data.preprocess import NumericFit, TableFit
 from nnfw.data.spec import Target
-from nnfw.data.splits import SPLITS
+from nnfw.data.splits import SPLITS, spreads
 from nnfw.data.table import Table
 from nnfw.data.targets import retyped, target_names
 from nnfw.errors import UserError
@@ -258,7 +258,7 @@ class TableDataModule(ArrayDataModule):
         for target in self.targets:
             found = moments.get(target.name)
             means.append(found.mean if found else 0.0)
-            stds.append(math.sqrt(found.m2 / found.count) + 1e-8 if found else 1.0)
+            stds.append(float(spreads(found.m2 / found.count, found.mean)) if found else 1.0)
         return np.asarray(means, dtype=np.float32), np.asarray(stds, dtype=np.float32)
 
     def _tensors(self, frame: pd.DataFrame) -> tuple[torch.Tensor, torch.Tensor]:
