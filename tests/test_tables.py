@@ -173,6 +173,25 @@ def test_rows_without_a_target_are_dropped_with_a_count_in_the_log(tmp_path, cap
     assert "'customer' looks like an identifier" in caplog.text and "'notes' is empty" in caplog.text
 
 
+def test_an_integer_id_is_an_identifier_though_rows_without_a_target_are_dropped(tmp_path):
+    from nnfw.data.csv import read_csv
+
+    rng = np.random.default_rng(0)
+    frame = pd.DataFrame({"rownames": range(1, 101), "x": rng.normal(size=100),
+                          "y": [np.nan if i % 10 == 3 else i % 2 for i in range(100)]})
+    frame.to_csv(tmp_path / "t.csv", index=False)
+    table = read_csv(str(tmp_path / "t.csv"), target="y")
+    assert len(table.y) == 90 and table.plan.kinds == {"x": "numeric"}
+
+
+def test_a_header_with_a_byte_order_mark_names_its_first_column(tmp_path):
+    from nnfw.data.header import check_columns
+
+    path = tmp_path / "t.csv"
+    path.write_bytes("price,rooms\n1,2\n".encode("utf-8-sig"))
+    check_columns({"path": str(path), "target": "price"})  # no "\ufeffprice"
+
+
 def test_a_column_constant_in_training_is_not_scaled_to_millions_at_prediction():
     """Its spread is 1, as scikit-learn's StandardScaler has it: a value met later stays a value."""
     from nnfw.data.preprocess import Plan, fit
@@ -215,6 +234,11 @@ BAD_TABLES = {
     "mixed types": ("a,b,y\n1,2,0\n2,x,1\n3,4,0\n5,6,1\n", [], "column 'b' of", "line 3 holds 'x'"),
     "declared column absent": ("a,b,y\n1,2,0\n", ["data.categorical=[c]"], "categorical column 'c' is not in", None),
     "no column left": ("id,y\n1,0\n2,1\n3,0\n4,1\n5,0\n6,1\n7,0\n8,1\n9,0\n10,1\n", [], "no feature columns left", None),
+    "one target value": ("a,y\n1,k\n2,k\n3,\n4,k\n", [], "target column 'y' of", "holds one value ('k') in every row"),
+    "a name per row as target": ("a,y\n" + "".join(f"{i},name{i}\n" for i in range(60)), [],
+                                 "has 60 distinct values in 60 rows", "data.task=multiclass"),
+    "semicolons": ("a;b;y\n1;2;0\n2;3;1\n", [], "looks separated by semicolons, not commas", "sep=';'"),
+    "tabs": ("a\tb\ty\n1\t2\t0\n", ["data.target=y"], "looks separated by tabs, not commas", None),
 }
 
 

@@ -93,10 +93,20 @@ def inferred_kind(column: pd.Series, name: str, source: object, text: bool = Fal
     values = present.to_numpy(dtype=float)
     if not (np.all(np.isfinite(values)) and np.all(np.mod(values, 1) == 0)):
         return "numeric", None
-    if unique_per_row and values.max() - values.min() == len(values) - 1:
+    if unique_per_row and (values.max() - values.min() == len(values) - 1 or counts_lines(present)):
         return "drop", f"column '{name}' looks like an identifier (integers counting up, one per row): dropped"
     distinct = len(np.unique(values))
     return ("categorical" if 2 < distinct <= MAX_INTEGER_CATEGORIES else "numeric"), None
+
+
+def counts_lines(values: pd.Series) -> bool:
+    """Whether integer `values` count up one per row of their file, as R's `rownames` do, though
+    rows between them were dropped (their index: the rows' positions in the file)."""
+    lines = values.index.to_numpy()
+    if len(values) < 2 or not pd.api.types.is_integer_dtype(lines):
+        return False
+    offsets = values.to_numpy(dtype=float) - lines
+    return bool(np.all(offsets == offsets[0]))
 
 
 def column_kinds(frame: pd.DataFrame, declared: Mapping[str, ColumnKind], source: object,

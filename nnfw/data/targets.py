@@ -27,6 +27,8 @@ log = logging.getLogger(__name__)
 
 #: An integer target with at most this many distinct values is read as classes.
 MAX_INTEGER_CLASSES = 20
+#: classes beyond which a target whose classes are most of its rows is a label per row (names, IDs)
+MANY_CLASSES = 50
 KINDS: tuple[TargetKind, ...] = ("binary", "multiclass", "regression")
 #: a target's kind, given per target ({name: kind}) or for every target at once
 GivenKinds = str | Mapping[str, str] | None
@@ -165,12 +167,28 @@ def read_targets(frame: pd.DataFrame, target: str | Sequence[str] | None, task: 
     complete = frame if kept.all() else retyped(frame.loc[kept, list(names)], text)
     for name in names:
         column = complete[name]
+        learnable(column, source, inferred=kinds[name] is None)
         kind = kinds[name] or infer_kind(column)
         values, classes = encode(column, kind, str(source))
         columns.append(values)
         described.append(Target(name, kind, classes))
     values = columns[0] if len(columns) == 1 else np.stack(columns, axis=1).astype(np.float32)
     return Targets(kept, values, tuple(described))
+
+
+def learnable(column: pd.Series, source: Path | str, inferred: bool) -> None:
+    """Refuse a target with nothing to learn: one value in every row, or (when its kind is
+    inferred) text with a class of its own in most rows, as a name or an ID column has."""
+    distinct = column.nunique()
+    if distinct < 2:
+        raise UserError(f"target column '{column.name}' of {source} holds one value ({column.iloc[0]!r}) in every "
+                        "row with a target: there is nothing to learn", "choose another column with data.target=...")
+    text = not pd.api.types.is_numeric_dtype(column) or pd.api.types.is_bool_dtype(column)
+    if inferred and text and distinct > MANY_CLASSES and distinct > len(column) / 2:
+        raise UserError(f"target column '{column.name}' of {source} has {distinct} distinct values in {len(column)} "
+                        "rows: most rows are a class of their own, as in a column of names or IDs, so no class can "
+                        "be learned from the others",
+                        "choose another column with data.target=..., or train on it anyway with data.task=multiclass")
 
 
 def weighted(targets: tuple[Target, ...], weights: Mapping[str, float] | None) -> tuple[Target, ...]:
