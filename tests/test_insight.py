@@ -179,6 +179,16 @@ def test_an_overfitting_run_is_diagnosed_as_overfitting(train):
     assert "overfitting" in diagnosis(result.run_dir)
 
 
+@pytest.mark.parametrize(("ours", "logistic", "kind"), [(0.571, 1.0, "underfitting"), (0.8, 0.8, "underfitting"),
+                                                       (1.0, 1.0, "healthy"), (0.9, 0.8, "healthy")])
+def test_a_network_below_the_linear_baseline_is_underfitting_even_where_that_baseline_is_perfect(ours, logistic, kind):
+    from nnfw.views.diagnosis import diagnose
+
+    history = [{"epoch": epoch, "train/loss": 0.7 / epoch, "val/loss": 0.7 / epoch} for epoch in range(1, 6)]
+    summary = {"status": "completed", "metrics": {"val/acc": ours}, "baselines": {"logistic": {"val/acc": logistic}}}
+    assert [finding.kind for finding in diagnose(history, summary)] == [kind]
+
+
 GAN_EPOCHS = {  # epoch: (modes covered, D(x), D(G(z)))
     "healthy": [(4, 0.7, 0.4), (7, 0.6, 0.45), (8, 0.55, 0.45)],
     "discriminator wins": [(4, 0.7, 0.4), (5, 0.9, 0.1), (5, 0.99, 0.01)],

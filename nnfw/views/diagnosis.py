@@ -130,11 +130,12 @@ def underfitting(history: Sequence[Mapping[str, float]], summary: Mapping[str, A
             ours = metrics.get(name)
             if not isinstance(ours, float) or not name.startswith("val/"):
                 continue
-            worse = ours <= theirs < 1 if name.endswith("acc") else ours >= theirs
+            worse = (ours < theirs or ours == theirs < 1) if name.endswith("acc") else ours >= theirs
             if worse:
                 return Finding("underfitting", f"{name} {ours:.4g} is no better than {baseline} regression's {theirs:.4g}",
                                "try a larger model (model.hidden_sizes=[128,128]), more epochs "
-                               "(trainer.max_epochs=...), or a larger optimizer.lr")
+                               "(trainer.max_epochs=...), a larger optimizer.lr, or less weight decay "
+                               "(regularization.weight_decay=..., heavy on small tables)")
     return None
 
 
