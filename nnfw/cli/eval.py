@@ -22,7 +22,8 @@ def run(argv: list[str]) -> int:
     from nnfw.views.console import console, results_table
 
     metrics = evaluate(restore(checkpoint), cfg.split, cfg.accelerator)
-    console.print(results_table(metrics, title=f"{checkpoint} on the {cfg.split} split"))
+    console.print(f"{checkpoint} on the {cfg.split} split", soft_wrap=True)  # a long path is not folded to the table's width
+    console.print(results_table(metrics, title=""))
     write_json(output, eval_record(checkpoint, cfg.split, metrics))
     print(output)
     return 0
