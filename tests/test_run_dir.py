@@ -181,3 +181,21 @@ def test_a_run_that_finished_while_another_was_being_built_for_its_directory_is_
     assert result.code == 2, result.err
     assert f"run directory {run_dir} already holds a completed run" in result.err
     assert (run_dir / "summary.json").read_text() == finished and not (run_dir / ".hydra").exists()
+
+
+def test_a_run_s_data_notices_are_not_written_to_the_train_log_of_the_run_before_it_in_the_process(train, tmp_path):
+    """The data is read before the run's own train.log exists; a run before it in the same process
+    (a test, a notebook, a script) left its log handler behind, whose directory may be gone."""
+    import shutil
+
+    table = tmp_path / "t.csv"
+    table.write_text("x,y\n" + "".join(f"{i * 7 % 11},{'' if i % 5 == 0 else i % 2}\n" for i in range(40)))
+    first = train("data=xor", "trainer.max_epochs=2")
+    assert first.code == 0, first.err
+    log_before = (first.run_dir / "train.log").read_text()
+    second = train("data=csv", f"data.path={table}", "trainer.max_epochs=2")
+    assert second.code == 0, second.err
+    assert (first.run_dir / "train.log").read_text() == log_before  # "8 of 40 rows ... dropped" went elsewhere
+    shutil.rmtree(first.run_dir)
+    third = train("data=csv", f"data.path={table}", "trainer.max_epochs=2")
+    assert third.code == 0, third.err
