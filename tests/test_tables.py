@@ -340,3 +340,20 @@ def test_predict_names_the_columns_a_file_lacks(churn, tmp_path, capsys):
     source.write_text("plan,city\nbasic,city1\n")
     assert cli("predict", f"run={run_dir}", f"input={source}", f"output={tmp_path / 'out.csv'}") == 2
     assert "lacks the feature column(s) tenure, autopay, calls" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(("rows", "expected"), [(20, 0.05), (700, 0.01), (70_000, 0.0001)])
+def test_a_tables_weight_decay_shrinks_with_its_rows_and_stops_at_its_cap_on_a_few(rows, expected):
+    from functools import partial
+
+    from nnfw.config.overrides import compose
+    from nnfw.run.train import with_weight_decay_per_row
+
+    cfg = compose(["data=csv", "data.path=x.csv"], "train")  # regularization=tables, as data=csv chooses
+
+    class Rows:
+        def split_sizes(self) -> dict[str, int]:
+            return {"train": rows}
+
+    optimizer = with_weight_decay_per_row(partial(torch.optim.AdamW, weight_decay=0.0), cfg, Rows())
+    assert optimizer.keywords["weight_decay"] == pytest.approx(expected)

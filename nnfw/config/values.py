@@ -23,6 +23,7 @@ RUN_RULES: dict[str, rules.Rule] = {
     "regularization.dropout": rules.NAMED["fraction"],
     "regularization.weight_decay": rules.NAMED["nonnegative"],
     "regularization.weight_decay_rows": rules.NAMED["nonnegative"],
+    "regularization.weight_decay_max": rules.optional(rules.NAMED["nonnegative"]),
     "regularization.l1": rules.NAMED["nonnegative"],
     "regularization.batchnorm": rules.flag,
     "regularization.early_stopping.patience": rules.NAMED["positive_int"],

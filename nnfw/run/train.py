@@ -119,13 +119,16 @@ def task_type(name: str) -> type[SupervisedTask]:
 
 
 def with_weight_decay_per_row(optimizer: Any, cfg: DictConfig, datamodule: pl.LightningDataModule) -> Any:
-    """The optimizer's weight decay plus `regularization.weight_decay_rows` / training rows: a
-    penalty the data outweighs as it grows (a restored run, whose data is not loaded, keeps its own)."""
+    """The optimizer's weight decay plus `regularization.weight_decay_rows` / training rows (at
+    most `regularization.weight_decay_max`): a penalty the data outweighs as it grows (a restored
+    run, whose data is not loaded, keeps its own)."""
     per_row = cfg.regularization.get("weight_decay_rows") or 0.0
     rows = (datamodule.split_sizes().get("train") if hasattr(datamodule, "split_sizes") else None) or 0
     if not (per_row and rows and isinstance(optimizer, partial) and "weight_decay" in optimizer.keywords):
         return optimizer
-    return partial(optimizer, weight_decay=optimizer.keywords["weight_decay"] + per_row / rows)
+    most = cfg.regularization.get("weight_decay_max")
+    extra = per_row / rows if most is None else min(per_row / rows, most)
+    return partial(optimizer, weight_decay=optimizer.keywords["weight_decay"] + extra)
 
 
 def build_task(cfg: DictConfig, datamodule: pl.LightningDataModule) -> SupervisedTask:
