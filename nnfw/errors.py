@@ -16,12 +16,28 @@ class UserError(Exception):
     exit_code = 2
 
     def __init__(self, message: str, hint: str | None = None) -> None:
+        message, hint = from_worker(message, hint)
         super().__init__(message)
         self.message = message
         self.hint = hint
 
     def __str__(self) -> str:
         return self.message if not self.hint else f"{self.message}\n  {self.hint}"
+
+
+#: how torch's DataLoader hands on an error raised in a worker process: the error's class, built
+#: again from this text and the worker's traceback (torch._utils.ExceptionWrapper)
+WORKER_ERROR = "Caught UserError in DataLoader worker process"
+
+
+def from_worker(message: str, hint: str | None) -> tuple[str, str | None]:
+    """The message and hint of a UserError raised in a DataLoader worker (an image file that
+    cannot be read), from the traceback text torch rebuilds it with; others as they are."""
+    if hint is not None or not message.startswith(WORKER_ERROR) or f"{UserError.__name__}: " not in message:
+        return message, hint
+    raised = message.rsplit(f"{UserError.__name__}: ", 1)[1].rstrip("\n")
+    first, _, rest = raised.partition("\n  ")
+    return first, rest or None
 
 
 def report(err: UserError) -> int:

@@ -214,3 +214,75 @@ def test_a_folder_read_by_dataloader_workers_trains_as_the_folder_held_in_memory
     assert (loader.num_workers, loader.persistent_workers) == (2, True)
     images, labels = next(iter(loader))
     assert images.shape[1:] == (3, 16, 16) and labels.dtype == torch.int64  # three classes
+
+
+def test_16_bit_and_float_images_keep_their_contrast():
+    """Pillow's convert("L") clips them to one value: every 16-bit PNG became white, every float TIFF black."""
+    from nnfw.data.folder import deep_pixels
+
+    ramp = np.linspace(0, 1, 64, dtype=np.float32)[None].repeat(8, axis=0)
+    deep = Image.fromarray((ramp * 65535).astype(np.uint16))
+    read = deep_pixels(deep, 8, 64, "RGB")
+    assert read.shape == (3, 8, 64) and read.min() < 0.02 and read.max() > 0.98
+    floats = deep_pixels(Image.fromarray(ramp * 1000 - 500, mode="F"), 8, 64, "L")  # any range: stretched to [0, 1]
+    np.testing.assert_allclose(floats[0, 0], ramp[0], atol=0.02)
+
+
+def test_an_image_folder_reads_upright_photos_skips_macos_leftovers_and_names_every_unreadable_file(tmp_path):
+    from nnfw.data.folder import class_files, image_folder, read_image
+    from nnfw.errors import UserError
+
+    root = write_image_folder(tmp_path / "pets", classes=("cat", "dog"), per_class=3)
+    (root / "__MACOSX" / "cat").mkdir(parents=True)
+    (root / "__MACOSX" / "cat" / "._0.png").write_bytes(b"\x00\x05\x16\x07")  # AppleDouble, not a PNG
+    (root / "cat" / "._0.png").write_bytes(b"\x00\x05\x16\x07")
+    assert {name: len(found) for name, found in class_files(str(root)).items()} == {"cat": 3, "dog": 3}
+
+    stored = np.zeros((10, 20, 3), dtype=np.uint8)
+    stored[:, :10, 0] = 255  # red on the left of the pixels as stored, which the camera held sideways
+    exif = Image.new("RGB", (1, 1)).getexif()
+    exif[0x0112] = 6  # EXIF orientation: shown turned 90 degrees clockwise, the red on top
+    Image.fromarray(stored).save(tmp_path / "photo.jpg", exif=exif)
+    red = read_image(tmp_path / "photo.jpg", 20, 10, "RGB")[0]
+    assert red[:8].mean() > 0.9 and red[12:].mean() < 0.1  # top and bottom, not left and right
+
+    for name in ("cat/broken.png", "dog/half.jpg"):
+        (root / name).write_bytes(b"\x89PNG\r\n\x1a\n not an image")
+    with pytest.raises(UserError, match=r"cannot read the image .*broken.png \(and 1 more: .*half.jpg\)"):
+        image_folder(str(root), size=8)
+
+
+def test_an_image_too_large_for_pillow_is_a_user_error(tmp_path, monkeypatch):
+    from nnfw.data.folder import read_image
+    from nnfw.errors import UserError
+
+    Image.new("RGB", (300, 300)).save(tmp_path / "large.png")
+    monkeypatch.setattr(Image, "MAX_IMAGE_PIXELS", 20_000)  # twice that is Pillow's refusal
+    with pytest.raises(UserError, match=r"cannot read the image .*large.png: Image size \(90000 pixels\) exceeds"):
+        read_image(tmp_path / "large.png", 8, 8, "RGB")
+
+
+def test_a_user_error_raised_in_a_dataloader_worker_keeps_its_message_and_hint():
+    """torch rebuilds it in the main process from the worker's traceback text."""
+    from torch._utils import ExceptionWrapper
+
+    from nnfw.errors import UserError
+
+    try:
+        raise UserError("cannot read the image /data/cat/0.png", "remove it, or save it again as PNG or JPEG")
+    except UserError:
+        wrapped = ExceptionWrapper(where="in DataLoader worker process 0")
+    with pytest.raises(UserError) as raised:
+        wrapped.reraise()
+    assert str(raised.value) == "cannot read the image /data/cat/0.png\n  remove it, or save it again as PNG or JPEG"
+
+
+def test_an_image_folder_that_is_a_file_or_is_gone_is_named(train, tmp_path):
+    from nnfw.data.folder import class_files
+    from nnfw.errors import UserError
+
+    (tmp_path / "a.png").write_bytes(b"")
+    result = train("data=image_folder", f"data.path={tmp_path / 'a.png'}", "debug=fast")
+    assert result.code == 2 and f"{tmp_path / 'a.png'} is a file, not a folder" in result.err
+    with pytest.raises(UserError, match="image folder not found: gone"):  # a run's folder, read again by nnfw eval
+        class_files("gone")

@@ -65,7 +65,8 @@ def check_image_files(data: Any) -> None:
     """
     folder, root, dataset = data.get("path"), data.get("root"), data.get("dataset")
     if folder is not None and "channels" in data and not Path(folder).expanduser().is_dir():
-        raise UserError(f"image folder not found: {folder}",
+        found = Path(folder).expanduser().exists()
+        raise UserError(f"{folder} is a file, not a folder" if found else f"image folder not found: {folder}",
                         "set data.path to a folder with one subfolder of images per class, e.g. DIR/cat/1.png, DIR/dog/2.jpg")
     if root is not None and dataset in LAYOUTS and not data.get("download") and LAYOUTS[dataset].missing(root):
         raise files_error(root, dataset)
