@@ -189,6 +189,18 @@ def test_a_network_below_the_linear_baseline_is_underfitting_even_where_that_bas
     assert [finding.kind for finding in diagnose(history, summary)] == [kind]
 
 
+def test_a_network_at_the_majority_class_is_underfitting_where_no_linear_model_does_better():
+    """A folder of images read as one grey: chance for the network and logistic regression alike."""
+    from nnfw.views.diagnosis import diagnose
+
+    history = [{"epoch": epoch, "train/loss": 0.7 / epoch, "val/loss": 0.7 / epoch} for epoch in range(1, 6)]
+    summary = {"status": "completed", "metrics": {"val/acc": 0.333},
+               "baselines": {"majority": {"val/acc": 0.333}, "logistic": {"val/acc": 0.333}}}
+    found = diagnose(history, summary)
+    assert [finding.kind for finding in found] == ["underfitting"]
+    assert "val/acc 0.333 is no better than the majority class's 0.333" in found[0].evidence
+
+
 GAN_EPOCHS = {  # epoch: (modes covered, D(x), D(G(z)))
     "healthy": [(4, 0.7, 0.4), (7, 0.6, 0.45), (8, 0.55, 0.45)],
     "discriminator wins": [(4, 0.7, 0.4), (5, 0.9, 0.1), (5, 0.99, 0.01)],

@@ -120,11 +120,16 @@ def stalled(history: Sequence[Mapping[str, float]], summary: Mapping[str, Any]) 
                    f"try optimizer.lr={lr * 10:g}, or more epochs" if lr else "try a larger optimizer.lr")
 
 
+#: the baselines a network that learned anything beats, in words
+SIMPLE_BASELINES = {"majority": "the majority class", "mean": "the mean", "logistic": "logistic regression",
+                    "ridge": "ridge regression"}
+
+
 def underfitting(history: Sequence[Mapping[str, float]], summary: Mapping[str, Any]) -> Finding | None:
     """The network is no better than the linear baseline, or its training loss stopped moving while high."""
     metrics = summary.get("metrics", {})
     for baseline, scores in (summary.get("baselines") or {}).items():
-        if baseline not in ("logistic", "ridge"):
+        if baseline not in SIMPLE_BASELINES:
             continue
         for name, theirs in scores.items():
             ours = metrics.get(name)
@@ -132,7 +137,7 @@ def underfitting(history: Sequence[Mapping[str, float]], summary: Mapping[str, A
                 continue
             worse = (ours < theirs or ours == theirs < 1) if name.endswith("acc") else ours >= theirs
             if worse:
-                return Finding("underfitting", f"{name} {ours:.4g} is no better than {baseline} regression's {theirs:.4g}",
+                return Finding("underfitting", f"{name} {ours:.4g} is no better than {SIMPLE_BASELINES[baseline]}'s {theirs:.4g}",
                                "try a larger model (model.hidden_sizes=[128,128]), more epochs "
                                "(trainer.max_epochs=...), a larger optimizer.lr, or less weight decay "
                                "(regularization.weight_decay=..., heavy on small tables)")
