@@ -269,6 +269,30 @@ def test_a_missing_column_is_named(train, tmp_path):
     assert "series column 'sale'" in missing.err and "did you mean 'sales'" in missing.err
 
 
+def test_a_series_of_text_or_with_an_infinity_and_a_season_longer_than_training_exit_2(train, tmp_path):
+    path = tmp_path / "sales.csv"
+    frame = pd.DataFrame({"month": [f"2020-{m:02d}" for m in range(1, 13)] * 5, "sales": trend_and_season(60)})
+    frame.to_csv(path, index=False)
+    cases = {"data.column=month": "series column 'month' of", "data.period=40": "data.period=40 is longer than"}
+    for override, words in cases.items():
+        result = train("model=mlp", "data=timeseries", f"data.path={path}", override, "debug=fast", *QUICK)
+        assert result.code == 2 and words in result.err and "Traceback" not in result.err, result.err
+    frame.loc[7, "sales"] = float("inf")
+    frame.to_csv(path, index=False)
+    result = train("model=mlp", "data=timeseries", f"data.path={path}", "data.column=sales", "debug=fast", *QUICK)
+    assert result.code == 2 and "series column 'sales'" in result.err and "holds inf on line 9" in result.err
+
+
+@pytest.mark.slow
+def test_a_long_season_is_smoothed_on_the_series_latest_values():
+    """statsmodels' seasonal fit takes about 40 s a thousand values for a season of 48 half hours."""
+    from nnfw.data.smoothing import SEASONAL_FIT_BUDGET, fit_smoothing
+
+    series = trend_and_season(900, period=48)
+    assert fit_smoothing(series, 48).nobs == SEASONAL_FIT_BUDGET // 48
+    assert fit_smoothing(series[:200], 12).nobs == 200  # a short season reads them all
+
+
 @pytest.mark.slow
 def test_the_lstm_forecaster_beats_the_naive_last_value_forecast(train):
     result = train("model=lstm_forecast", "data=timeseries", "trainer.max_epochs=60", *QUICK)

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import pandas as pd
 import torch
 
 from nnfw.data.arrays import ArrayDataModule
@@ -82,9 +83,17 @@ def read_column(path: str, column: str | None = None, option: str = "data.path")
     frame = read_frame(file, option)
     name = column or str(frame.columns[-1])
     values = complete_column(frame, name, "series", file)
-    if not np.issubdtype(values.dtype, np.number):
-        raise UserError(f"series column '{name}' of {file} is not numeric", "choose another with data.column=...")
-    return values.to_numpy(dtype=np.float64)
+    if not pd.api.types.is_numeric_dtype(values) or pd.api.types.is_bool_dtype(values):
+        words = values[pd.to_numeric(values, errors="coerce").isna()]
+        example = (words if len(words) else values).iloc[0]
+        raise UserError(f"series column '{name}' of {file} is not numeric (e.g. {example!r})",
+                        "choose another with data.column=...")
+    numbers = values.to_numpy(dtype=np.float64)
+    if not np.isfinite(numbers).all():
+        line = int(np.flatnonzero(~np.isfinite(numbers))[0]) + 2  # the header is line 1
+        raise UserError(f"series column '{name}' of {file} holds {numbers[line - 2]} on line {line}",
+                        "a series needs finite numbers: fix or drop those cells")
+    return numbers
 
 
 class SeriesDataModule(AugmentsTrainingBatches, ArrayDataModule):
@@ -162,6 +171,10 @@ class SeriesDataModule(AugmentsTrainingBatches, ArrayDataModule):
         bounds = self.bounds(n)
         training = self.series[slice(*bounds["train"])]
         self.period = self.period or seasonal_period(training)
+        if self.period and self.period >= len(training):
+            raise UserError(f"data.period={self.period} is longer than the training part of the series "
+                            f"({len(training)} values): a seasonal forecast would read values it has not seen",
+                            f"give a season shorter than {len(training)} values, or leave data.period unset to find it")
         self.smoothing = fit_smoothing(training, self.period)
         if self.window is None:
             self.window = max(1, min(SEASONS_IN_WINDOW * self.period if self.period else WINDOW_WITHOUT_SEASON, len(training) // 3))

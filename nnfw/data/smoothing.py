@@ -18,6 +18,9 @@ import numpy as np
 #: exponential smoothing models a season of at most this many values (weekly data's year): a
 #: season is one state per value, and statsmodels' fit of a longer one takes minutes
 LONGEST_SEASON = 52
+#: values x season length a seasonal fit reads at most: its most recent values (a season of 48
+#: half hours fits in about 40 s a thousand values; a season of 6 keeps 5000)
+SEASONAL_FIT_BUDGET = 30_000
 
 
 def fit_smoothing(training: np.ndarray, period: int | None) -> Any | None:
@@ -28,6 +31,8 @@ def fit_smoothing(training: np.ndarray, period: int | None) -> Any | None:
     except ImportError:
         return None
     seasons = [None] + ([period] if period and period <= LONGEST_SEASON and len(training) >= 2 * period + 2 else [])
+    if seasons[-1]:  # every candidate on the same values, so that their AICs compare
+        training = training[-max(SEASONAL_FIT_BUDGET // period, 2 * period + 2):]
     fitted = []
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # convergence and frequency warnings: the baseline is what it is
