@@ -88,10 +88,9 @@ def image_folder(path: str, size: int = 32, channels: int = 3) -> Table:
         except UserError as err:
             unreadable.append((file, err))
     if unreadable:  # every such file named at once, not one a run
-        first = unreadable[0][1]
-        more = f" (and {len(unreadable) - 1} more: {', '.join(str(f) for f, _ in unreadable[1:6])}" + \
-            (", ..." if len(unreadable) > 6 else "") + ")" if len(unreadable) > 1 else ""
-        raise UserError(first.message + more, first.hint)
+        first, others = unreadable[0][1], [str(file) for file, _ in unreadable[1:]]
+        listed = ", ".join(others[:5]) + (", ..." if len(others) > 5 else "")
+        raise UserError(first.message + (f" (and {len(others)} more: {listed})" if others else ""), first.hint)
     images = np.stack(read)
     labels = np.concatenate([np.full(len(found), index) for index, found in enumerate(files.values())])
     return Table(images, labels, "binary" if len(files) == 2 else "multiclass", class_names=tuple(files))
