@@ -29,13 +29,18 @@ MIN_ROWS_FOR_IDENTIFIERS = 10
 MOSTLY_NUMBERS = 0.5
 
 
+def holds_numbers(column: pd.Series) -> bool:
+    """Whether pandas read `column` as numbers, booleans (which it counts among them) aside."""
+    return pd.api.types.is_numeric_dtype(column) and not pd.api.types.is_bool_dtype(column)
+
+
 def category_texts(column: pd.Series) -> pd.Series:
     """Each value as the text that names its category (missing values stay missing).
 
     Integral numbers read as floats (a column of integers with gaps) name the same category as
     the integers: 3.0 is '3', so a category is found whatever dtype pandas read its column as.
     """
-    if pd.api.types.is_bool_dtype(column) or not pd.api.types.is_numeric_dtype(column):
+    if not holds_numbers(column):
         return column.map(category_text, na_action="ignore")
     values = column.to_numpy(dtype=float)
     present = ~np.isnan(values)
@@ -56,7 +61,7 @@ def category_text(value: object) -> str:
 
 def numbers_in(column: pd.Series, name: str, source: object) -> pd.Series:
     """The column as floats (missing as NaN); a cell that is not a number is a UserError naming it."""
-    if pd.api.types.is_numeric_dtype(column) and not pd.api.types.is_bool_dtype(column):
+    if holds_numbers(column):
         return column.astype(float)
     numbers = pd.to_numeric(column, errors="coerce")
     bad = column.notna() & numbers.isna()

@@ -13,6 +13,7 @@ import torch
 from nnfw.data.arrays import ArrayDataModule
 from nnfw.data.augment import AugmentsTrainingBatches
 from nnfw.data.augment_series import SeriesAugment
+from nnfw.data.columns import holds_numbers, line_of
 from nnfw.data.csv import complete_column, read_frame
 from nnfw.data.smoothing import fit_smoothing, window_weights
 from nnfw.data.spec import DataSpec
@@ -83,16 +84,16 @@ def read_column(path: str, column: str | None = None, option: str = "data.path")
     frame = read_frame(file, option)
     name = column or str(frame.columns[-1])
     values = complete_column(frame, name, "series", file)
-    if not pd.api.types.is_numeric_dtype(values) or pd.api.types.is_bool_dtype(values):
+    if not holds_numbers(values):
         words = values[pd.to_numeric(values, errors="coerce").isna()]
         example = (words if len(words) else values).iloc[0]
         raise UserError(f"series column '{name}' of {file} is not numeric (e.g. {example!r})",
                         "choose another with data.column=...")
     numbers = values.to_numpy(dtype=np.float64)
     if not np.isfinite(numbers).all():
-        line = int(np.flatnonzero(~np.isfinite(numbers))[0]) + 2  # the header is line 1
-        raise UserError(f"series column '{name}' of {file} holds {numbers[line - 2]} on line {line}",
-                        "a series needs finite numbers: fix or drop those cells")
+        position = int(np.flatnonzero(~np.isfinite(numbers))[0])
+        raise UserError(f"series column '{name}' of {file} holds {numbers[position]} on line "
+                        f"{line_of(values, values.index[position])}", "a series needs finite numbers: fix or drop those cells")
     return numbers
 
 
@@ -179,7 +180,8 @@ class SeriesDataModule(AugmentsTrainingBatches, ArrayDataModule):
         if self.window is None:
             self.window = max(1, min(SEASONS_IN_WINDOW * self.period if self.period else WINDOW_WITHOUT_SEASON, len(training) // 3))
         if self.scale and self.mean is None:
-            self.mean, self.std = np.array([training.mean()]), spreads([training.var()], [training.mean()])
+            self.mean = np.array([training.mean()])
+            self.std = spreads([training.var()], self.mean)
             self.target_mean, self.target_std = np.repeat(self.mean, self.horizon), np.repeat(self.std, self.horizon)
         self.ends = {name: range(max(start, self.window), stop - self.horizon + 1)
                      for name, (start, stop) in bounds.items()}

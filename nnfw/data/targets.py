@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from nnfw.data.columns import category_texts
+from nnfw.data.columns import category_texts, holds_numbers
 from nnfw.data.preprocess import Plan
 from nnfw.data.spec import Target, TargetKind, TaskKind
 from nnfw.data.splits import feature_statistics
@@ -39,7 +39,7 @@ def infer_kind(column: pd.Series) -> TargetKind:
     distinct = column.nunique()
     if distinct == 2:
         return "binary"
-    if not pd.api.types.is_numeric_dtype(column) or pd.api.types.is_bool_dtype(column):
+    if not holds_numbers(column):
         return "multiclass"
     integral = bool(np.all(np.mod(column.to_numpy(dtype=float), 1) == 0))
     return "multiclass" if integral and distinct <= MAX_INTEGER_CLASSES else "regression"
@@ -79,7 +79,7 @@ def encode(column: pd.Series, kind: TargetKind, source: str) -> tuple[np.ndarray
     """A complete target column as values (a regression's floats, or class indices) and its class
     names (sorted: numbers by value, labels and booleans alphabetically as their texts)."""
     name = column.name
-    numeric = pd.api.types.is_numeric_dtype(column) and not pd.api.types.is_bool_dtype(column)
+    numeric = holds_numbers(column)
     if kind == "regression":
         if not numeric:
             raise UserError(f"target column '{name}' of {source} is not numeric, so it cannot be a regression target",
@@ -183,8 +183,7 @@ def learnable(column: pd.Series, source: Path | str, inferred: bool) -> None:
     if distinct < 2:
         raise UserError(f"target column '{column.name}' of {source} holds one value ({column.iloc[0]!r}) in every "
                         "row with a target: there is nothing to learn", "choose another column with data.target=...")
-    text = not pd.api.types.is_numeric_dtype(column) or pd.api.types.is_bool_dtype(column)
-    if inferred and text and distinct > MANY_CLASSES and distinct > len(column) / 2:
+    if inferred and not holds_numbers(column) and distinct > MANY_CLASSES and distinct > len(column) / 2:
         raise UserError(f"target column '{column.name}' of {source} has {distinct} distinct values in {len(column)} "
                         "rows: most rows are a class of their own, as in a column of names or IDs, so no class can "
                         "be learned from the others",
