@@ -137,7 +137,7 @@ class ArrayDataModule(pl.LightningDataModule):
             self.preprocessor = fit(parts["train"][0], table.plan, self.seed)
         if self.standardize and self.mean is None:
             self.mean, self.std = self.preprocessor.scaling()
-        self.columns = {name: self.preprocessor.raw(frame)[0] for name, (frame, _) in parts.items()}
+        self.columns = {name: self.preprocessor.raw(frame) for name, (frame, _) in parts.items()}
         return {name: (self.preprocessor.transform(frame), y) for name, (frame, y) in parts.items()}
 
     def encode(self, frame: Any) -> np.ndarray:

@@ -1,8 +1,8 @@
-"""What each column of a user's table is: a number, a category, or something to leave out.
+"""What each column of a user's table is: a number, a category, a date, or something to leave out.
 
 Inferred from the values, overridable per column (`data.categorical`, `data.numeric`,
-`data.drop`): text and booleans are categories, and so are integers with a few distinct
-values; a column unique in every row (text, or integers counting up) is an identifier and an
+`data.date`, `data.drop`): text and booleans are categories, and so are integers with a few
+distinct values; text in one date format is dates (nnfw.data.dates); a column unique in every row (text, or integers counting up) is an identifier and an
 empty column says nothing, so both are dropped with a notice; a column of numbers with a few
 cells of text is refused, naming the first such cell, since it is a mistake more often than a
 category.
@@ -16,11 +16,12 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
+from nnfw.data import dates
 from nnfw.data.header import as_names
 from nnfw.errors import UserError
 
-ColumnKind = Literal["numeric", "categorical", "drop"]
-KINDS: tuple[ColumnKind, ...] = ("numeric", "categorical", "drop")
+ColumnKind = Literal["numeric", "categorical", "date", "drop"]
+KINDS: tuple[ColumnKind, ...] = ("numeric", "categorical", "date", "drop")
 #: an integer column with this many distinct values or fewer (and more than two) is categorical
 MAX_INTEGER_CATEGORIES = 10
 #: a table needs this many rows before a column unique in every row is taken for an identifier
@@ -64,14 +65,27 @@ def numbers_in(column: pd.Series, name: str, source: object) -> pd.Series:
     if holds_numbers(column):
         return column.astype(float)
     numbers = pd.to_numeric(column, errors="coerce")
-    bad = column.notna() & numbers.isna()
+    _refuse_unread(column, numbers.isna(), name, source, "numbers")
+    return numbers.astype(float)
+
+
+def days_in(column: pd.Series, name: str, source: object, date_format: str | None) -> np.ndarray:
+    """A date column as days since 1970-01-01 (NaN for gaps; nnfw.data.dates); a cell that is not
+    a date in `date_format` is a UserError naming it."""
+    read = dates.times(column, date_format)
+    _refuse_unread(column, read.isna(), name, source, f"dates ({date_format or 'as pandas reads them'})")
+    return ((read - pd.Timestamp(0)) / pd.Timedelta(days=1)).to_numpy(dtype=float, na_value=np.nan)
+
+
+def _refuse_unread(column: pd.Series, unread: pd.Series, name: str, source: object, holds: str) -> None:
+    """A UserError naming the first cell of `column` that is present but `unread`, if any."""
+    bad = column.notna() & unread
     if bad.any():
         row = bad.idxmax()
-        raise UserError(f"column '{name}' of {source} holds numbers but line {line_of(column, row)} holds "
+        raise UserError(f"column '{name}' of {source} holds {holds} but line {line_of(column, row)} holds "
                         f"{column[row]!r} ({int(bad.sum())} such cell(s))",
                         f"fix those cells, declare the column data.categorical=[{name}] or data.drop=[{name}], "
                         f"or name the text that means missing with data.missing_values=[...]")
-    return numbers.astype(float)
 
 
 def line_of(column: pd.Series, row: object) -> int:
@@ -87,11 +101,15 @@ def inferred_kind(column: pd.Series, name: str, source: object, text: bool = Fal
         return "drop", f"column '{name}' is empty: dropped"
     if pd.api.types.is_bool_dtype(present):  # before the numbers: pandas counts booleans among them
         return "categorical", None
+    if pd.api.types.is_datetime64_any_dtype(present):
+        return "date", None
     unique_per_row = present.nunique() == len(column) >= MIN_ROWS_FOR_IDENTIFIERS
     if not pd.api.types.is_numeric_dtype(present):
         numbers = pd.to_numeric(present, errors="coerce")
         if not text and numbers.notna().mean() > MOSTLY_NUMBERS:
             numbers_in(column, name, source)  # raises, naming the first cell that is not a number
+        if dates.date_format(present) is not None:
+            return "date", None
         if unique_per_row:
             return "drop", f"column '{name}' looks like an identifier (a different text in every row): dropped"
         return "categorical", None
@@ -131,14 +149,14 @@ def column_kinds(frame: pd.DataFrame, declared: Mapping[str, ColumnKind], source
     return kinds, notices
 
 
-def declared_kinds(categorical: Iterable[str] = (), numeric: Iterable[str] = (),
-                   drop: Iterable[str] = ()) -> dict[str, ColumnKind]:
+def declared_kinds(categorical: Iterable[str] = (), numeric: Iterable[str] = (), drop: Iterable[str] = (),
+                   date: Iterable[str] = ()) -> dict[str, ColumnKind]:
     """Column name -> the kind a config declares for it; a column declared twice is a UserError."""
     declared: dict[str, ColumnKind] = {}
-    for kind, names in (("categorical", categorical), ("numeric", numeric), ("drop", drop)):
+    for kind, names in (("categorical", categorical), ("numeric", numeric), ("drop", drop), ("date", date)):
         for name in as_names(names):
             if name in declared and declared[name] != kind:
                 raise UserError(f"column '{name}' is declared both data.{declared[name]} and data.{kind}",
-                                "name each column in one of data.categorical, data.numeric and data.drop")
+                                "name each column in one of data.categorical, data.numeric, data.date and data.drop")
             declared[name] = kind
     return declared

@@ -122,14 +122,14 @@ def feature_matrix(frame: pd.DataFrame, names: list[str], file: Path) -> np.ndar
 
 def read_csv(path: str, target: str | list[str] | None = None, features: list[str] | None = None,
              task: GivenKinds = None, categorical: list[str] | None = None, numeric: list[str] | None = None,
-             drop: list[str] | None = None, missing_values: list[str] | None = None, impute: Impute = "median",
-             one_hot_max: int | None = 10, min_category_count: int = 2) -> Table:
+             drop: list[str] | None = None, date: list[str] | None = None, missing_values: list[str] | None = None,
+             impute: Impute = "median", one_hot_max: int | None = 10, min_category_count: int = 2) -> Table:
     """Load a table with a header: a CSV file, or a Parquet file or folder of them (whose own column
     types are kept); `target` (one column, or several) defaults to the last column, `features`
     to the others; `task` gives the target's kind, or each target's ({name: kind}).
 
-    Columns are numeric or categorical as their values say, or as `categorical`, `numeric` and
-    `drop` declare (see nnfw.data.columns); `missing_values` names further texts that mean a gap;
+    Columns are numeric, categorical or dates as their values say, or as `categorical`, `numeric`,
+    `date` and `drop` declare (see nnfw.data.columns and nnfw.data.dates); `missing_values` names further texts that mean a gap;
     `impute` (median | mean) fills a numeric gap; categories with at most `one_hot_max` codes
     (None: all) are one-hot, larger ones embedded, and a category seen fewer than
     `min_category_count` times in training is the unknown one (nnfw.data.preprocess).
@@ -139,17 +139,17 @@ def read_csv(path: str, target: str | list[str] | None = None, features: list[st
     file = Path(path).expanduser()
     frame, text = read_table(file, missing_values=missing_values)
     return frame_table(frame, file, target, features, task, categorical, numeric, drop, impute, one_hot_max,
-                       min_category_count, text)
+                       min_category_count, text, date)
 
 
 def frame_table(frame: pd.DataFrame, file: Path, target: str | list[str] | None = None,
                 features: list[str] | None = None, task: GivenKinds = None, categorical: list[str] | None = None,
                 numeric: list[str] | None = None, drop: list[str] | None = None, impute: Impute = "median",
                 one_hot_max: int | None = 10, min_category_count: int = 2,
-                text: frozenset[str] = frozenset()) -> Table:
+                text: frozenset[str] = frozenset(), date: list[str] | None = None) -> Table:
     """The `Table` of the rows `frame` read from `file` (read_csv's options; `text`: the columns the
     file stores as text, categories whatever their cells look like)."""
-    declared = declared_kinds(categorical, numeric, drop)
+    declared = declared_kinds(categorical, numeric, drop, date)
     for name in declared:
         if name not in frame.columns:
             raise UserError(f"column '{name}' (data.{declared[name]}) is not in {file}",

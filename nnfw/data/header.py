@@ -48,7 +48,8 @@ OTHER_SEPARATORS = {";": "semicolons", "\t": "tabs", "|": "bars"}
 
 
 #: the options of a table's config that name columns, and the role each gives them
-NAMING_OPTIONS = {"features": "feature", "categorical": "categorical", "numeric": "numeric", "drop": "dropped"}
+NAMING_OPTIONS = {"features": "feature", "categorical": "categorical", "numeric": "numeric", "date": "date",
+                  "drop": "dropped"}
 
 
 def check_columns(data: Mapping[str, Any]) -> None:

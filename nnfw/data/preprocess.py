@@ -14,6 +14,9 @@ predict time) into float32 features, in the data's own units:
   feature, COLUMN_missing (0 or 1), where the training rows had gaps;
 - a categorical column of at most `one_hot_max` codes: one 0/1 feature per category
   (COLUMN=VALUE, and COLUMN_missing when gaps occurred in training);
+- a date column: its day count since 1970 (gaps filled with the training median, and
+  COLUMN_missing where training had gaps), and a sine and a cosine of its place in each cycle
+  its training values vary over, COLUMN_year_sin ... (nnfw.data.dates);
 - a larger categorical column: one feature holding the category's code, an exact small
   integer, which the model's input layer embeds (nnfw.models.tabular). Code 0 is the unknown
   category: a value the training rows never showed, or one they showed fewer than
@@ -33,7 +36,8 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
-from nnfw.data.columns import ColumnKind, category_texts, numbers_in
+from nnfw.data import dates
+from nnfw.data.columns import ColumnKind, category_texts, days_in, numbers_in
 from nnfw.data.splits import spreads
 
 #: values kept per column for its median: exact up to this many observed values
@@ -95,7 +99,35 @@ class CategoricalColumn:
         return np.nan_to_num(codes, nan=0.0)
 
 
-Column = NumericColumn | CategoricalColumn
+@dataclass
+class DateColumn:
+    name: str
+    format: str | None  # the strptime format its training values were read with; None: pandas' parser
+    fill: float  # the day count gaps take: the training median
+    mean: float  # of the training day counts with gaps filled, for standardization
+    std: float
+    indicator: bool  # whether COLUMN_missing follows: the training rows had gaps
+    cycles: list[str]  # nnfw.data.dates.CYCLE_DAYS's, each a sine and a cosine
+    kind: str = "date"
+
+    @property
+    def feature_names(self) -> list[str]:
+        return ([self.name] + [f"{self.name}_missing"] * self.indicator
+                + [f"{self.name}_{cycle}_{wave}" for cycle in self.cycles for wave in ("sin", "cos")])
+
+    def features(self, column: pd.Series, source: str, filled: bool = True) -> list[np.ndarray]:
+        """The day count (gaps filled, or NaN where not `filled`), the gap indicator when it has one
+        and filled, and the cycles' sines and cosines (at the filled day count)."""
+        days = days_in(column, self.name, source, self.format)
+        gaps = np.isnan(days)
+        known = np.where(gaps, self.fill, days)
+        waves = dates.cycle_features(known if filled else days, self.cycles)
+        if not filled:
+            return [days, *waves]
+        return [known, *([gaps.astype(float)] if self.indicator else []), *waves]
+
+
+Column = NumericColumn | CategoricalColumn | DateColumn
 
 
 @dataclass
@@ -140,6 +172,8 @@ class Preprocessor:
                 parts.append(np.where(gaps, column.fill, numbers))
                 if column.indicator:
                     parts.append(gaps.astype(float))
+            elif isinstance(column, DateColumn):
+                parts.extend(column.features(values, self.source))
             elif column.one_hot:
                 codes = column.codes(values).astype(np.int64)
                 parts.extend((codes == code).astype(float) for code in range(1, column.cardinality))
@@ -154,19 +188,32 @@ class Preprocessor:
         it is) for codes, one-hot and missing-value features."""
         means, stds = [], []
         for column in self.columns:
-            numeric = isinstance(column, NumericColumn)
+            numeric = isinstance(column, (NumericColumn, DateColumn))
             for position in range(len(column.feature_names)):  # none: a category of rare values alone
                 means.append(column.mean if numeric and position == 0 else 0.0)
                 stds.append(column.std if numeric and position == 0 else 1.0)
         return np.asarray(means, dtype=np.float32), np.asarray(stds, dtype=np.float32)
 
-    def raw(self, frame: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
-        """One value per column, for models that take a table as it is (the baselines): numbers as
-        read (NaN for gaps) and categories as codes; and which columns are categorical."""
-        values = [numbers_in(frame[c.name], c.name, self.source).to_numpy() if isinstance(c, NumericColumn)
-                  else c.codes(frame[c.name]) for c in self.columns]
-        matrix = np.column_stack(values) if values else np.zeros((len(frame), 0))
-        return matrix, np.array([isinstance(c, CategoricalColumn) for c in self.columns], dtype=bool)
+    def raw(self, frame: pd.DataFrame) -> np.ndarray:
+        """The table as models that take it as it is read it (the baselines): a number as read (NaN
+        for a gap), a category as its code, a date as its day count and cycles (NaN for a gap);
+        `raw_categorical` says which of these columns hold codes."""
+        values: list[np.ndarray] = []
+        for column in self.columns:
+            cells = frame[column.name]
+            if isinstance(column, NumericColumn):
+                values.append(numbers_in(cells, column.name, self.source).to_numpy())
+            elif isinstance(column, DateColumn):
+                values.extend(column.features(cells, self.source, filled=False))
+            else:
+                values.append(column.codes(cells))
+        return np.column_stack(values) if values else np.zeros((len(frame), 0))
+
+    @property
+    def raw_categorical(self) -> np.ndarray:
+        """Which columns of `raw` hold category codes."""
+        return np.array([isinstance(column, CategoricalColumn) for column in self.columns for _ in
+                         range(2 * len(column.cycles) + 1 if isinstance(column, DateColumn) else 1)], dtype=bool)
 
     def describe(self, mean: np.ndarray | None, std: np.ndarray | None) -> list[dict[str, Any]]:
         """Each feature in order, in words and numbers: how a program without nnfw computes it
@@ -180,7 +227,17 @@ class Preprocessor:
                         "; then (value - mean) / std" if mean is not None else "")
                     entry.update(fill=column.fill, **({"mean": float(mean[index]), "std": float(std[index])}
                                                       if mean is not None else {}))
-                elif feature.endswith("_missing") and (isinstance(column, NumericColumn) or position == len(column.categories)):
+                elif isinstance(column, DateColumn) and position == 0:
+                    entry["computed"] = (f"the days since 1970-01-01 of the date (read as {column.format or 'pandas reads it'}), "
+                                         f"a gap as {column.fill:.6g}" + ("; then (value - mean) / std" if mean is not None else ""))
+                    entry.update(fill=column.fill, format=column.format,
+                                 **({"mean": float(mean[index]), "std": float(std[index])} if mean is not None else {}))
+                elif isinstance(column, DateColumn) and feature.endswith(("_sin", "_cos")):
+                    cycle, wave = feature[len(column.name) + 1:].split("_")
+                    entry["computed"] = (f"{wave}(2 pi x days / {dates.CYCLE_DAYS[cycle]})" if cycle != "week" else
+                                         f"{wave}(2 pi x (days + {dates.WEEK_OFFSET:g}) / 7)") + ", days as above (a gap filled)"
+                elif feature.endswith("_missing") and (not isinstance(column, CategoricalColumn)
+                                                       or position == len(column.categories)):
                     entry["computed"] = "1 where the column is empty, else 0"
                 elif column.one_hot:
                     entry["computed"] = f"1 where the column is {column.categories[position]!r}, else 0"
@@ -198,7 +255,7 @@ class Preprocessor:
 
     @classmethod
     def from_state(cls, state: dict[str, Any]) -> Preprocessor:
-        kinds = {"numeric": NumericColumn, "categorical": CategoricalColumn}
+        kinds = {"numeric": NumericColumn, "categorical": CategoricalColumn, "date": DateColumn}
         return cls([kinds[column["kind"]](**column) for column in state["columns"]], state.get("source", ""))
 
 
@@ -250,6 +307,27 @@ class NumericFit:
         return NumericColumn(name, fill, mean, float(spreads(m2 / total, mean)), bool(self.gaps))
 
 
+class DateFit(NumericFit):
+    """A NumericFit of a date column's day counts, with the format its first values are read in."""
+
+    def __init__(self, seed: int) -> None:
+        super().__init__(seed)
+        self.format: str | None = None
+        self.formatted = False  # whether the format has been looked for: on the first cells
+
+    def update_cells(self, column: pd.Series, name: str, source: str) -> None:
+        if not self.formatted and column.notna().any():
+            self.format = dates.date_format(column) if not pd.api.types.is_datetime64_any_dtype(column) else None
+            self.formatted = True
+        self.update(days_in(column, name, source, self.format))
+
+    def fitted_date(self, name: str) -> DateColumn:
+        """The column as fitted: gaps filled with the median day, the cycles the sampled days vary over."""
+        numeric = self.fitted(name, "median")
+        return DateColumn(name, self.format, numeric.fill, numeric.mean, numeric.std, numeric.indicator,
+                          dates.varying_cycles(self.reservoir))
+
+
 class TableFit:
     """One pass over a table's training rows (`update` per chunk), then `fitted()`: the Preprocessor."""
 
@@ -257,12 +335,16 @@ class TableFit:
         self.plan = plan
         self.numeric = {name: NumericFit(seed + index) for index, (name, kind) in enumerate(plan.kinds.items())
                         if kind == "numeric"}
+        self.dates = {name: DateFit(seed + index) for index, (name, kind) in enumerate(plan.kinds.items())
+                      if kind == "date"}
         self.counts: dict[str, Counter] = {name: Counter() for name, kind in plan.kinds.items() if kind == "categorical"}
         self.gaps: Counter = Counter()
 
     def update(self, frame: pd.DataFrame) -> TableFit:
         for name, fit in self.numeric.items():
             fit.update(numbers_in(frame[name], name, self.plan.source).to_numpy())
+        for name, date_fit in self.dates.items():
+            date_fit.update_cells(frame[name], name, self.plan.source)
         for name, counts in self.counts.items():
             texts = category_texts(frame[name])
             counts.update(texts.value_counts(dropna=True).to_dict())
@@ -274,6 +356,8 @@ class TableFit:
         for name in self.plan.kinds:
             if name in self.numeric:
                 columns.append(self.numeric[name].fitted(name, self.plan.impute))
+            elif name in self.dates:
+                columns.append(self.dates[name].fitted_date(name))
             elif name in self.counts:
                 kept = sorted(v for v, n in self.counts[name].items() if n >= self.plan.min_category_count)
                 column = CategoricalColumn(name, kept, self.gaps[name] > 0, one_hot=False)

@@ -175,7 +175,7 @@ class TableDataModule(ArrayDataModule):
         samples = self._scan(table)
         for name, sample in samples.items():
             frame = head.iloc[:0] if sample.frame is None else sample.frame
-            self.columns[name] = self.preprocessor.raw(frame)[0]
+            self.columns[name] = self.preprocessor.raw(frame)
             self.tensors[name] = self._tensors(frame)
         self.sampled = {name: len(tensors[0]) for name, tensors in self.tensors.items()}
         train = self.tensors["train"]

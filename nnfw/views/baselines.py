@@ -80,9 +80,8 @@ class TableColumns:
 
     @classmethod
     def of(cls, preprocessor: Any, seed: int) -> TableColumns:
-        columns = preprocessor.columns
-        return cls(np.array([column.kind == "categorical" for column in columns], dtype=bool),
-                   [column.cardinality for column in columns if column.kind == "categorical"], seed)
+        return cls(preprocessor.raw_categorical,
+                   [column.cardinality for column in preprocessor.columns if column.kind == "categorical"], seed)
 
 
 def _fitted(splits: dict[str, tuple[np.ndarray, np.ndarray]], spec: DataSpec,
