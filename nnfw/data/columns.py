@@ -2,10 +2,10 @@
 
 Inferred from the values, overridable per column (`data.categorical`, `data.numeric`,
 `data.date`, `data.drop`): text and booleans are categories, and so are integers with a few
-distinct values; text in one date format is dates (nnfw.data.dates); a column unique in every row (text, or integers counting up) is an identifier and an
-empty column says nothing, so both are dropped with a notice; a column of numbers with a few
-cells of text is refused, naming the first such cell, since it is a mistake more often than a
-category.
+distinct values; text in one date format is dates (nnfw.data.dates); a column unique in every
+row (text, or integers counting up) is an identifier and an empty column says nothing, so both
+are dropped with a notice; a column of numbers with a few cells of text is refused, naming the
+first such cell, since it is a mistake more often than a category.
 """
 
 from __future__ import annotations

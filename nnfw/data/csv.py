@@ -129,10 +129,11 @@ def read_csv(path: str, target: str | list[str] | None = None, features: list[st
     to the others; `task` gives the target's kind, or each target's ({name: kind}).
 
     Columns are numeric, categorical or dates as their values say, or as `categorical`, `numeric`,
-    `date` and `drop` declare (see nnfw.data.columns and nnfw.data.dates); `missing_values` names further texts that mean a gap;
-    `impute` (median | mean) fills a numeric gap; categories with at most `one_hot_max` codes
-    (None: all) are one-hot, larger ones embedded, and a category seen fewer than
-    `min_category_count` times in training is the unknown one (nnfw.data.preprocess).
+    `date` and `drop` declare (see nnfw.data.columns and nnfw.data.dates); `missing_values`
+    names further texts that mean a gap; `impute` (median | mean) fills a numeric gap;
+    categories with at most `one_hot_max` codes (None: all) are one-hot, larger ones embedded,
+    and a category seen fewer than `min_category_count` times in training is the unknown one
+    (nnfw.data.preprocess).
     `task=unsupervised` reads rows without a target (for autoencoders and generative models):
     every column, or `features`, is a feature.
     """

@@ -5,7 +5,7 @@ else day first) reads more than MOSTLY_DATES of its distinct values and names a 
 month: ISO 8601 ("2024-03-01", "2024-03-01T12:30:00Z"), "03/01/2024", "1 March 2024" and the
 like. The rest of its cells are then mistakes, refused by line as a column of numbers' are. A
 column the file stores as dates (Parquet's timestamps) holds dates whatever its values. A date
-declared with `data.dates` whose format cannot be guessed is read by pandas' own parser.
+declared with `data.date` whose format cannot be guessed is read by pandas' own parser.
 nnfw.data.columns reads a date column's cells (`days_in`) and refuses those that are not dates.
 
 A date becomes its day count since 1970-01-01 (times of day as fractions of a day), and where
