@@ -201,6 +201,46 @@ def test_a_network_at_the_majority_class_is_underfitting_where_no_linear_model_d
     assert "val/acc 0.333 is no better than the majority class's 0.333" in found[0].evidence
 
 
+@pytest.mark.parametrize(("larger_model", "advised"), [({"model.hidden_sizes": [128, 128]}, "a larger model (model.hidden_sizes=[128,128])"),
+                                                       ({"model.channels": [64, 128], "model.hidden_sizes": [256]},
+                                                        "a larger model (model.channels=[64,128] model.hidden_sizes=[256])"),
+                                                       ({}, "a larger model, more epochs")])
+def test_the_underfitting_advice_names_the_keys_that_size_the_run_s_own_model(larger_model, advised):
+    """A backbone has no hidden_sizes: the advice names only what the run's model config declares."""
+    from nnfw.views.diagnosis import diagnose
+
+    history = [{"epoch": epoch, "train/loss": 0.7 / epoch, "val/loss": 0.7 / epoch} for epoch in range(1, 6)]
+    summary = {"status": "completed", "metrics": {"val/acc": 0.5}, "baselines": {"logistic": {"val/acc": 0.9}},
+               "larger_model": larger_model}
+    [finding] = diagnose(history, summary)
+    assert advised in finding.advice
+    assert ("hidden_sizes" in finding.advice) == ("model.hidden_sizes" in larger_model)
+
+
+@pytest.mark.parametrize(("experiment", "grown"), [("spirals", {"model.hidden_sizes"}),
+                                                   ("digits_cnn", {"model.channels", "model.hidden_sizes"}),
+                                                   ("charseq_lstm", {"model.hidden_size"}),
+                                                   ("charseq_transformer", {"model.d_model"}),
+                                                   ("vae_digits", {"model.hidden_sizes"}),
+                                                   ("recommender_tutorial", {"model.embedding_size"}),
+                                                   ("backbone_scratch", set())])
+def test_the_larger_model_a_config_declares_passes_the_config_check(experiment, grown):
+    """The advice runs as typed: each model's doubled sizes compose and keep its rules (a
+    transformer's heads still divide its width)."""
+    from omegaconf import OmegaConf
+
+    from nnfw.config.checks import check
+    from nnfw.config.declarations import larger
+
+    cfg, _ = check([f"experiment={experiment}"])
+    suggested = larger(cfg.model)
+    assert set(suggested) == grown
+    overrides = [f"{key}={json.dumps(value).replace(' ', '')}" for key, value in suggested.items()]
+    bigger, _ = check([f"experiment={experiment}", *overrides])
+    model = OmegaConf.to_container(bigger.model, resolve=True)
+    assert {key: model[key.removeprefix("model.")] for key in suggested} == suggested
+
+
 GAN_EPOCHS = {  # epoch: (modes covered, D(x), D(G(z)))
     "healthy": [(4, 0.7, 0.4), (7, 0.6, 0.45), (8, 0.55, 0.45)],
     "discriminator wins": [(4, 0.7, 0.4), (5, 0.9, 0.1), (5, 0.99, 0.01)],

@@ -8,7 +8,7 @@ user's own alike. They are not arguments: `buildable` strips them before `instan
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 #: model config: the kinds of input the model can read, e.g. [features, images]
@@ -19,12 +19,15 @@ GIVES = "_gives_"
 TASK = "_task_"
 #: any component: the rules of its own keys, checked before torch loads (nnfw.config.rules)
 CHECKS = "_checks_"
+#: model config (optional): the keys that size it (an int or a list of ints each, e.g. [hidden_sizes]);
+#: the diagnosis of an underfit run suggests them doubled
+GROWS = "_grows_"
 #: callback config (optional): the tasks it serves, e.g. [binary, perceptron]; other runs do not build it
 FOR_TASKS = "_for_tasks_"
 #: callback config (optional): the kinds of input it serves, e.g. [images]; other runs do not build it
 FOR_INPUTS = "_for_inputs_"
 
-DECLARATIONS = (READS, GIVES, TASK, CHECKS, FOR_TASKS, FOR_INPUTS)
+DECLARATIONS = (READS, GIVES, TASK, CHECKS, GROWS, FOR_TASKS, FOR_INPUTS)
 
 
 def buildable(node: Mapping[str, Any]) -> dict[str, Any]:
@@ -55,3 +58,21 @@ def task(node: Mapping[str, Any] | None) -> str | None:
     """The task a model config pins (None: the data's kind decides)."""
     declared = (node or {}).get(TASK)
     return None if declared is None else str(declared)
+
+
+def larger(node: Mapping[str, Any] | None) -> dict[str, Any]:
+    """The model a model config declares larger (`_grows_`): each sizing key's ints doubled, as
+    `{"model.hidden_sizes": [128, 128]}`; keys the config leaves empty or not ints are left out."""
+    node = node or {}
+    grown: dict[str, Any] = {}
+    for key in node.get(GROWS) or ():
+        value = node.get(key)
+        if _size(value):
+            grown[f"model.{key}"] = 2 * value
+        elif isinstance(value, Sequence) and not isinstance(value, str) and value and all(map(_size, value)):
+            grown[f"model.{key}"] = [2 * size for size in value]
+    return grown
+
+
+def _size(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and value > 0

@@ -23,6 +23,7 @@ from omegaconf import DictConfig, open_dict, read_write
 
 from nnfw.artifacts.history import read_history
 from nnfw.artifacts.summary import completed_summary, failed_summary, write_summary
+from nnfw.config.declarations import larger
 from nnfw.config.interpolations import resolved
 from nnfw.errors import Interrupted, UserError, report
 from nnfw.run.sweep import minimizing
@@ -135,7 +136,8 @@ def finish(cfg: DictConfig, prepared: Prepared | None, run_dir: Path, started: f
     """Train, and write the summary of the run however it ends (see `run_job`)."""
     try:
         fitted = train(prepared or prepare(cfg), run_dir)
-        summary = completed_summary(fitted, time.perf_counter() - started, overrides=overrides, objective=objective(cfg))
+        summary = completed_summary(fitted, time.perf_counter() - started, overrides=overrides, objective=objective(cfg),
+                                    larger_model=larger(cfg.get("model")))
         write_summary(run_dir, summary)
     except Interrupted as stop:
         resumable = run_dir / "checkpoints" / "interrupted.ckpt"

@@ -8,6 +8,7 @@ literature watches instead: a discriminator that wins outright, and modes the ge
 
 from __future__ import annotations
 
+import json
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -138,10 +139,16 @@ def underfitting(history: Sequence[Mapping[str, float]], summary: Mapping[str, A
             worse = (ours < theirs or ours == theirs < 1) if name.endswith("acc") else ours >= theirs
             if worse:
                 return Finding("underfitting", f"{name} {ours:.4g} is no better than {SIMPLE_BASELINES[baseline]}'s {theirs:.4g}",
-                               "try a larger model (model.hidden_sizes=[128,128]), more epochs "
-                               "(trainer.max_epochs=...), a larger optimizer.lr, or less weight decay "
-                               "(regularization.weight_decay=..., heavy on small tables)")
+                               f"try {_larger(summary)}, more epochs (trainer.max_epochs=...), a larger "
+                               "optimizer.lr, or less weight decay (regularization.weight_decay=..., heavy on small tables)")
     return None
+
+
+def _larger(summary: Mapping[str, Any]) -> str:
+    """A larger model, as the overrides its config's `_grows_` declaration gave the run's summary."""
+    grown = summary.get("larger_model") or {}
+    overrides = " ".join(f"{key}={json.dumps(value).replace(' ', '')}" for key, value in grown.items())
+    return f"a larger model ({overrides})" if overrides else "a larger model"
 
 
 def overfitting(history: Sequence[Mapping[str, float]], summary: Mapping[str, Any]) -> Finding | None:
