@@ -241,15 +241,20 @@ def test_predict_writes_the_next_values_after_the_series_end_as_the_model_foreca
 
 
 @pytest.mark.slow
-def test_predict_refuses_a_series_shorter_than_the_window(three_steps, tmp_path, capsys):
+@pytest.mark.parametrize(("values", "refusal"), [(np.arange(5.0), "holds 5 values; the model forecasts from the last 31"),
+                                                 (np.r_[np.arange(40.0), np.nan, np.arange(5.0)], "has 1 empty value(s)")])
+def test_predict_refuses_a_series_it_cannot_forecast_from(three_steps, tmp_path, capsys, values, refusal):
+    """Too short, or with a gap: exit 2 naming it, in words that fit a prediction (not "training")."""
     from nnfw.cli.main import main
 
     run_dir, _ = three_steps
-    source = write_series(tmp_path / "short.csv", np.arange(5.0), column="sales")
+    source = write_series(tmp_path / "series.csv", values, column="sales")
     with pytest.raises(SystemExit) as stop:
         main(["predict", f"run={run_dir}", f"input={source}", f"output={tmp_path / 'out.csv'}"])
     assert stop.value.code == 2
-    assert "holds 5 values; the model forecasts from the last 31" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert refusal in err
+    assert "training" not in err
 
 
 @pytest.mark.slow

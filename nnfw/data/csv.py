@@ -105,7 +105,7 @@ def complete_column(frame: pd.DataFrame, name: str, role: str, path: Path) -> pd
     missing = int(column.isna().sum())
     if missing:
         raise UserError(f"column '{name}' of {path} has {missing} empty value(s)",
-                        "fill or drop those rows before training")
+                        "fill or drop those rows")
     return column
 
 

@@ -86,7 +86,7 @@ def checked(frame: pd.DataFrame, source: object) -> pd.DataFrame:
         empty = frame[role].isna()
         if empty.any():
             raise UserError(f"{int(empty.sum())} row(s) of {source} have no {role} (the first: row {int(empty.idxmax())})",
-                            "fill or drop those rows before training")
+                            "fill or drop those rows")
     values = pd.to_numeric(frame["rating"], errors="coerce")
     if values.isna().any():
         bad = frame["rating"][values.isna()]
