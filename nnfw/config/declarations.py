@@ -11,6 +11,8 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from nnfw.config import rules
+
 #: model config: the kinds of input the model can read, e.g. [features, images]
 READS = "_reads_"
 #: data config: the kind of input the dataset gives, e.g. features
@@ -60,19 +62,16 @@ def task(node: Mapping[str, Any] | None) -> str | None:
     return None if declared is None else str(declared)
 
 
-def larger(node: Mapping[str, Any] | None) -> dict[str, Any]:
-    """The model a model config declares larger (`_grows_`): each sizing key's ints doubled, as
-    `{"model.hidden_sizes": [128, 128]}`; keys the config leaves empty or not ints are left out."""
+def larger(node: Mapping[str, Any] | None) -> list[str]:
+    """The overrides of a larger model, from the sizes a model config declares (`_grows_`): each
+    sizing key's ints doubled, as `["model.hidden_sizes=[128,128]"]`; keys the config leaves
+    empty or not positive ints are left out."""
     node = node or {}
-    grown: dict[str, Any] = {}
+    grown: list[str] = []
     for key in node.get(GROWS) or ():
         value = node.get(key)
-        if _size(value):
-            grown[f"model.{key}"] = 2 * value
-        elif isinstance(value, Sequence) and not isinstance(value, str) and value and all(map(_size, value)):
-            grown[f"model.{key}"] = [2 * size for size in value]
+        if rules.NAMED["positive_int"](value) is None:
+            grown.append(f"model.{key}={2 * value}")
+        elif isinstance(value, Sequence) and not isinstance(value, str) and value and rules.positive_ints(list(value)) is None:
+            grown.append(f"model.{key}=[{','.join(str(2 * size) for size in value)}]")
     return grown
-
-
-def _size(value: Any) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool) and value > 0

@@ -8,7 +8,6 @@ literature watches instead: a discriminator that wins outright, and modes the ge
 
 from __future__ import annotations
 
-import json
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -146,8 +145,7 @@ def underfitting(history: Sequence[Mapping[str, float]], summary: Mapping[str, A
 
 def _larger(summary: Mapping[str, Any]) -> str:
     """A larger model, as the overrides its config's `_grows_` declaration gave the run's summary."""
-    grown = summary.get("larger_model") or {}
-    overrides = " ".join(f"{key}={json.dumps(value).replace(' ', '')}" for key, value in grown.items())
+    overrides = " ".join(summary.get("larger_model") or ())
     return f"a larger model ({overrides})" if overrides else "a larger model"
 
 
