@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 from pathlib import Path
 
 import numpy as np
@@ -237,8 +238,8 @@ BAD_TABLES = {
     "one target value": ("a,y\n1,k\n2,k\n3,\n4,k\n", [], "target column 'y' of", "holds one value ('k') in every row"),
     "a name per row as target": ("a,y\n" + "".join(f"{i},name{i}\n" for i in range(60)), [],
                                  "has 60 distinct values in 60 rows", "data.task=multiclass"),
-    "semicolons": ("a;b;y\n1;2;0\n2;3;1\n", [], "looks separated by semicolons, not commas", "sep=';'"),
-    "tabs": ("a\tb\ty\n1\t2\t0\n", ["data.target=y"], "looks separated by tabs, not commas", None),
+    "ragged semicolons": ("a;b;y\n" + "1;2;0\n" * 8 + "1;2;0;4\n" * 60, [], "Expected 3 fields in line 10, saw 4",
+                          "as many fields as the header, separated by semicolons"),
 }
 
 
@@ -332,6 +333,18 @@ def test_export_describes_the_columns_the_model_reads(churn, tmp_path):
     assert features["autopay=True"]["computed"] == "1 where the column is 'True', else 0"
     assert "P(yes) = sigmoid(output)" in described["output"]
     assert len(described["features"]) == int(described["input"].split("(rows, ")[1].split(")")[0])
+
+
+def test_predict_reads_a_file_saved_with_semicolons_and_decimal_commas_as_its_comma_twin(churn, tmp_path):
+    path, run_dir = churn
+    raw = pd.read_csv(path).drop(columns="left").head(40)
+    commas, semicolons = tmp_path / "commas.csv", tmp_path / "semicolons.csv"
+    raw.to_csv(commas, index=False)
+    raw.to_csv(semicolons, index=False, sep=";", decimal=",")  # as Excel saves it where 3,5 is three and a half
+    assert re.search(r";\d+,\d+;", semicolons.read_text())  # tenure: 12,3
+    for source in (commas, semicolons):
+        assert cli("predict", f"run={run_dir}", f"input={source}", f"output={source.with_suffix('.out')}") == 0
+    pd.testing.assert_frame_equal(pd.read_csv(commas.with_suffix(".out")), pd.read_csv(semicolons.with_suffix(".out")))
 
 
 def test_predict_names_the_columns_a_file_lacks(churn, tmp_path, capsys):

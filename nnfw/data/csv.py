@@ -8,6 +8,7 @@ dropped, with a count in the log.
 
 from __future__ import annotations
 
+import csv
 import logging
 from collections.abc import Iterator
 from pathlib import Path
@@ -17,6 +18,7 @@ import pandas as pd
 
 from nnfw.data import parquet
 from nnfw.data.columns import column_kinds, declared_kinds
+from nnfw.data.dialect import SEPARATORS, Dialect, sniff
 from nnfw.data.header import as_names
 from nnfw.data.preprocess import Impute, Plan
 from nnfw.data.table import Table
@@ -25,21 +27,33 @@ from nnfw.errors import UserError, suggestion
 
 log = logging.getLogger(__name__)
 
-def _csv_options(missing_values: list[str] | None) -> dict[str, object]:
-    """What pandas' CSV reader is told, whole or in chunks: the gaps, and no spaces after a comma."""
-    return {"na_values": list(missing_values or []), "skipinitialspace": True}
+def _dialect(path: Path, quiet: bool = False) -> Dialect:
+    """The separator and decimal mark of the CSV file at `path`, in the log where not the default
+    (unless `quiet`: a streamed file is read again each epoch)."""
+    dialect = sniff(path)[0]
+    if dialect != Dialect() and not quiet:
+        log.info("%s is %s", path, dialect)
+    return dialect
 
 
-def _refused(err: Exception, path: Path) -> UserError:
-    """A CSV the parser refuses, as the UserError naming the file and the reason."""
+def _csv_options(dialect: Dialect, missing_values: list[str] | None) -> dict[str, object]:
+    """What pandas' CSV reader is told, whole or in chunks: the file's separator and decimal mark,
+    the gaps, and no spaces after a separator."""
+    return {**dialect.read_options, "na_values": list(missing_values or []), "skipinitialspace": True}
+
+
+def _refused(err: Exception, path: Path, dialect: Dialect | None) -> UserError:
+    """A CSV the parser refuses (read as `dialect`, None where it could not be told), as the
+    UserError naming the file and the reason."""
     if isinstance(err, pd.errors.EmptyDataError):
         return UserError(f"data file is empty: {path}", "the CSV needs a header row and data rows")
     detail = str(err).strip().splitlines()[-1]
+    separators = SEPARATORS[(dialect or Dialect()).separator]
     return UserError(f"cannot read the CSV file {path}: {detail}",
-                     "every row needs as many comma-separated fields as the header")
+                     f"every row needs as many fields as the header, separated by {separators}")
 
 
-CSV_ERRORS = (pd.errors.EmptyDataError, pd.errors.ParserError, UnicodeDecodeError, OSError)
+CSV_ERRORS = (pd.errors.EmptyDataError, pd.errors.ParserError, UnicodeDecodeError, OSError, csv.Error)
 
 
 def read_table(path: Path, option: str = "data.path",
@@ -53,10 +67,12 @@ def read_table(path: Path, option: str = "data.path",
     if parquet.is_parquet(path):
         frame, text = parquet.read(path, option, missing_values)
     else:
+        dialect = None
         try:
-            frame, text = pd.read_csv(path, **_csv_options(missing_values)), frozenset()
+            dialect = _dialect(path)
+            frame, text = pd.read_csv(path, **_csv_options(dialect, missing_values)), frozenset()
         except CSV_ERRORS as err:
-            raise _refused(err, path) from err
+            raise _refused(err, path, dialect) from err
     if frame.empty:
         raise UserError(f"data file has a header but no rows: {path}")
     return frame, text
@@ -74,10 +90,12 @@ def read_head(path: Path, rows: int, missing_values: list[str] | None = None) ->
     if parquet.is_parquet(path):
         frame, text = parquet.head(path, rows, missing_values)
     else:
+        dialect = None
         try:
-            frame, text = pd.read_csv(path, nrows=rows, **_csv_options(missing_values)), frozenset()
+            dialect = _dialect(path)
+            frame, text = pd.read_csv(path, nrows=rows, **_csv_options(dialect, missing_values)), frozenset()
         except CSV_ERRORS as err:
-            raise _refused(err, path) from err
+            raise _refused(err, path, dialect) from err
     if frame.empty:
         raise UserError(f"data file has a header but no rows: {path}")
     return frame, text
@@ -89,11 +107,13 @@ def read_chunks(path: Path, rows: int, missing_values: list[str] | None = None) 
     if parquet.is_parquet(path):
         yield from parquet.chunks(path, rows, missing_values)
         return
+    dialect = None
     try:
-        with pd.read_csv(path, chunksize=rows, **_csv_options(missing_values)) as reader:
+        dialect = _dialect(path, quiet=True)
+        with pd.read_csv(path, chunksize=rows, **_csv_options(dialect, missing_values)) as reader:
             yield from reader
     except CSV_ERRORS as err:
-        raise _refused(err, path) from err
+        raise _refused(err, path, dialect) from err
 
 
 def complete_column(frame: pd.DataFrame, name: str, role: str, path: Path) -> pd.Series:

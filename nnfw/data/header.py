@@ -1,7 +1,8 @@
 """A CSV file's header checked against the columns a config names, before torch (or pandas) loads.
 
-Only the first line is read, so a wrong path, an empty file or a misspelled column costs a
-fraction of a second and leaves nothing on disk; the rows are checked when the data loads.
+Only the first lines are read (the header, and the rows that tell its separator: nnfw.data.dialect),
+so a wrong path, an empty file or a misspelled column costs a fraction of a second and leaves
+nothing on disk; the rows are checked when the data loads.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from nnfw.data import parquet
+from nnfw.data.dialect import sniff
 from nnfw.errors import UserError, suggestion
 
 
@@ -28,23 +30,13 @@ def header(path: Path, option: str = "data.path") -> list[str]:
     if parquet.is_parquet(path):
         return parquet.columns(path, option)
     try:
-        with path.open(newline="", encoding="utf-8-sig") as file:  # without the byte-order mark, as pandas reads it
-            first = next(csv.reader(file), None)
-    except (OSError, UnicodeDecodeError) as err:
+        first = sniff(path)[1]
+    except (OSError, UnicodeDecodeError, csv.Error) as err:
         raise UserError(f"cannot read the CSV file {path}: {getattr(err, 'strerror', None) or err}",
                         f"set {option} to a readable text file with a header row") from err
     if not first:
         raise UserError(f"data file is empty: {path}", "the CSV needs a header row and data rows")
-    other = next((sep for sep in OTHER_SEPARATORS if len(first) == 1 and sep in first[0]), None)
-    if other is not None:
-        raise UserError(f"{path} looks separated by {OTHER_SEPARATORS[other]}, not commas: its header "
-                        f"{first[0][:60]!r} reads as one column", "nnfw reads comma-separated files: save it with "
-                        f"commas, e.g. pandas.read_csv(path, sep={other!r}).to_csv(new_path, index=False), or as Parquet")
     return [name.strip() for name in first]
-
-
-#: separators of other tables' text files, in words
-OTHER_SEPARATORS = {";": "semicolons", "\t": "tabs", "|": "bars"}
 
 
 #: the options of a table's config that name columns, and the role each gives them
