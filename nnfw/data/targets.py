@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from nnfw.data.columns import category_texts, holds_numbers
+from nnfw.data.columns import category_texts, holds_numbers, numbers_in, plain
 from nnfw.data.preprocess import Plan
 from nnfw.data.spec import Target, TargetKind, TaskKind
 from nnfw.data.splits import feature_statistics
@@ -84,7 +84,7 @@ def encode(column: pd.Series, kind: TargetKind, source: str) -> tuple[np.ndarray
         if not numeric:
             raise UserError(f"target column '{name}' of {source} is not numeric, so it cannot be a regression target",
                             f"read it as classes: data.task=multiclass (among several targets data.task={{{name}:multiclass}})")
-        return column.to_numpy(dtype=np.float32), ()
+        return numbers_in(column, str(name), source).to_numpy(dtype=np.float32), ()
     labels = sorted(column.unique(), key=float) if numeric else sorted(category_texts(column).unique())
     if kind == "binary" and len(labels) != 2:
         raise UserError(f"target column '{name}' of {source} has {len(labels)} distinct values, not 2",
@@ -181,7 +181,7 @@ def learnable(column: pd.Series, source: Path | str, inferred: bool) -> None:
     inferred) text with a class of its own in most rows, as a name or an ID column has."""
     distinct = column.nunique()
     if distinct < 2:
-        raise UserError(f"target column '{column.name}' of {source} holds one value ({column.iloc[0]!r}) in every "
+        raise UserError(f"target column '{column.name}' of {source} holds one value ({plain(column.iloc[0])!r}) in every "
                         "row with a target: there is nothing to learn", "choose another column with data.target=...")
     if inferred and not holds_numbers(column) and distinct > MANY_CLASSES and distinct > len(column) / 2:
         raise UserError(f"target column '{column.name}' of {source} has {distinct} distinct values in {len(column)} "

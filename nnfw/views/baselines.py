@@ -163,7 +163,7 @@ def _regression_scores(splits: dict[str, tuple[np.ndarray, np.ndarray]], predict
     for name, (X, y) in splits.items():
         if name == "train":
             continue
-        error = unscale(np.asarray(predict(X), dtype=np.float32)) - unscale(y)
+        error = (unscale(np.asarray(predict(X), dtype=np.float32)) - unscale(y)).astype(np.float64)  # squares beyond float32
         scores[f"{name}/rmse"] = float(np.sqrt(np.mean(error ** 2)))
         scores[f"{name}/mae"] = float(np.mean(np.abs(error)))
     return scores

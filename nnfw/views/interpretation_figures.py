@@ -41,7 +41,7 @@ def predicted_vs_actual(actual: np.ndarray, predicted: np.ndarray, split: str = 
     axis = axes[0, 0]
     size, alpha = _marker_size(len(actual))
     for column, label in enumerate(_targets_labels(actual.shape[1])):
-        rmse = float(np.sqrt(np.mean((predicted[:, column] - actual[:, column]) ** 2)))
+        rmse = float(np.sqrt(np.mean((predicted[:, column] - actual[:, column]).astype(np.float64) ** 2)))
         axis.scatter(actual[:, column], predicted[:, column], s=size, alpha=alpha,
                      color=CLASS_COLORS[column % len(CLASS_COLORS)], label=f"{label} (RMSE {rmse:.4g})")
     low, high = float(min(actual.min(), predicted.min())), float(max(actual.max(), predicted.max()))
